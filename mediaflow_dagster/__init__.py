@@ -1,0 +1,1 @@
+"""mediaflow: multi-channel media campaigns as data, on Dagster."""

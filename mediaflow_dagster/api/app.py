@@ -1,0 +1,215 @@
+"""The CMS API (ASGI): campaigns, social accounts, objects, approvals, and the n8n / Make
+callbacks. It writes only to the ops store; sensors pick its writes up."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from mediaflow_dagster.api.models import (
+    MAKE_EVENTS,
+    N8N_EVENTS,
+    ApprovalIn,
+    CampaignIn,
+    CampaignObjectIn,
+    SocialAccountIn,
+)
+from mediaflow_dagster.cms import campaigns as cms
+from mediaflow_dagster.cms.database import migrate, ops_engine
+from mediaflow_dagster.cms.errors import Conflict, NotFound
+from mediaflow_dagster.cms.inbox import store_callback
+from mediaflow_dagster.cms.publishing import get_publication
+from mediaflow_dagster.settings import Settings
+
+
+class InvalidBody(Exception):
+    def __init__(self, fields: list[dict[str, str]]):
+        super().__init__("invalid body")
+        self.fields = fields
+
+
+def _field_errors(error: ValidationError, tags: set[str]) -> list[dict[str, str]]:
+    return [
+        {
+            "field": ".".join(str(part) for part in problem["loc"] if part not in tags) or "body",
+            "message": problem["msg"],
+        }
+        for problem in error.errors()
+    ]
+
+
+def _parse(raw: bytes, schema: type[BaseModel] | TypeAdapter, tags: set[str] = frozenset()) -> Any:
+    try:
+        document = json.loads(raw)
+    except ValueError as error:
+        raise InvalidBody([{"field": "body", "message": f"not valid JSON: {error}"}]) from error
+    try:
+        if isinstance(schema, TypeAdapter):
+            return schema.validate_python(document)
+        return schema.model_validate(document)
+    except ValidationError as error:
+        raise InvalidBody(_field_errors(error, tags)) from error
+
+
+def _json(document: Any, status_code: int = 200) -> JSONResponse:
+    return JSONResponse(json.loads(json.dumps(document, default=str)), status_code=status_code)
+
+
+def _error(status_code: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status_code)
+
+
+def create_app(settings: Settings) -> Starlette:
+    engine = ops_engine(settings.ops_database_url)
+    migrate(engine)
+    verifiers = {
+        "n8n": Webhook(settings.n8n_callback_secret),
+        "make": Webhook(settings.make_callback_secret),
+    }
+
+    async def health(request: Request) -> JSONResponse:
+        return _json({"status": "ok"})
+
+    async def create_social_account(request: Request) -> JSONResponse:
+        account = _parse(await request.body(), SocialAccountIn)
+        fields = account.model_dump() | {"make_webhook_url": str(account.make_webhook_url)}
+        return _json(await run_in_threadpool(cms.create_social_account, engine, **fields), 201)
+
+    async def list_social_accounts(request: Request) -> JSONResponse:
+        return _json(await run_in_threadpool(cms.list_social_accounts, engine))
+
+    async def create_campaign(request: Request) -> JSONResponse:
+        campaign = _parse(await request.body(), CampaignIn)
+        return _json(
+            await run_in_threadpool(cms.create_campaign, engine, **campaign.model_dump()), 201
+        )
+
+    async def get_campaign(request: Request) -> JSONResponse:
+        return _json(
+            await run_in_threadpool(cms.get_campaign, engine, request.path_params["campaign_id"])
+        )
+
+    async def create_object(request: Request) -> JSONResponse:
+        content = _parse(await request.body(), CampaignObjectIn)
+        campaign_id = request.path_params["campaign_id"]
+        created = await run_in_threadpool(
+            cms.create_object, engine, campaign_id=campaign_id, **content.model_dump()
+        )
+        return _json(created, 201)
+
+    async def get_object(request: Request) -> JSONResponse:
+        return _json(
+            await run_in_threadpool(cms.get_object, engine, request.path_params["object_id"])
+        )
+
+    async def approve_object(request: Request) -> JSONResponse:
+        approval = _parse(await request.body(), ApprovalIn)
+        object_id = request.path_params["object_id"]
+        return _json(
+            await run_in_threadpool(cms.approve_object, engine, object_id, approval.approved_by)
+        )
+
+    def callback_endpoint(
+        source: str, events: TypeAdapter, subject: Callable[[Any], tuple[int, int]]
+    ) -> Callable:
+        """Verify the signature over the raw body, validate, resolve the subject's campaign, and
+        keep the callback in the inbox under its event id, all before anything acts on it."""
+        tags = {"content.ready", "content.failed", "publication.published", "publication.failed"}
+
+        async def endpoint(request: Request) -> JSONResponse:
+            raw = await request.body()
+            try:
+                verifiers[source].verify(raw, dict(request.headers), json_parse=False)
+            except (WebhookVerificationError, ValueError) as error:
+                return _error(401, f"signature rejected: {error}")
+            event_id = request.headers["webhook-id"]
+            event = _parse(raw, events, tags)
+            document = event.model_dump(mode="json")
+            try:
+                campaign_id, subject_id = await run_in_threadpool(subject, event)
+                refusal = None
+            except (NotFound, Conflict) as error:
+                campaign_id, subject_id, refusal = None, None, error
+            stored = await run_in_threadpool(
+                store_callback,
+                engine,
+                event_id=event_id,
+                source=source,
+                event_type=event.type,
+                payload=document,
+                campaign_id=campaign_id,
+                subject_id=subject_id,
+                rejection=str(refusal) if refusal else None,
+            )
+            if refusal:
+                status = 404 if isinstance(refusal, NotFound) else 409
+                return _error(status, str(refusal), event_id=event_id, stored=stored)
+            if not stored:
+                return _json({"status": "duplicate", "event_id": event_id})
+            return _json({"status": "accepted", "event_id": event_id}, 202)
+
+        return endpoint
+
+    def content_subject(event: Any) -> tuple[int, int]:
+        return cms.get_object(engine, event.object_id)["campaign_id"], event.object_id
+
+    def publication_subject(event: Any) -> tuple[int, int]:
+        publication = get_publication(engine, event.publication_id)
+        if publication["idempotency_key"] != event.idempotency_key:
+            raise Conflict(
+                f"publication {event.publication_id} has another idempotency key than "
+                f"{event.idempotency_key!r}"
+            )
+        return publication["campaign_id"], event.publication_id
+
+    async def invalid_body(request: Request, error: InvalidBody) -> JSONResponse:
+        return _error(422, "invalid body", fields=error.fields)
+
+    async def not_found(request: Request, error: NotFound) -> JSONResponse:
+        return _error(404, str(error))
+
+    async def conflict(request: Request, error: Conflict) -> JSONResponse:
+        return _error(409, str(error))
+
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse:
+        return _error(error.status_code, error.detail)
+
+    return Starlette(
+        routes=[
+            Route("/health", health),
+            Route("/api/social-accounts", create_social_account, methods=["POST"]),
+            Route("/api/social-accounts", list_social_accounts, methods=["GET"]),
+            Route("/api/campaigns", create_campaign, methods=["POST"]),
+            Route("/api/campaigns/{campaign_id:int}", get_campaign),
+            Route("/api/campaigns/{campaign_id:int}/objects", create_object, methods=["POST"]),
+            Route("/api/objects/{object_id:int}", get_object),
+            Route("/api/objects/{object_id:int}/approve", approve_object, methods=["POST"]),
+            Route(
+                "/callbacks/n8n",
+                callback_endpoint("n8n", N8N_EVENTS, content_subject),
+                methods=["POST"],
+            ),
+            Route(
+                "/callbacks/make",
+                callback_endpoint("make", MAKE_EVENTS, publication_subject),
+                methods=["POST"],
+            ),
+        ],
+        exception_handlers={
+            InvalidBody: invalid_body,
+            NotFound: not_found,
+            Conflict: conflict,
+            HTTPException: http_error,
+        },
+    )

@@ -1,0 +1,111 @@
+"""What the API accepts: CMS requests and the n8n / Make callbacks, validated field by field."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, TypeAdapter
+
+from mediaflow_dagster.cms.schema import ACCOUNT_TYPES, OBJECT_TYPES, PLATFORMS
+
+Platform = Literal[PLATFORMS]  # type: ignore[valid-type]
+AccountType = Literal[ACCOUNT_TYPES]  # type: ignore[valid-type]
+ObjectType = Literal[OBJECT_TYPES]  # type: ignore[valid-type]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SocialAccountIn(Strict):
+    platform: Platform
+    name: Name
+    account_type: AccountType
+    external_account_id: Name
+    make_connection_id: Name
+    make_scenario_id: Name
+    make_webhook_url: HttpUrl
+
+
+class CampaignIn(Strict):
+    name: Name
+    description: str | None = None
+    topics: list[str] = []
+    budget: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+    start_date: date
+    end_date: date
+    social_account_ids: list[int] = []
+
+
+class CampaignObjectIn(Strict):
+    object_type: ObjectType
+    title: Name
+    sources: list[Any] = []
+    config: dict[str, Any] = {}
+
+
+class ApprovalIn(Strict):
+    approved_by: Name
+
+
+class Media(BaseModel):
+    drive_id: str
+    item_id: str
+    name: str
+    mime_type: str
+    size: int
+    web_url: str
+    sharing_link: str
+
+
+class GeneratedContent(BaseModel):
+    text: str | None = None
+    hashtags: list[str] = []
+
+
+class ContentReady(BaseModel):
+    type: Literal["content.ready"]
+    object_id: int
+    execution_id: str
+    content: GeneratedContent | None = None
+    media: Media | None = None
+
+
+class ContentFailed(BaseModel):
+    type: Literal["content.failed"]
+    object_id: int
+    execution_id: str
+    error: str
+
+
+class PublicationError(BaseModel):
+    code: str | None = None
+    message: str
+
+
+class PublicationPublished(BaseModel):
+    type: Literal["publication.published"]
+    publication_id: int
+    idempotency_key: str
+    status: Literal["published"]
+    external_id: Annotated[str, Field(min_length=1)]
+    external_url: str | None = None
+    published_at: datetime
+
+
+class PublicationFailed(BaseModel):
+    type: Literal["publication.failed"]
+    publication_id: int
+    idempotency_key: str
+    status: Literal["failed"]
+    error: PublicationError
+
+
+N8N_EVENTS = TypeAdapter(Annotated[ContentReady | ContentFailed, Field(discriminator="type")])
+MAKE_EVENTS = TypeAdapter(
+    Annotated[PublicationPublished | PublicationFailed, Field(discriminator="type")]
+)

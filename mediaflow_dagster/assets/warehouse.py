@@ -1,0 +1,33 @@
+"""Raw landing: the ops store's tables copied into the warehouse for dbt."""
+
+from __future__ import annotations
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
+
+from mediaflow_dagster.resources.ops_store import OpsStore
+from mediaflow_dagster.resources.warehouse import (
+    LANDED_OPS_TABLES,
+    WAREHOUSE_POOL,
+    Warehouse,
+    as_raw_frame,
+)
+
+RAW_OPS_SPECS = [
+    AssetSpec(
+        key=["raw", table.name],
+        group_name="warehouse",
+        description=f"The ops store's `{table.name}` table, copied whole.",
+        kinds={"duckdb", "postgres"},
+    )
+    for table in LANDED_OPS_TABLES
+]
+
+
+@multi_asset(specs=RAW_OPS_SPECS, pool=WAREHOUSE_POOL)
+def raw_ops_tables(context: AssetExecutionContext, ops_store: OpsStore, warehouse: Warehouse):
+    """Copy each ops table into `raw` in one transaction per table (small tables: whole copies)."""
+    for table in LANDED_OPS_TABLES:
+        frame = as_raw_frame(table, pd.read_sql(table.select(), ops_store.engine))
+        warehouse.replace(table.name, frame)
+        yield MaterializeResult(asset_key=["raw", table.name], metadata={"rows": len(frame)})

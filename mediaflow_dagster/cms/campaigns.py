@@ -1,0 +1,275 @@
+"""Campaigns, the social accounts they target, their objects and the objects' approvals."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from mediaflow_dagster.cms.database import utcnow
+from mediaflow_dagster.cms.errors import Conflict, NotFound
+from mediaflow_dagster.cms.schema import (
+    approvals,
+    campaign_objects,
+    campaign_targets,
+    campaigns,
+    social_accounts,
+)
+
+OBJECT_TRANSITIONS: dict[str, set[str]] = {
+    "draft": {"generating"},
+    "generating": {"ready", "failed"},
+    "ready": {"approved", "generating"},
+    "approved": {"publishing", "generating"},
+    "publishing": {"published", "failed"},
+    "published": set(),
+    "failed": {"generating"},
+}
+
+
+def create_social_account(
+    engine: Engine,
+    *,
+    platform: str,
+    name: str,
+    account_type: str,
+    external_account_id: str,
+    make_connection_id: str,
+    make_scenario_id: str,
+    make_webhook_url: str,
+) -> dict[str, Any]:
+    now = utcnow()
+    with engine.begin() as connection:
+        existing = connection.execute(
+            select(social_accounts.c.id).where(
+                social_accounts.c.platform == platform,
+                social_accounts.c.external_account_id == external_account_id,
+            )
+        ).first()
+        if existing:
+            raise Conflict(
+                f"{platform} account {external_account_id!r} is already registered "
+                f"as social account {existing.id}"
+            )
+        account_id = connection.execute(
+            insert(social_accounts).values(
+                platform=platform,
+                name=name,
+                account_type=account_type,
+                external_account_id=external_account_id,
+                make_connection_id=make_connection_id,
+                make_scenario_id=make_scenario_id,
+                make_webhook_url=make_webhook_url,
+                status="active",
+                created_at=now,
+                updated_at=now,
+            )
+        ).inserted_primary_key[0]
+    return get_social_account(engine, account_id)
+
+
+def get_social_account(engine: Engine, account_id: int) -> dict[str, Any]:
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(social_accounts).where(social_accounts.c.id == account_id)
+        ).first()
+    if row is None:
+        raise NotFound(f"social account {account_id} does not exist")
+    return dict(row._mapping)
+
+
+def list_social_accounts(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(social_accounts).order_by(social_accounts.c.id))
+        return [dict(row._mapping) for row in rows]
+
+
+def create_campaign(
+    engine: Engine,
+    *,
+    name: str,
+    description: str | None,
+    topics: list[str],
+    budget: Decimal,
+    currency: str,
+    start_date: date,
+    end_date: date,
+    social_account_ids: list[int],
+) -> dict[str, Any]:
+    if end_date < start_date:
+        raise Conflict(f"end_date {end_date} is before start_date {start_date}")
+    now = utcnow()
+    with engine.begin() as connection:
+        known = set(
+            connection.execute(
+                select(social_accounts.c.id).where(social_accounts.c.id.in_(social_account_ids))
+            ).scalars()
+        )
+        missing = sorted(set(social_account_ids) - known)
+        if missing:
+            raise NotFound(f"social accounts {missing} do not exist")
+        campaign_id = connection.execute(
+            insert(campaigns).values(
+                name=name,
+                description=description,
+                topics=topics,
+                budget=budget,
+                currency=currency,
+                start_date=start_date,
+                end_date=end_date,
+                status="draft",
+                created_at=now,
+                updated_at=now,
+            )
+        ).inserted_primary_key[0]
+        if social_account_ids:
+            connection.execute(
+                insert(campaign_targets),
+                [
+                    {
+                        "campaign_id": campaign_id,
+                        "social_account_id": account_id,
+                        "is_active": True,
+                        "created_at": now,
+                    }
+                    for account_id in dict.fromkeys(social_account_ids)
+                ],
+            )
+    return get_campaign(engine, campaign_id)
+
+
+def get_campaign(engine: Engine, campaign_id: int) -> dict[str, Any]:
+    with engine.connect() as connection:
+        row = connection.execute(select(campaigns).where(campaigns.c.id == campaign_id)).first()
+        if row is None:
+            raise NotFound(f"campaign {campaign_id} does not exist")
+        target_ids = connection.execute(
+            select(campaign_targets.c.social_account_id)
+            .where(campaign_targets.c.campaign_id == campaign_id)
+            .order_by(campaign_targets.c.social_account_id)
+        ).scalars()
+        return {**row._mapping, "social_account_ids": list(target_ids)}
+
+
+def list_campaign_ids(engine: Engine) -> list[int]:
+    with engine.connect() as connection:
+        return list(connection.execute(select(campaigns.c.id).order_by(campaigns.c.id)).scalars())
+
+
+def active_targets(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
+    """The campaign's accounts that publishing may use right now."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(social_accounts)
+            .join(campaign_targets, campaign_targets.c.social_account_id == social_accounts.c.id)
+            .where(
+                campaign_targets.c.campaign_id == campaign_id,
+                campaign_targets.c.is_active.is_(True),
+                social_accounts.c.status == "active",
+            )
+            .order_by(social_accounts.c.id)
+        )
+        return [dict(row._mapping) for row in rows]
+
+
+def create_object(
+    engine: Engine,
+    *,
+    campaign_id: int,
+    object_type: str,
+    title: str,
+    sources: list[Any],
+    config: dict[str, Any],
+) -> dict[str, Any]:
+    get_campaign(engine, campaign_id)
+    now = utcnow()
+    with engine.begin() as connection:
+        object_id = connection.execute(
+            insert(campaign_objects).values(
+                campaign_id=campaign_id,
+                object_type=object_type,
+                title=title,
+                sources=sources,
+                config=config,
+                status="draft",
+                hashtags=[],
+                created_at=now,
+                updated_at=now,
+            )
+        ).inserted_primary_key[0]
+    return get_object(engine, object_id)
+
+
+def get_object(engine: Engine, object_id: int) -> dict[str, Any]:
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(campaign_objects).where(campaign_objects.c.id == object_id)
+        ).first()
+    if row is None:
+        raise NotFound(f"campaign object {object_id} does not exist")
+    return dict(row._mapping)
+
+
+def objects_in_status(engine: Engine, campaign_id: int, status: str) -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(campaign_objects)
+            .where(
+                campaign_objects.c.campaign_id == campaign_id,
+                campaign_objects.c.status == status,
+            )
+            .order_by(campaign_objects.c.id)
+        )
+        return [dict(row._mapping) for row in rows]
+
+
+def transition_object(engine: Engine, object_id: int, to_status: str, **changes: Any) -> None:
+    """Move an object along its lifecycle; an illegal move is refused with `Conflict`."""
+    with engine.begin() as connection:
+        move_object(connection, object_id, to_status, changes)
+
+
+def move_object(
+    connection: Connection, object_id: int, to_status: str, changes: dict[str, Any]
+) -> dict[str, Any]:
+    row = connection.execute(
+        select(campaign_objects).where(campaign_objects.c.id == object_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"campaign object {object_id} does not exist")
+    if to_status not in OBJECT_TRANSITIONS[row.status]:
+        raise Conflict(f"campaign object {object_id} is {row.status}; it cannot become {to_status}")
+    connection.execute(
+        update(campaign_objects)
+        .where(campaign_objects.c.id == object_id, campaign_objects.c.status == row.status)
+        .values(status=to_status, updated_at=utcnow(), **changes)
+    )
+    return dict(row._mapping)
+
+
+def approve_object(engine: Engine, object_id: int, approved_by: str) -> dict[str, Any]:
+    now = utcnow()
+    with engine.begin() as connection:
+        approved = move_object(connection, object_id, "approved", {"approved_at": now})
+        connection.execute(
+            insert(approvals).values(
+                object_id=object_id,
+                campaign_id=approved["campaign_id"],
+                approved_by=approved_by,
+                approved_at=now,
+            )
+        )
+    return get_object(engine, object_id)
+
+
+def approvals_after(engine: Engine, approval_id: int, limit: int) -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(approvals)
+            .where(approvals.c.id > approval_id)
+            .order_by(approvals.c.id)
+            .limit(limit)
+        )
+        return [dict(row._mapping) for row in rows]

@@ -1,0 +1,43 @@
+"""Connecting to the ops store and bringing its schema up to date."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from importlib.resources import files
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+
+
+def utcnow() -> datetime:
+    """Now, as the naive UTC timestamp every store keeps."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@lru_cache(maxsize=8)
+def ops_engine(url: str) -> Engine:
+    """One pooled engine per database URL and process."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _tune_sqlite)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _tune_sqlite(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    """Apply every migration not yet applied (Alembic, on SQLite and PostgreSQL alike)."""
+    config = Config()
+    config.set_main_option("script_location", str(files("mediaflow_dagster.cms") / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

@@ -1,0 +1,9 @@
+"""Errors the ops store raises for requests it must refuse; the API maps them to HTTP codes."""
+
+
+class NotFound(LookupError):
+    """The named campaign, account, object or publication does not exist."""
+
+
+class Conflict(ValueError):
+    """The request contradicts the current state (an illegal transition, a duplicate)."""

@@ -1,0 +1,143 @@
+"""The ops store's tables, as the queries see them. Migrations in `migrations/` create them.
+
+Timestamps are naive UTC everywhere: SQLite, PostgreSQL and DuckDB then agree on them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+PLATFORMS = ("facebook", "instagram", "x", "youtube", "tiktok", "linkedin", "wordpress")
+ACCOUNT_TYPES = ("page", "profile", "business", "channel")
+OBJECT_TYPES = ("video", "image", "text", "audio")
+
+metadata = MetaData()
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text),
+    Column("topics", JSON, nullable=False),
+    Column("budget", Numeric(12, 2), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+social_accounts = Table(
+    "social_accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform", String(20), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("account_type", String(20), nullable=False),
+    Column("external_account_id", String(200), nullable=False),
+    Column("make_connection_id", String(100), nullable=False),
+    Column("make_scenario_id", String(100), nullable=False),
+    Column("make_webhook_url", String(500), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("platform", "external_account_id"),
+)
+
+campaign_targets = Table(
+    "campaign_targets",
+    metadata,
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), primary_key=True),
+    Column("social_account_id", Integer, ForeignKey("social_accounts.id"), primary_key=True),
+    Column("is_active", Boolean, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+campaign_objects = Table(
+    "campaign_objects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False, index=True),
+    Column("object_type", String(10), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("sources", JSON, nullable=False),
+    Column("config", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("content_text", Text),
+    Column("hashtags", JSON, nullable=False),
+    Column("media_url", String(1000)),
+    Column("media_mime_type", String(100)),
+    Column("media_bytes", BigInteger),
+    Column("sharepoint_drive_id", String(200)),
+    Column("sharepoint_item_id", String(200)),
+    Column("generation_execution_id", String(100)),
+    Column("error", Text),
+    Column("generation_requested_at", DateTime),
+    Column("ready_at", DateTime),
+    Column("approved_at", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("object_id", Integer, ForeignKey("campaign_objects.id"), nullable=False),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False),
+    Column("approved_by", String(200), nullable=False),
+    Column("approved_at", DateTime, nullable=False),
+)
+
+publications = Table(
+    "publications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("object_id", Integer, ForeignKey("campaign_objects.id"), nullable=False),
+    Column("social_account_id", Integer, ForeignKey("social_accounts.id"), nullable=False),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False, index=True),
+    Column("status", String(20), nullable=False),
+    Column("idempotency_key", String(100), nullable=False, unique=True),
+    Column("external_post_id", String(200)),
+    Column("external_url", String(1000)),
+    Column("error", Text),
+    Column("attempts", Integer, nullable=False),
+    Column("requested_at", DateTime),
+    Column("published_at", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("object_id", "social_account_id"),
+)
+
+callback_inbox = Table(
+    "callback_inbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", String(200), nullable=False, unique=True),
+    Column("source", String(20), nullable=False),
+    Column("event_type", String(50), nullable=False),
+    Column("campaign_id", Integer),
+    Column("subject_id", Integer),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("error", Text),
+    Column("received_at", DateTime, nullable=False),
+    Column("processed_at", DateTime),
+)

@@ -1,0 +1,138 @@
+"""The mediaflow code location: assets, checks, jobs, sensors, schedules and resources."""
+
+from __future__ import annotations
+
+from dagster import (
+    AssetSelection,
+    Definitions,
+    ScheduleDefinition,
+    build_schedule_from_partitioned_job,
+    define_asset_job,
+)
+from dagster_dbt import DbtCliResource
+
+from mediaflow_dagster.assets.content import campaign_media, content_generation_requests
+from mediaflow_dagster.assets.dbt import campaign_performance_models
+from mediaflow_dagster.assets.insights import post_insight_snapshots
+from mediaflow_dagster.assets.publishing import publication_requests, publications
+from mediaflow_dagster.assets.warehouse import raw_ops_tables
+from mediaflow_dagster.dbt_project import dbt_project
+from mediaflow_dagster.partitions import campaign_partitions, hourly_partitions
+from mediaflow_dagster.resources.make import MakeScenarios
+from mediaflow_dagster.resources.n8n import N8nClient
+from mediaflow_dagster.resources.ops_store import OpsStore
+from mediaflow_dagster.resources.platforms.insights import PlatformInsights
+from mediaflow_dagster.resources.sharepoint import SharePoint
+from mediaflow_dagster.resources.warehouse import Warehouse
+from mediaflow_dagster.sensors.approvals import approvals_sensor
+from mediaflow_dagster.sensors.callbacks import callback_sensor
+from mediaflow_dagster.settings import Settings, get_settings
+
+content_generation_job = define_asset_job(
+    "content_generation_job",
+    selection=AssetSelection.assets(content_generation_requests),
+    partitions_def=campaign_partitions,
+)
+content_ready_job = define_asset_job(
+    "content_ready_job",
+    selection=AssetSelection.assets(campaign_media),
+    partitions_def=campaign_partitions,
+)
+publish_job = define_asset_job(
+    "publish_job",
+    selection=AssetSelection.assets(publication_requests),
+    partitions_def=campaign_partitions,
+)
+publication_outcomes_job = define_asset_job(
+    "publication_outcomes_job",
+    selection=AssetSelection.assets(publications),
+    partitions_def=campaign_partitions,
+)
+insights_job = define_asset_job(
+    "insights_job",
+    selection=AssetSelection.assets(post_insight_snapshots),
+    partitions_def=hourly_partitions,
+)
+warehouse_job = define_asset_job(
+    "warehouse_job",
+    selection=AssetSelection.assets(raw_ops_tables, campaign_performance_models),
+)
+
+JOBS = [
+    content_generation_job,
+    content_ready_job,
+    publish_job,
+    publication_outcomes_job,
+    insights_job,
+    warehouse_job,
+]
+
+
+def build_resources(settings: Settings) -> dict[str, object]:
+    http = {
+        "timeout_seconds": settings.http_timeout_seconds,
+        "max_attempts": settings.http_max_attempts,
+    }
+    return {
+        "ops_store": OpsStore(database_url=settings.ops_database_url),
+        "warehouse": Warehouse(
+            backend=settings.backend,
+            duckdb_path=str(settings.warehouse_path),
+            postgres_url=settings.postgres_url,
+        ),
+        "n8n": N8nClient(
+            webhook_base_url=settings.n8n_webhook_base_url,
+            callback_url=settings.callback_url("n8n"),
+            **http,
+        ),
+        "make": MakeScenarios(callback_url=settings.callback_url("make"), **http),
+        "sharepoint": SharePoint(
+            authority=settings.microsoft_authority,
+            client_id=settings.microsoft_client_id,
+            client_secret=settings.microsoft_client_secret,
+            instance_discovery=settings.microsoft_instance_discovery,
+            ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
+            graph_base_url=settings.graph_base_url,
+            link_type=settings.sharepoint_link_type,
+            link_scope=settings.sharepoint_link_scope,
+            **http,
+        ),
+        "platform_insights": PlatformInsights(
+            facebook_graph_url=settings.facebook_graph_url,
+            facebook_access_token=settings.facebook_access_token,
+            instagram_graph_url=settings.instagram_graph_url,
+            instagram_access_token=settings.instagram_access_token,
+            youtube_data_url=settings.youtube_data_url,
+            youtube_api_key=settings.youtube_api_key,
+            **http,
+        ),
+        "dbt": DbtCliResource(project_dir=dbt_project, target=settings.dbt_target),
+    }
+
+
+def build_definitions(settings: Settings) -> Definitions:
+    return Definitions(
+        assets=[
+            content_generation_requests,
+            campaign_media,
+            publication_requests,
+            publications,
+            post_insight_snapshots,
+            raw_ops_tables,
+            campaign_performance_models,
+        ],
+        jobs=JOBS,
+        sensors=[
+            callback_sensor("n8n", content_ready_job),
+            approvals_sensor(publish_job),
+            callback_sensor("make", publication_outcomes_job),
+        ],
+        schedules=[
+            build_schedule_from_partitioned_job(insights_job, minute_of_hour=5),
+            ScheduleDefinition(job=warehouse_job, cron_schedule="20 * * * *"),
+        ],
+        resources=build_resources(settings),
+    )
+
+
+defs = build_definitions(get_settings())

@@ -1,0 +1,56 @@
+"""Asking n8n to generate content: one webhook-triggered workflow per kind of content."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from dagster import ConfigurableResource
+
+from mediaflow_dagster.resources.http import send
+
+WORKFLOW_PATHS = {
+    "video": "generate-video",
+    "image": "process-image",
+    "text": "generate-text",
+    "audio": "generate-audio",
+}
+
+
+class GenerationRefused(RuntimeError):
+    """n8n answered the request with a client error: resending it will not help."""
+
+
+class N8nClient(ConfigurableResource):
+    webhook_base_url: str
+    callback_url: str
+    timeout_seconds: float = 10.0
+    max_attempts: int = 4
+
+    def request_generation(
+        self,
+        *,
+        object_id: int,
+        object_type: str,
+        sources: list[Any],
+        config: dict[str, Any],
+    ) -> None:
+        url = f"{self.webhook_base_url.rstrip('/')}/{WORKFLOW_PATHS[object_type]}"
+        body = {
+            "object_id": object_id,
+            "object_type": object_type,
+            "sources": sources,
+            "config": config,
+            "callback_url": self.callback_url,
+        }
+        with httpx.Client(timeout=self.timeout_seconds) as client:
+            response = send(
+                client,
+                lambda c: c.post(url, json=body),
+                max_attempts=self.max_attempts,
+                idempotent=False,
+            )
+        if response.is_error:
+            raise GenerationRefused(
+                f"n8n refused object {object_id}: HTTP {response.status_code} {response.text[:300]}"
+            )

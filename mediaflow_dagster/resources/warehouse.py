@@ -1,0 +1,166 @@
+"""The warehouse's raw landing zone (schema `raw`), in DuckDB or PostgreSQL.
+
+Raw tables mirror the ops store's columns without its constraints (JSON kept as text), plus the
+append-only insight snapshots. dbt reads them as the `raw` source.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+import pandas as pd
+from dagster import ConfigurableResource
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    make_url,
+    text,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.schema import CreateSchema, CreateTable
+
+from mediaflow_dagster.cms import schema as ops
+
+RAW_SCHEMA = "raw"
+WAREHOUSE_POOL = "warehouse"
+LANDED_OPS_TABLES = (
+    ops.campaigns,
+    ops.social_accounts,
+    ops.campaign_targets,
+    ops.campaign_objects,
+    ops.publications,
+)
+
+raw_metadata = MetaData(schema=RAW_SCHEMA)
+
+
+def _raw_copy(table: Table) -> Table:
+    columns = [
+        Column(column.name, Text if isinstance(column.type, JSON) else column.type)
+        for column in table.columns
+    ]
+    return Table(table.name, raw_metadata, *columns)
+
+
+RAW_OPS_TABLES = {table.name: _raw_copy(table) for table in LANDED_OPS_TABLES}
+
+post_insight_snapshots = Table(
+    "post_insight_snapshots",
+    raw_metadata,
+    Column("publication_id", Integer),
+    Column("platform", String(20)),
+    Column("external_post_id", String(200)),
+    Column("metric", String(100)),
+    Column("value", BigInteger),
+    Column("collected_at", DateTime),
+    Column("partition_hour", DateTime),
+    Column("api_version", String(20)),
+    Column("run_id", String(64)),
+)
+
+
+def as_raw_frame(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """An ops-store frame in the raw table's shape: JSON columns serialised to text."""
+    json_columns = [column.name for column in table.columns if isinstance(column.type, JSON)]
+    return frame.assign(
+        **{name: frame[name].map(json.dumps, na_action="ignore") for name in json_columns}
+    )
+
+
+class Warehouse(ConfigurableResource):
+    backend: str
+    duckdb_path: str
+    postgres_url: str
+
+    def dbt_environment(self) -> dict[str, str]:
+        """The variables `dbt_project/profiles.yml` reads to reach this warehouse."""
+        url = make_url(self.postgres_url)
+        return {
+            "MEDIAFLOW_DBT_TARGET": "postgres" if self.backend == "postgres" else "duckdb",
+            "MEDIAFLOW_DBT_DUCKDB_PATH": self.duckdb_path,
+            "MEDIAFLOW_DBT_PG_HOST": url.host or "127.0.0.1",
+            "MEDIAFLOW_DBT_PG_PORT": str(url.port or 5432),
+            "MEDIAFLOW_DBT_PG_USER": url.username or "postgres",
+            "MEDIAFLOW_DBT_PG_PASSWORD": url.password or "",
+            "MEDIAFLOW_DBT_PG_DBNAME": url.database or "mediaflow",
+        }
+
+    def replace(self, table: str, frame: pd.DataFrame) -> None:
+        """Swap the raw table's rows for `frame`'s, in one transaction."""
+        self._write(table, frame, replace=True)
+
+    def append(self, table: str, frame: pd.DataFrame) -> None:
+        self._write(table, frame, replace=False)
+
+    def query(self, sql: str) -> pd.DataFrame:
+        if self.backend == "postgres":
+            engine = create_engine(self.postgres_url)
+            try:
+                return pd.read_sql(text(sql), engine)
+            finally:
+                engine.dispose()
+        with duckdb.connect(self.duckdb_path, read_only=True) as connection:
+            return connection.execute(sql).df()
+
+    def _write(self, table: str, frame: pd.DataFrame, *, replace: bool) -> None:
+        columns = [column.name for column in raw_metadata.tables[f"{RAW_SCHEMA}.{table}"].columns]
+        frame = frame[columns]
+        if self.backend == "postgres":
+            self._write_postgres(table, frame, replace=replace)
+        else:
+            self._write_duckdb(table, frame, replace=replace)
+
+    def _write_postgres(self, table: str, frame: pd.DataFrame, *, replace: bool) -> None:
+        engine = create_engine(self.postgres_url)
+        try:
+            with engine.begin() as connection:
+                connection.execute(CreateSchema(RAW_SCHEMA, if_not_exists=True))
+                raw_metadata.create_all(connection)
+                if replace:
+                    connection.execute(text(f"DELETE FROM {RAW_SCHEMA}.{table}"))
+                frame.to_sql(
+                    table,
+                    connection,
+                    schema=RAW_SCHEMA,
+                    if_exists="append",
+                    index=False,
+                    method="multi",
+                    chunksize=2000,
+                )
+        finally:
+            engine.dispose()
+
+    def _write_duckdb(self, table: str, frame: pd.DataFrame, *, replace: bool) -> None:
+        column_list = ", ".join(frame.columns)
+        with self._duckdb() as connection:
+            connection.begin()
+            if replace:
+                connection.execute(f"DELETE FROM {RAW_SCHEMA}.{table}")
+            connection.register("landing", frame)
+            connection.execute(
+                f"INSERT INTO {RAW_SCHEMA}.{table} ({column_list}) "
+                f"SELECT {column_list} FROM landing"
+            )
+            connection.commit()
+
+    @contextmanager
+    def _duckdb(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with duckdb.connect(self.duckdb_path) as connection:
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+            for raw_table in raw_metadata.sorted_tables:
+                ddl = str(
+                    CreateTable(raw_table, if_not_exists=True).compile(dialect=postgresql.dialect())
+                )
+                connection.execute(ddl)
+            yield connection

@@ -1,0 +1,25 @@
+"""Where the sandbox answers, as its clients and the links it hands out see it."""
+
+from __future__ import annotations
+
+from mediaflow_dagster.settings import Settings
+
+TENANT = "mediaflow-tenant"
+META_GRAPH_VERSION = "v24.0"
+GRAPH_PREFIX = "/graph/v1.0"
+FACEBOOK_PREFIX = f"/facebook/{META_GRAPH_VERSION}"
+INSTAGRAM_PREFIX = f"/instagram/{META_GRAPH_VERSION}"
+YOUTUBE_PREFIX = "/youtube/v3"
+N8N_WEBHOOK_PREFIX = "/n8n/webhook"
+MAKE_HOOK_PREFIX = "/make/hook"
+SHAREPOINT_PREFIX = "/sharepoint"
+CONTROL_PREFIX = "/_sandbox"
+
+
+def http_base_url(settings: Settings) -> str:
+    return f"http://{settings.sandbox_host}:{settings.sandbox_port}"
+
+
+def https_base_url(settings: Settings) -> str:
+    """The TLS address; 127.0.0.1 because that is what the server certificate names."""
+    return f"https://127.0.0.1:{settings.sandbox_tls_port}"

@@ -1,0 +1,12 @@
+"""The approvals sensor: an approved object starts its campaign's publishing run."""
+
+from __future__ import annotations
+
+from dagster import JobDefinition, SensorDefinition
+
+from mediaflow_dagster.cms.campaigns import approvals_after
+from mediaflow_dagster.sensors.events import event_sensor
+
+
+def approvals_sensor(job: JobDefinition) -> SensorDefinition:
+    return event_sensor("approvals", job, approvals_after, lambda event: f"approval-{event['id']}")

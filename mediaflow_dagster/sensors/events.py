@@ -1,0 +1,58 @@
+"""The shape every event sensor shares: a cursor over an ordered table of facts, one run request
+per new fact keyed by its event id, on the fact's campaign partition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from dagster import (
+    DefaultSensorStatus,
+    JobDefinition,
+    RunRequest,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    sensor,
+)
+from sqlalchemy import Engine
+
+from mediaflow_dagster.partitions import campaign_partitions
+from mediaflow_dagster.resources.ops_store import OpsStore
+
+EVENTS_PER_TICK = 500
+
+EventReader = Callable[[Engine, int, int], list[dict[str, Any]]]
+
+
+def event_sensor(
+    name: str, job: JobDefinition, read_events: EventReader, run_key: Callable[[dict], str]
+) -> SensorDefinition:
+    """A sensor over an ordered event table: the cursor is the last event id seen."""
+
+    @sensor(
+        name=name,
+        job=job,
+        minimum_interval_seconds=5,
+        default_status=DefaultSensorStatus.RUNNING,
+    )
+    def _sensor(context: SensorEvaluationContext, ops_store: OpsStore) -> SensorResult:
+        events = read_events(ops_store.engine, int(context.cursor or 0), EVENTS_PER_TICK)
+        if not events:
+            return SensorResult(skip_reason="no new events")
+        return SensorResult(
+            run_requests=[
+                RunRequest(run_key=run_key(event), partition_key=str(event["campaign_id"]))
+                for event in events
+            ],
+            cursor=str(events[-1]["id"]),
+            dynamic_partitions_requests=new_campaign_partitions(context, events),
+        )
+
+    return _sensor
+
+
+def new_campaign_partitions(context: SensorEvaluationContext, events: Sequence[dict]) -> list:
+    known = set(context.instance.get_dynamic_partitions(campaign_partitions.name))
+    missing = sorted({str(event["campaign_id"]) for event in events} - known, key=int)
+    return [campaign_partitions.build_add_request(missing)] if missing else []

@@ -1,0 +1,89 @@
+"""One settings object for every process, read from `MEDIAFLOW_*` environment variables.
+
+`backend` picks the stores: `embedded` keeps everything in files under `home` (SQLite ops store,
+DuckDB warehouse); `postgres` puts the ops store and the warehouse in one PostgreSQL database.
+The dbt target follows the same switch.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Backend = Literal["embedded", "postgres"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MEDIAFLOW_", extra="ignore")
+
+    backend: Backend = "embedded"
+    home: Path = Path(".mediaflow")
+    postgres_url: str = "postgresql+psycopg2://postgres@127.0.0.1:5432/mediaflow"
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    public_api_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The URL n8n and Make call back on; the API's address as the outside sees it.",
+    )
+
+    n8n_webhook_base_url: str = "http://127.0.0.1:5678/webhook"
+    n8n_callback_secret: str = "whsec_bjhuLWNhbGxiYWNrLXNlY3JldC1jaGFuZ2UtbWU="
+    make_callback_secret: str = "whsec_bWFrZS1jYWxsYmFjay1zZWNyZXQtY2hhbmdlLW1l"
+
+    microsoft_authority: str = "https://login.microsoftonline.com/mediaflow-tenant"
+    microsoft_client_id: str = "mediaflow-client"
+    microsoft_client_secret: str = "mediaflow-client-secret"
+    microsoft_instance_discovery: bool = True
+    ca_bundle: Path | None = Field(
+        default=None,
+        description="PEM file of extra certificate authorities to trust (a corporate proxy's).",
+    )
+    graph_base_url: str = "https://graph.microsoft.com/v1.0"
+    sharepoint_drive_id: str = "mediaflow-drive"
+    sharepoint_link_type: Literal["view", "edit", "embed"] = "view"
+    sharepoint_link_scope: Literal["anonymous", "organization", "users"] = "anonymous"
+
+    facebook_graph_url: str = "https://graph.facebook.com/v24.0"
+    facebook_access_token: str = "facebook-page-token"
+    instagram_graph_url: str = "https://graph.facebook.com/v24.0"
+    instagram_access_token: str = "instagram-business-token"
+    youtube_data_url: str = "https://www.googleapis.com/youtube/v3"
+    youtube_api_key: str = "youtube-api-key"
+
+    http_timeout_seconds: float = 10.0
+    http_max_attempts: int = 4
+
+    sandbox_host: str = "127.0.0.1"
+    sandbox_port: int = 8100
+    sandbox_tls_port: int = 8101
+
+    @property
+    def ops_database_url(self) -> str:
+        if self.backend == "postgres":
+            return self.postgres_url
+        return f"sqlite:///{(self.home / 'ops.sqlite').resolve()}"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return (self.home / "warehouse.duckdb").resolve()
+
+    @property
+    def dagster_home(self) -> Path:
+        return (self.home / "dagster").resolve()
+
+    @property
+    def dbt_target(self) -> str:
+        return "postgres" if self.backend == "postgres" else "duckdb"
+
+    def callback_url(self, source: str) -> str:
+        return f"{self.public_api_url.rstrip('/')}/callbacks/{source}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
