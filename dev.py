@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Set up and run mediaflow from a fresh clone, with nothing but Python 3.11:
+
+    python3.11 dev.py demo          one campaign end to end on the embedded stores
+    python3.11 dev.py test [ARGS]   lint, then the whole test suite (ARGS go to pytest)
+
+Each command first makes `.venv` and installs the pinned packages of `requirements.lock` (again
+only when the lock or pyproject.toml changed), and prepares the dbt manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+
+
+def run(*command: str | Path, **kwargs) -> None:
+    subprocess.run([str(part) for part in command], cwd=ROOT, check=True, **kwargs)
+
+
+def ensure_environment() -> None:
+    if sys.version_info[:2] != (3, 11):
+        sys.exit(f"mediaflow needs Python 3.11; this is {sys.version.split()[0]}")
+    if not (BIN / "python").exists():
+        print("creating .venv", flush=True)
+        run(sys.executable, "-m", "venv", VENV)
+    digest = hashlib.sha256(
+        (ROOT / "requirements.lock").read_bytes() + (ROOT / "pyproject.toml").read_bytes()
+    ).hexdigest()
+    stamp = VENV / ".mediaflow-installed"
+    if not stamp.exists() or stamp.read_text() != digest:
+        print("installing the pinned packages (about a minute the first time)", flush=True)
+        pip = (BIN / "python", "-m", "pip", "install", "--disable-pip-version-check", "-q")
+        run(*pip, "-r", "requirements.lock")
+        run(*pip, "--no-deps", "-e", ".")
+        stamp.write_text(digest)
+    run(
+        BIN / "dagster-dbt",
+        "project",
+        "prepare-and-package",
+        "--file",
+        "mediaflow_dagster/dbt_project.py",
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def postgres_is_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def ensure_postgres() -> None:
+    """Start the machine's PostgreSQL cluster when it is installed but down."""
+    clusters = Path("/etc/postgresql")
+    if postgres_is_up() or not shutil.which("pg_ctlcluster") or not clusters.is_dir():
+        return
+    for version in sorted(path.name for path in clusters.iterdir()):
+        print(f"starting PostgreSQL {version}", flush=True)
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"], check=False
+        )
+    deadline = time.monotonic() + 30
+    while not postgres_is_up() and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+
+def main(arguments: list[str]) -> int:
+    if not arguments or arguments[0] not in {"demo", "test"}:
+        print(__doc__)
+        return 2
+    ensure_environment()
+    if arguments[0] == "demo":
+        return subprocess.call([BIN / "mediaflow", "demo", *arguments[1:]], cwd=ROOT)
+    ensure_postgres()
+    run(BIN / "ruff", "check", ".")
+    run(BIN / "ruff", "format", "--check", ".")
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.call([BIN / "pytest", *arguments[1:]], cwd=ROOT, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,461 @@
+"""The end-to-end demo: one campaign from creation to its performance mart.
+
+It starts the sandbox and the API as real processes on loopback, drives the CMS over HTTP, and
+runs the chain through real Dagster runs on a persistent instance, ticking the sensors as the
+daemon would. The sandbox's clock is moved hour by hour so insights grow as they would live.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+from dagster import DagsterInstance, Definitions
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import create_engine, make_url, text
+
+from mediaflow_dagster.cms.database import ops_engine
+from mediaflow_dagster.cms.publishing import status_counts
+from mediaflow_dagster.dbt_project import dbt_project
+from mediaflow_dagster.definitions import build_definitions
+from mediaflow_dagster.partitions import campaign_partitions
+from mediaflow_dagster.sandbox.control import SandboxControl, client_environment, make_hook_url
+from mediaflow_dagster.settings import Settings, get_settings
+
+CAMPAIGN = {
+    "name": "Lancement Produit X",
+    "description": "Launch of product X across the brand's Facebook, Instagram and YouTube.",
+    "topics": ["produit x", "lancement", "innovation"],
+    "budget": "15000.00",
+    "currency": "EUR",
+}
+ACCOUNTS = [
+    ("facebook", "Mediaflow Bistro", "page", "104857600123456"),
+    ("instagram", "mediaflow.bistro", "business", "17841400000000001"),
+    ("youtube", "Mediaflow Bistro TV", "channel", "UCmediaflowBistro0000001"),
+]
+OBJECTS = [
+    {
+        "object_type": "video",
+        "title": "Teaser produit X",
+        "sources": ["https://cdn.example.com/clips/produit-x-teaser.mp4"],
+        "config": {"duration_seconds": 30, "subtitles": True},
+    },
+    {
+        "object_type": "image",
+        "title": "Visuel produit X",
+        "sources": ["https://cdn.example.com/images/produit-x.jpg"],
+        "config": {"ratio": "4:5"},
+    },
+    {
+        "object_type": "text",
+        "title": "Annonce produit X",
+        "sources": [],
+        "config": {"tone": "enthusiastic", "language": "fr"},
+    },
+]
+PLATFORM_ORDER = [platform for platform, *_ in ACCOUNTS]
+
+
+class DemoFailed(RuntimeError):
+    """A step of the demo did not reach its expected state in time."""
+
+
+@dataclass
+class DemoReport:
+    campaign_id: int
+    performance: pd.DataFrame
+    expected: pd.DataFrame
+    wall_seconds: float
+
+    @property
+    def matches_ground_truth(self) -> bool:
+        compared = ["posts_published", "impressions", "reach", "engagements"]
+        actual = self.performance.set_index("platform")[compared]
+        return actual.astype("Float64").equals(
+            self.expected.set_index("platform")[compared].astype("Float64")
+        )
+
+
+def run_demo(settings: Settings, *, hours: int = 6, console: Console | None = None) -> DemoReport:
+    console = console or Console()
+    started = time.monotonic()
+    settings = _demo_settings(settings)
+    _reset_state(settings)
+    if not dbt_project.manifest_path.exists():
+        with console.status("parsing the dbt project"):
+            dbt_project.preparer.prepare(dbt_project)
+    with ExitStack() as stack:
+        sandbox_port, tls_port, api_port = _free_ports(3)
+        environment = _environment(settings, sandbox_port, tls_port, api_port)
+        stack.enter_context(_patched_environ(environment))
+        get_settings.cache_clear()
+        stack.callback(get_settings.cache_clear)
+        settings = get_settings()
+        logs = settings.home / "logs"
+        with console.status("starting the sandbox and the API"):
+            sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+            stack.enter_context(_service("sandbox", environment, logs, f"{sandbox_url}/_sandbox/health"))
+            api_url = settings.public_api_url
+            stack.enter_context(_service("api", environment, logs, f"{api_url}/health"))
+        console.print(f"[green]✓[/] sandbox on {sandbox_url}, API on {api_url}")
+        sandbox = SandboxControl(sandbox_url)
+        cms = stack.enter_context(httpx.Client(base_url=api_url, timeout=10))
+        chain = _Chain(settings, console)
+
+        campaign_id = _create_campaign(cms, settings, console)
+        object_ids = [
+            _post(cms, f"/api/campaigns/{campaign_id}/objects", spec)["id"] for spec in OBJECTS
+        ]
+        chain.instance.add_dynamic_partitions(campaign_partitions.name, [str(campaign_id)])
+        chain.run("content_generation_job", str(campaign_id))
+        chain.tick_until(
+            "n8n_callbacks",
+            lambda: all(_get(cms, f"/api/objects/{i}")["status"] == "ready" for i in object_ids),
+            "n8n reported every object ready",
+        )
+        first_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+        first_hour -= timedelta(hours=hours)
+        sandbox.set_clock(first_hour + timedelta(minutes=1))
+        for object_id in object_ids:
+            _post(cms, f"/api/objects/{object_id}/approve", {"approved_by": "demo.analyst"})
+        console.print(f"[green]✓[/] {len(object_ids)} objects approved")
+        expected_posts = len(object_ids) * len(ACCOUNTS)
+        engine = ops_engine(settings.ops_database_url)
+        chain.tick_until("approvals", lambda: True, "publishing runs launched")
+        chain.tick_until(
+            "make_callbacks",
+            lambda: status_counts(engine, campaign_id).get("published", 0) == expected_posts,
+            f"Make confirmed {expected_posts} publications",
+        )
+        for hour in range(hours):
+            hour_start = first_hour + timedelta(hours=hour)
+            sandbox.set_clock(hour_start + timedelta(hours=1))
+            chain.run("insights_job", hour_start.strftime("%Y-%m-%d-%H:%M"))
+        console.print(f"[green]✓[/] insights collected for {hours} hourly partitions")
+        chain.run("warehouse_job")
+        console.print("[green]✓[/] ops tables landed, dbt build passed")
+        performance = _performance(chain.definitions, campaign_id)
+        expected = expected_performance(sandbox.ground_truth())
+
+    report = DemoReport(campaign_id, performance, expected, time.monotonic() - started)
+    _print_report(console, report, settings)
+    return report
+
+
+def expected_performance(ground_truth: dict[str, Any]) -> pd.DataFrame:
+    """The per-platform roll-up the marts must show, computed from the sandbox's own counters."""
+    rows = []
+    for post in ground_truth["posts"]:
+        metrics, platform = post["metrics"], post["platform"]
+        if platform == "facebook":
+            reactions = sum(metrics["post_reactions_by_type_total"].values())
+            rows.append(
+                (
+                    platform,
+                    metrics["post_media_view"],
+                    metrics["post_total_media_view_unique"],
+                    reactions + metrics["comments"] + metrics["shares"],
+                )
+            )
+        elif platform == "instagram":
+            rows.append(
+                (platform, metrics["views"], metrics["reach"], metrics["total_interactions"])
+            )
+        elif platform == "youtube":
+            engagements = metrics["likeCount"] + metrics["commentCount"]
+            rows.append((platform, metrics["viewCount"], None, engagements))
+    frame = pd.DataFrame(rows, columns=["platform", "impressions", "reach", "engagements"])
+    expected = (
+        frame.groupby("platform", sort=False)
+        .agg(
+            posts_published=("platform", "size"),
+            impressions=("impressions", "sum"),
+            reach=("reach", lambda values: None if values.isna().all() else values.sum()),
+            engagements=("engagements", "sum"),
+        )
+        .reset_index()
+    )
+    return expected.set_index("platform").loc[PLATFORM_ORDER].reset_index()
+
+
+class _Chain:
+    """Dagster runs on a persistent instance, with sensors ticked the way the daemon ticks them."""
+
+    def __init__(self, settings: Settings, console: Console):
+        settings.dagster_home.mkdir(parents=True, exist_ok=True)
+        self.instance = DagsterInstance.from_config(str(settings.dagster_home))
+        self.definitions: Definitions = build_definitions(settings)
+        self.console = console
+        self.cursors: dict[str, str | None] = {}
+        self.launched_run_keys: set[str] = set()
+
+    def run(self, job_name: str, partition_key: str | None = None, tags: dict | None = None):
+        job = self.definitions.get_job_def(job_name)
+        label = f"{job_name}[{partition_key}]" if partition_key else job_name
+        with self.console.status(f"running {label}"):
+            result = job.execute_in_process(
+                instance=self.instance, partition_key=partition_key, tags=tags, raise_on_error=False
+            )
+        if not result.success:
+            raise DemoFailed(f"run {result.run_id} of {label} failed; see it in the Dagster UI")
+        self.console.print(f"[green]✓[/] {label} (run {result.run_id[:8]})")
+
+    def tick(self, sensor_name: str) -> int:
+        from dagster import build_sensor_context
+
+        sensor = self.definitions.get_sensor_def(sensor_name)
+        context = build_sensor_context(
+            instance=self.instance,
+            cursor=self.cursors.get(sensor_name),
+            definitions=self.definitions,
+            sensor_name=sensor_name,
+        )
+        tick = sensor.evaluate_tick(context)
+        for request in tick.dynamic_partitions_requests or []:
+            self.instance.add_dynamic_partitions(request.partitions_def_name, request.partition_keys)
+        self.cursors[sensor_name] = tick.cursor
+        launched = 0
+        for request in tick.run_requests or []:
+            if request.run_key in self.launched_run_keys:
+                continue
+            self.launched_run_keys.add(request.run_key)
+            tags = {"dagster/sensor_name": sensor_name, "dagster/run_key": request.run_key}
+            self.run(sensor.job_name, request.partition_key, tags)
+            launched += 1
+        return launched
+
+    def tick_until(self, sensor_name: str, done: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + 60
+        while True:
+            self.tick(sensor_name)
+            if done():
+                self.console.print(f"[green]✓[/] {what}")
+                return
+            if time.monotonic() > deadline:
+                raise DemoFailed(f"timed out waiting until {what}")
+            time.sleep(0.2)
+
+
+def _create_campaign(cms: httpx.Client, settings: Settings, console: Console) -> int:
+    account_ids = [
+        _post(
+            cms,
+            "/api/social-accounts",
+            {
+                "platform": platform,
+                "name": name,
+                "account_type": account_type,
+                "external_account_id": external_id,
+                "make_connection_id": f"conn-{platform}-demo",
+                "make_scenario_id": f"scenario-{platform}-demo",
+                "make_webhook_url": make_hook_url(settings, f"{platform}-demo-hook"),
+            },
+        )["id"]
+        for platform, name, account_type, external_id in ACCOUNTS
+    ]
+    today = date.today()
+    campaign = _post(
+        cms,
+        "/api/campaigns",
+        {
+            **CAMPAIGN,
+            "start_date": str(today - timedelta(days=1)),
+            "end_date": str(today + timedelta(days=29)),
+            "social_account_ids": account_ids,
+        },
+    )
+    console.print(
+        f"[green]✓[/] campaign {campaign['id']} “{campaign['name']}” targets "
+        f"{len(account_ids)} accounts ({', '.join(PLATFORM_ORDER)})"
+    )
+    return campaign["id"]
+
+
+def _post(cms: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = cms.post(path, json=body)
+    if response.is_error:
+        raise DemoFailed(f"POST {path}: {response.status_code} {response.text}")
+    return response.json()
+
+
+def _get(cms: httpx.Client, path: str) -> dict[str, Any]:
+    response = cms.get(path)
+    if response.is_error:
+        raise DemoFailed(f"GET {path}: {response.status_code} {response.text}")
+    return response.json()
+
+
+def _performance(definitions: Definitions, campaign_id: int) -> pd.DataFrame:
+    warehouse = definitions.resources["warehouse"]
+    frame = warehouse.query(
+        f"""
+        select platform,
+               sum(posts_published) as posts_published,
+               sum(impressions) as impressions,
+               sum(reach) as reach,
+               sum(video_views) as video_views,
+               sum(engagements) as engagements
+        from marts.campaign_performance__daily
+        where campaign_id = {int(campaign_id)}
+        group by platform
+        """
+    )
+    return frame.set_index("platform").reindex(PLATFORM_ORDER).reset_index()
+
+
+def _print_report(console: Console, report: DemoReport, settings: Settings) -> None:
+    table = Table(title=f"Campaign {report.campaign_id} “{CAMPAIGN['name']}”: performance")
+    for column in ("platform", "posts", "impressions", "reach/views", "engagements", "eng. rate"):
+        table.add_column(column, justify="left" if column == "platform" else "right")
+    for row in report.performance.itertuples():
+        reach = row.reach if pd.notna(row.reach) else row.video_views
+        rate = row.engagements / row.impressions if row.impressions else float("nan")
+        table.add_row(
+            row.platform,
+            _count(row.posts_published),
+            _count(row.impressions),
+            _count(reach) + ("" if pd.notna(row.reach) else " views"),
+            _count(row.engagements),
+            f"{rate:.2%}" if pd.notna(rate) else "—",
+        )
+    console.print(table)
+    if report.matches_ground_truth:
+        console.print("[green]✓ the marts equal the sandbox's ground truth[/]")
+    else:
+        console.print("[red]✗ the marts differ from the sandbox's ground truth:[/]")
+        console.print(report.expected.to_string(index=False))
+    console.print(f"demo wall time: {report.wall_seconds:.1f} s")
+    console.print(
+        "\nWhere to look next:\n"
+        f"  • the runs, assets and sensors: DAGSTER_HOME={settings.dagster_home} "
+        ".venv/bin/dagster dev -w workspace.yaml\n"
+        "  • the marts: schema marts in "
+        + (
+            f"{settings.warehouse_path}"
+            if settings.backend == "embedded"
+            else make_url(settings.postgres_url).render_as_string(hide_password=True)
+        )
+        + " (campaign_performance__daily, campaign_performance__summary)"
+    )
+
+
+def _count(value: Any) -> str:
+    return f"{int(value):,}" if pd.notna(value) else "—"
+
+
+def _demo_settings(settings: Settings) -> Settings:
+    """On PostgreSQL the demo works in its own database, `<name>_demo`, made afresh."""
+    if settings.backend != "postgres":
+        return settings
+    url = make_url(settings.postgres_url)
+    return settings.model_copy(
+        update={"postgres_url": url.set(database=f"{url.database}_demo").render_as_string(False)}
+    )
+
+
+def _reset_state(settings: Settings) -> None:
+    for path in (settings.warehouse_path, settings.home / "ops.sqlite"):
+        for leftover in path.parent.glob(f"{path.name}*"):
+            leftover.unlink()
+    shutil.rmtree(settings.dagster_home, ignore_errors=True)
+    if settings.backend == "postgres":
+        url = make_url(settings.postgres_url)
+        server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+        server.dispose()
+
+
+def _environment(settings: Settings, sandbox_port: int, tls_port: int, api_port: int) -> dict:
+    located = settings.model_copy(
+        update={
+            "home": settings.home.resolve(),
+            "sandbox_port": sandbox_port,
+            "sandbox_tls_port": tls_port,
+        }
+    )
+    return {
+        "MEDIAFLOW_BACKEND": settings.backend,
+        "MEDIAFLOW_HOME": str(located.home),
+        "MEDIAFLOW_POSTGRES_URL": settings.postgres_url,
+        "MEDIAFLOW_API_PORT": str(api_port),
+        "MEDIAFLOW_PUBLIC_API_URL": f"http://127.0.0.1:{api_port}",
+        "MEDIAFLOW_SANDBOX_PORT": str(sandbox_port),
+        "MEDIAFLOW_SANDBOX_TLS_PORT": str(tls_port),
+        **client_environment(located),
+    }
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+@contextmanager
+def _patched_environ(overrides: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in overrides}
+    os.environ.update(overrides)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextmanager
+def _service(command: str, environment: dict, logs: Path, health_url: str) -> Iterator[None]:
+    logs.mkdir(parents=True, exist_ok=True)
+    log_path = logs / f"{command}.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mediaflow_dagster.cli", command],
+            env={**os.environ, **environment},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_healthy(process, health_url, log_path)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _wait_healthy(process: subprocess.Popen, health_url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise DemoFailed(f"{process.args[-1]} exited early; see {log_path}")
+        try:
+            if httpx.get(health_url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise DemoFailed(f"{health_url} did not answer within 30 s; see {log_path}")
