@@ -24,8 +24,11 @@ VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 
 
+ENVIRONMENT = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
 def run(*command: str | Path, **kwargs) -> None:
-    subprocess.run([str(part) for part in command], cwd=ROOT, check=True, **kwargs)
+    subprocess.run([str(part) for part in command], cwd=ROOT, env=ENVIRONMENT, check=True, **kwargs)
 
 
 def ensure_environment() -> None:
@@ -83,12 +86,12 @@ def main(arguments: list[str]) -> int:
         return 2
     ensure_environment()
     if arguments[0] == "demo":
-        return subprocess.call([BIN / "mediaflow", "demo", *arguments[1:]], cwd=ROOT)
+        command = [BIN / "mediaflow", "demo", *arguments[1:]]
+        return subprocess.call(command, cwd=ROOT, env=ENVIRONMENT)
     ensure_postgres()
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.call([BIN / "pytest", *arguments[1:]], cwd=ROOT, env=env)
+    return subprocess.call([BIN / "pytest", *arguments[1:]], cwd=ROOT, env=ENVIRONMENT)
 
 
 if __name__ == "__main__":

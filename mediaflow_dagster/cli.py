@@ -44,10 +44,11 @@ def demo(
 ) -> None:
     """Run one campaign from creation to its performance mart, end to end, and print it."""
     from mediaflow_dagster.demo import DemoFailed, run_demo
+    from mediaflow_dagster.local_runs import RunFailed
 
     try:
         report = run_demo(get_settings(), hours=hours)
-    except DemoFailed as error:
+    except (DemoFailed, RunFailed) as error:
         typer.secho(f"demo failed: {error}", fg="red", err=True)
         raise typer.Exit(1) from error
     if not report.matches_ground_truth:

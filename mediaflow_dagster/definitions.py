@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from dagster import (
     AssetSelection,
     Definitions,
@@ -17,7 +20,6 @@ from mediaflow_dagster.assets.insights import post_insight_snapshots
 from mediaflow_dagster.assets.publishing import publication_requests, publications
 from mediaflow_dagster.assets.warehouse import raw_ops_tables
 from mediaflow_dagster.dbt_project import dbt_project
-from mediaflow_dagster.partitions import campaign_partitions, hourly_partitions
 from mediaflow_dagster.resources.make import MakeScenarios
 from mediaflow_dagster.resources.n8n import N8nClient
 from mediaflow_dagster.resources.ops_store import OpsStore
@@ -31,27 +33,22 @@ from mediaflow_dagster.settings import Settings, get_settings
 content_generation_job = define_asset_job(
     "content_generation_job",
     selection=AssetSelection.assets(content_generation_requests),
-    partitions_def=campaign_partitions,
 )
 content_ready_job = define_asset_job(
     "content_ready_job",
     selection=AssetSelection.assets(campaign_media),
-    partitions_def=campaign_partitions,
 )
 publish_job = define_asset_job(
     "publish_job",
     selection=AssetSelection.assets(publication_requests),
-    partitions_def=campaign_partitions,
 )
 publication_outcomes_job = define_asset_job(
     "publication_outcomes_job",
     selection=AssetSelection.assets(publications),
-    partitions_def=campaign_partitions,
 )
 insights_job = define_asset_job(
     "insights_job",
     selection=AssetSelection.assets(post_insight_snapshots),
-    partitions_def=hourly_partitions,
 )
 warehouse_job = define_asset_job(
     "warehouse_job",
@@ -106,7 +103,11 @@ def build_resources(settings: Settings) -> dict[str, object]:
             youtube_api_key=settings.youtube_api_key,
             **http,
         ),
-        "dbt": DbtCliResource(project_dir=dbt_project, target=settings.dbt_target),
+        "dbt": DbtCliResource(
+            project_dir=dbt_project,
+            target=settings.dbt_target,
+            dbt_executable=str(Path(sys.executable).with_name("dbt")),
+        ),
     }
 
 

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 import pandas as pd
-from dagster import DagsterInstance, Definitions
+from dagster import Definitions
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import create_engine, make_url, text
@@ -30,7 +30,7 @@ from sqlalchemy import create_engine, make_url, text
 from mediaflow_dagster.cms.database import ops_engine
 from mediaflow_dagster.cms.publishing import status_counts
 from mediaflow_dagster.dbt_project import dbt_project
-from mediaflow_dagster.definitions import build_definitions
+from mediaflow_dagster.local_runs import LocalOrchestrator
 from mediaflow_dagster.partitions import campaign_partitions
 from mediaflow_dagster.sandbox.control import SandboxControl, client_environment, make_hook_url
 from mediaflow_dagster.settings import Settings, get_settings
@@ -108,13 +108,15 @@ def run_demo(settings: Settings, *, hours: int = 6, console: Console | None = No
         logs = settings.home / "logs"
         with console.status("starting the sandbox and the API"):
             sandbox_url = f"http://127.0.0.1:{sandbox_port}"
-            stack.enter_context(_service("sandbox", environment, logs, f"{sandbox_url}/_sandbox/health"))
+            stack.enter_context(
+                _service("sandbox", environment, logs, f"{sandbox_url}/_sandbox/health")
+            )
             api_url = settings.public_api_url
             stack.enter_context(_service("api", environment, logs, f"{api_url}/health"))
         console.print(f"[green]✓[/] sandbox on {sandbox_url}, API on {api_url}")
         sandbox = SandboxControl(sandbox_url)
         cms = stack.enter_context(httpx.Client(base_url=api_url, timeout=10))
-        chain = _Chain(settings, console)
+        chain = LocalOrchestrator(settings, console)
 
         campaign_id = _create_campaign(cms, settings, console)
         object_ids = [
@@ -190,64 +192,6 @@ def expected_performance(ground_truth: dict[str, Any]) -> pd.DataFrame:
         .reset_index()
     )
     return expected.set_index("platform").loc[PLATFORM_ORDER].reset_index()
-
-
-class _Chain:
-    """Dagster runs on a persistent instance, with sensors ticked the way the daemon ticks them."""
-
-    def __init__(self, settings: Settings, console: Console):
-        settings.dagster_home.mkdir(parents=True, exist_ok=True)
-        self.instance = DagsterInstance.from_config(str(settings.dagster_home))
-        self.definitions: Definitions = build_definitions(settings)
-        self.console = console
-        self.cursors: dict[str, str | None] = {}
-        self.launched_run_keys: set[str] = set()
-
-    def run(self, job_name: str, partition_key: str | None = None, tags: dict | None = None):
-        job = self.definitions.get_job_def(job_name)
-        label = f"{job_name}[{partition_key}]" if partition_key else job_name
-        with self.console.status(f"running {label}"):
-            result = job.execute_in_process(
-                instance=self.instance, partition_key=partition_key, tags=tags, raise_on_error=False
-            )
-        if not result.success:
-            raise DemoFailed(f"run {result.run_id} of {label} failed; see it in the Dagster UI")
-        self.console.print(f"[green]✓[/] {label} (run {result.run_id[:8]})")
-
-    def tick(self, sensor_name: str) -> int:
-        from dagster import build_sensor_context
-
-        sensor = self.definitions.get_sensor_def(sensor_name)
-        context = build_sensor_context(
-            instance=self.instance,
-            cursor=self.cursors.get(sensor_name),
-            definitions=self.definitions,
-            sensor_name=sensor_name,
-        )
-        tick = sensor.evaluate_tick(context)
-        for request in tick.dynamic_partitions_requests or []:
-            self.instance.add_dynamic_partitions(request.partitions_def_name, request.partition_keys)
-        self.cursors[sensor_name] = tick.cursor
-        launched = 0
-        for request in tick.run_requests or []:
-            if request.run_key in self.launched_run_keys:
-                continue
-            self.launched_run_keys.add(request.run_key)
-            tags = {"dagster/sensor_name": sensor_name, "dagster/run_key": request.run_key}
-            self.run(sensor.job_name, request.partition_key, tags)
-            launched += 1
-        return launched
-
-    def tick_until(self, sensor_name: str, done: Callable[[], bool], what: str) -> None:
-        deadline = time.monotonic() + 60
-        while True:
-            self.tick(sensor_name)
-            if done():
-                self.console.print(f"[green]✓[/] {what}")
-                return
-            if time.monotonic() > deadline:
-                raise DemoFailed(f"timed out waiting until {what}")
-            time.sleep(0.2)
 
 
 def _create_campaign(cms: httpx.Client, settings: Settings, console: Console) -> int:

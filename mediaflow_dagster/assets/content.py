@@ -1,7 +1,5 @@
 """Content: asking n8n to generate each object, then taking in what it made (SharePoint media)."""
 
-from __future__ import annotations
-
 from functools import partial
 
 from dagster import (

@@ -1,7 +1,5 @@
 """The dbt models (staging, intermediate, marts) as assets, built in the warehouse pool."""
 
-from __future__ import annotations
-
 import os
 from collections.abc import Mapping
 from typing import Any

@@ -1,7 +1,5 @@
 """Hourly insights: each published post's lifetime counters, landed append-only in the warehouse."""
 
-from __future__ import annotations
-
 from collections import defaultdict
 from dataclasses import asdict
 

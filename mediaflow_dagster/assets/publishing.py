@@ -1,8 +1,6 @@
 """Publishing: each approved object goes to each targeted account's Make scenario, once; Make's
 callbacks then say what became of it."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any

@@ -1,7 +1,5 @@
 """Raw landing: the ops store's tables copied into the warehouse for dbt."""
 
-from __future__ import annotations
-
 import pandas as pd
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
 

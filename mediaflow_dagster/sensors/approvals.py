@@ -1,7 +1,5 @@
 """The approvals sensor: an approved object starts its campaign's publishing run."""
 
-from __future__ import annotations
-
 from dagster import JobDefinition, SensorDefinition
 
 from mediaflow_dagster.cms.campaigns import approvals_after

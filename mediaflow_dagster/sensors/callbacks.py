@@ -1,7 +1,5 @@
 """Sensors over the callback inbox: n8n's content callbacks and Make's publication callbacks."""
 
-from __future__ import annotations
-
 from dagster import JobDefinition, SensorDefinition
 
 from mediaflow_dagster.cms.inbox import callbacks_after

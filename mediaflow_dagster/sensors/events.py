@@ -1,8 +1,6 @@
 """The shape every event sensor shares: a cursor over an ordered table of facts, one run request
 per new fact keyed by its event id, on the fact's campaign partition."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Sequence
 from typing import Any
 

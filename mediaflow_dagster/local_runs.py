@@ -1,0 +1,86 @@
+"""Running the code location's jobs and sensors in this process, as the daemon would, on a
+persistent instance the Dagster UI can open afterwards. The demo and the tests drive the chain
+with it."""
+
+import time
+from collections.abc import Callable
+
+from dagster import DagsterInstance, Definitions, build_sensor_context
+from rich.console import Console
+
+from mediaflow_dagster.definitions import build_definitions
+from mediaflow_dagster.settings import Settings
+
+INSTANCE_CONFIG = """\
+# The warehouse takes one writer at a time (DuckDB): its runs share the pool `warehouse`.
+concurrency:
+  pools:
+    default_limit: 1
+"""
+
+
+class RunFailed(RuntimeError):
+    """A run failed, or a sensor's goal was not reached in time."""
+
+
+class LocalOrchestrator:
+    """Dagster runs in this process on a persistent instance, with sensors ticked the way the
+    daemon ticks them: cursors kept, dynamic partitions added, a run key launched once."""
+
+    def __init__(self, settings: Settings, console: Console):
+        settings.dagster_home.mkdir(parents=True, exist_ok=True)
+        instance_config = settings.dagster_home / "dagster.yaml"
+        if not instance_config.exists():
+            instance_config.write_text(INSTANCE_CONFIG)
+        self.instance = DagsterInstance.from_config(str(settings.dagster_home))
+        self.definitions: Definitions = build_definitions(settings)
+        self.console = console
+        self.cursors: dict[str, str | None] = {}
+        self.launched_run_keys: set[str] = set()
+
+    def run(self, job_name: str, partition_key: str | None = None, tags: dict | None = None):
+        job = self.definitions.get_job_def(job_name)
+        label = f"{job_name}[{partition_key}]" if partition_key else job_name
+        with self.console.status(f"running {label}"):
+            result = job.execute_in_process(
+                instance=self.instance, partition_key=partition_key, tags=tags, raise_on_error=False
+            )
+        if not result.success:
+            raise RunFailed(f"run {result.run_id} of {label} failed; see it in the Dagster UI")
+        self.console.print(f"[green]✓[/] {label} (run {result.run_id[:8]})")
+
+    def tick(self, sensor_name: str) -> int:
+        sensor = self.definitions.get_sensor_def(sensor_name)
+        context = build_sensor_context(
+            instance_ref=self.instance.get_ref(),
+            cursor=self.cursors.get(sensor_name),
+            definitions=self.definitions,
+            resources=self.definitions.resources,
+            sensor_name=sensor_name,
+        )
+        tick = sensor.evaluate_tick(context)
+        for request in tick.dynamic_partitions_requests or []:
+            self.instance.add_dynamic_partitions(
+                request.partitions_def_name, request.partition_keys
+            )
+        self.cursors[sensor_name] = tick.cursor
+        launched = 0
+        for request in tick.run_requests or []:
+            if request.run_key in self.launched_run_keys:
+                continue
+            self.launched_run_keys.add(request.run_key)
+            tags = {"dagster/sensor_name": sensor_name, "dagster/run_key": request.run_key}
+            self.run(sensor.job_name, request.partition_key, tags)
+            launched += 1
+        return launched
+
+    def tick_until(self, sensor_name: str, done: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + 60
+        while True:
+            self.tick(sensor_name)
+            if done():
+                self.console.print(f"[green]✓[/] {what}")
+                return
+            if time.monotonic() > deadline:
+                raise RunFailed(f"timed out waiting until {what}")
+            time.sleep(0.2)

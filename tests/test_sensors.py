@@ -1,0 +1,106 @@
+"""Sensors turn new facts in the ops store into one run request per event, keyed by its id."""
+
+from datetime import date
+
+import pytest
+from dagster import DagsterInstance, build_sensor_context
+
+from mediaflow_dagster.cms import campaigns as cms
+from mediaflow_dagster.cms.database import migrate, ops_engine
+from mediaflow_dagster.cms.inbox import store_callback
+from mediaflow_dagster.definitions import build_definitions
+
+
+@pytest.fixture
+def instance(tmp_path):
+    (tmp_path / "dagster").mkdir()
+    with DagsterInstance.from_config(str(tmp_path / "dagster")) as instance:
+        yield instance
+
+
+@pytest.fixture
+def engine(settings):
+    engine = ops_engine(settings.ops_database_url)
+    migrate(engine)
+    return engine
+
+
+def new_campaign(engine) -> int:
+    campaign = cms.create_campaign(
+        engine,
+        name="Lancement",
+        description=None,
+        topics=[],
+        budget=10,
+        currency="EUR",
+        start_date=date(2026, 11, 1),
+        end_date=date(2026, 11, 30),
+        social_account_ids=[],
+    )
+    return campaign["id"]
+
+
+def tick(settings, instance, sensor_name, cursor=None):
+    definitions = build_definitions(settings)
+    context = build_sensor_context(
+        instance_ref=instance.get_ref(),
+        cursor=cursor,
+        definitions=definitions,
+        resources=definitions.resources,
+    )
+    return definitions.get_sensor_def(sensor_name).evaluate_tick(context)
+
+
+def store(engine, event_id, campaign_id, *, rejection=None):
+    store_callback(
+        engine,
+        event_id=event_id,
+        source="n8n",
+        event_type="content.ready",
+        payload={"type": "content.ready"},
+        campaign_id=campaign_id,
+        subject_id=1,
+        rejection=rejection,
+    )
+
+
+def test_each_new_callback_becomes_a_run_keyed_by_its_event_id(settings, instance, engine):
+    campaign_id = new_campaign(engine)
+    store(engine, "evt_1", campaign_id)
+    store(engine, "evt_2", campaign_id)
+    store(engine, "evt_rejected", None, rejection="campaign object 9 does not exist")
+
+    result = tick(settings, instance, "n8n_callbacks")
+
+    assert [request.run_key for request in result.run_requests] == ["evt_1", "evt_2"]
+    assert {request.partition_key for request in result.run_requests} == {str(campaign_id)}
+    [partitions] = result.dynamic_partitions_requests
+    assert list(partitions.partition_keys) == [str(campaign_id)]
+
+
+def test_the_cursor_skips_callbacks_already_seen(settings, instance, engine):
+    campaign_id = new_campaign(engine)
+    store(engine, "evt_1", campaign_id)
+    first = tick(settings, instance, "n8n_callbacks")
+    store(engine, "evt_2", campaign_id)
+
+    second = tick(settings, instance, "n8n_callbacks", cursor=first.cursor)
+
+    assert [request.run_key for request in second.run_requests] == ["evt_2"]
+
+
+def test_an_approval_starts_its_campaigns_publishing_run(settings, instance, engine):
+    campaign_id = new_campaign(engine)
+    content = cms.create_object(
+        engine, campaign_id=campaign_id, object_type="text", title="Post", sources=[], config={}
+    )
+    cms.transition_object(engine, content["id"], "generating")
+    cms.transition_object(engine, content["id"], "ready")
+    cms.approve_object(engine, content["id"], "ana")
+
+    result = tick(settings, instance, "approvals")
+
+    [request] = result.run_requests
+    assert request.partition_key == str(campaign_id)
+    assert request.run_key.startswith("approval-")
+    assert tick(settings, instance, "approvals", cursor=result.cursor).run_requests in (None, [])
