@@ -28,7 +28,7 @@ from rich.table import Table
 from sqlalchemy import create_engine, make_url, text
 
 from mediaflow_dagster.cms.database import ops_engine
-from mediaflow_dagster.cms.publishing import status_counts
+from mediaflow_dagster.cms.publishing import accepts, status_counts
 from mediaflow_dagster.dbt_project import dbt_project
 from mediaflow_dagster.local_runs import LocalOrchestrator
 from mediaflow_dagster.partitions import campaign_partitions
@@ -135,7 +135,11 @@ def run_demo(settings: Settings, *, hours: int = 6, console: Console | None = No
         for object_id in object_ids:
             _post(cms, f"/api/objects/{object_id}/approve", {"approved_by": "demo.analyst"})
         console.print(f"[green]✓[/] {len(object_ids)} objects approved")
-        expected_posts = len(object_ids) * len(ACCOUNTS)
+        expected_posts = sum(
+            accepts(platform, spec["object_type"])
+            for spec in OBJECTS
+            for platform in PLATFORM_ORDER
+        )
         engine = ops_engine(settings.ops_database_url)
         chain.tick_until("approvals", lambda: True, "publishing runs launched")
         chain.tick_until(

@@ -3,6 +3,7 @@ persistent instance the Dagster UI can open afterwards. The demo and the tests d
 with it."""
 
 import time
+from contextlib import redirect_stdout
 from collections.abc import Callable
 
 from dagster import DagsterInstance, Definitions, build_sensor_context
@@ -17,6 +18,9 @@ concurrency:
   pools:
     default_limit: 1
 """
+
+
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 class RunFailed(RuntimeError):
@@ -35,22 +39,35 @@ class LocalOrchestrator:
         self.instance = DagsterInstance.from_config(str(settings.dagster_home))
         self.definitions: Definitions = build_definitions(settings)
         self.console = console
+        self.run_log = settings.home / "logs" / "runs.log"
+        self.run_log.parent.mkdir(parents=True, exist_ok=True)
         self.cursors: dict[str, str | None] = {}
         self.launched_run_keys: set[str] = set()
 
     def run(self, job_name: str, partition_key: str | None = None, tags: dict | None = None):
-        job = self.definitions.get_job_def(job_name)
+        job = self.definitions.resolve_job_def(job_name)
         label = f"{job_name}[{partition_key}]" if partition_key else job_name
-        with self.console.status(f"running {label}"):
+        with (
+            self.console.status(f"running {label}"),
+            open(self.run_log, "a") as log,
+            redirect_stdout(log),
+        ):
             result = job.execute_in_process(
-                instance=self.instance, partition_key=partition_key, tags=tags, raise_on_error=False
+                run_config=QUIET_CONSOLE,
+                instance=self.instance,
+                partition_key=partition_key,
+                tags=tags,
+                raise_on_error=False,
             )
         if not result.success:
-            raise RunFailed(f"run {result.run_id} of {label} failed; see it in the Dagster UI")
+            raise RunFailed(
+                f"run {result.run_id} of {label} failed; see it in the Dagster UI "
+                f"and its output in {self.run_log}"
+            )
         self.console.print(f"[green]✓[/] {label} (run {result.run_id[:8]})")
 
     def tick(self, sensor_name: str) -> int:
-        sensor = self.definitions.get_sensor_def(sensor_name)
+        sensor = self.definitions.resolve_sensor_def(sensor_name)
         context = build_sensor_context(
             instance_ref=self.instance.get_ref(),
             cursor=self.cursors.get(sensor_name),

@@ -48,7 +48,7 @@ def tick(settings, instance, sensor_name, cursor=None):
         definitions=definitions,
         resources=definitions.resources,
     )
-    return definitions.get_sensor_def(sensor_name).evaluate_tick(context)
+    return definitions.resolve_sensor_def(sensor_name).evaluate_tick(context)
 
 
 def store(engine, event_id, campaign_id, *, rejection=None):

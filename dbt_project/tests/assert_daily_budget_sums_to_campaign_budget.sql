@@ -4,6 +4,7 @@
     budget, to rounding. Only campaigns with a budget, dates and an active platform can
     be allocated. Returns the campaigns that do not add up.
 #}
+{{ config(meta={'dagster': {'ref': {'name': 'campaign_performance__daily'}}}) }}
 with allocated as (
 
     select

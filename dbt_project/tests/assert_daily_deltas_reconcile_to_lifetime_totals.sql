@@ -4,6 +4,7 @@
     reported lifetime value, taken straight from the unified snapshots (not from the
     hourly model the mart is built on). Returns the rows that disagree.
 #}
+{{ config(meta={'dagster': {'ref': {'name': 'campaign_performance__daily'}}}) }}
 with daily_totals as (
 
     {%- for metric in unified_metrics() %}

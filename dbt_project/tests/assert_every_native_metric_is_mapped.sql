@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'stg_platforms__post_insight_snapshots'}}}) }}
 {{ config(severity='warn') }}
 {#
     Warns about native metrics the collectors write that the seed platform_metric_map does

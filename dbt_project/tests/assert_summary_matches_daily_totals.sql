@@ -3,6 +3,7 @@
     hourly deltas) tell the same totals per campaign, and count the same posts.
     Returns the campaigns and measures that disagree.
 #}
+{{ config(meta={'dagster': {'ref': {'name': 'campaign_performance__summary'}}}) }}
 with daily_totals as (
 
     select

@@ -13,13 +13,30 @@ from mediaflow_dagster.cms.errors import Conflict, NotFound
 from mediaflow_dagster.cms.schema import campaign_objects, publications, social_accounts
 
 
+ACCEPTED_OBJECT_TYPES = {
+    "facebook": {"video", "image", "text"},
+    "instagram": {"video", "image"},
+    "x": {"video", "image", "text"},
+    "youtube": {"video"},
+    "tiktok": {"video"},
+    "linkedin": {"video", "image", "text"},
+    "wordpress": {"video", "image", "text", "audio"},
+}
+
+
+def accepts(platform: str, object_type: str) -> bool:
+    """Whether a platform can carry this kind of content at all (a YouTube post is a video)."""
+    return object_type in ACCEPTED_OBJECT_TYPES[platform]
+
+
 def idempotency_key(object_id: int, social_account_id: int) -> str:
     return f"pub-{object_id}-{social_account_id}"
 
 
 def plan_publications(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
-    """Create the missing publications of the campaign's approved objects; return those still
-    waiting to be sent, each with its object and account."""
+    """Create the missing publications of the campaign's approved objects, on every targeted
+    account whose platform takes that kind of content; return those still waiting to be sent,
+    each with its object and account."""
     targets = active_targets(engine, campaign_id)
     now = utcnow()
     with engine.begin() as connection:
@@ -44,6 +61,7 @@ def plan_publications(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
                 }
                 for account in targets
                 if account["id"] not in planned
+                and accepts(account["platform"], content["object_type"])
             ]
             if new_rows:
                 connection.execute(insert(publications), new_rows)

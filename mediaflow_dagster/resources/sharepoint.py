@@ -31,14 +31,26 @@ def _confidential_app(
     instance_discovery: bool,
     ca_bundle: str | None,
 ) -> msal.ConfidentialClientApplication:
-    """One msal app per process and credentials, so its token cache is shared."""
+    """One msal app per process and credentials, so its token cache is shared.
+
+    msal talks through an httpx client trusting exactly what Graph calls trust: requests would
+    let a REQUESTS_CA_BUNDLE variable override the CA bundle given in settings.
+    """
     return msal.ConfidentialClientApplication(
         client_id,
         client_credential=client_secret,
         authority=authority,
         instance_discovery=instance_discovery,
-        verify=ca_bundle or True,
+        http_client=httpx.Client(verify=tls_context(ca_bundle), timeout=30),
     )
+
+
+def tls_context(ca_bundle: str | None) -> ssl.SSLContext:
+    """The system's trusted authorities plus, when given, the PEM bundle of extra ones."""
+    context = ssl.create_default_context()
+    if ca_bundle:
+        context.load_verify_locations(cafile=ca_bundle)
+    return context
 
 
 class SharePoint(ConfigurableResource):
@@ -93,7 +105,8 @@ class SharePoint(ConfigurableResource):
     def _call(self, method: str, path: str, *, idempotent: bool, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self._access_token()}", **kwargs.pop("headers", {})}
         url = f"{self.graph_base_url.rstrip('/')}{path}"
-        with httpx.Client(timeout=self.timeout_seconds, verify=self._tls_context()) as client:
+        verify = tls_context(self.ca_bundle)
+        with httpx.Client(timeout=self.timeout_seconds, verify=verify) as client:
             response = send(
                 client,
                 lambda c: c.request(method, url, headers=headers, **kwargs),
@@ -105,9 +118,3 @@ class SharePoint(ConfigurableResource):
                 f"{method} {path}: HTTP {response.status_code} {response.text}"
             )
         return response
-
-    def _tls_context(self) -> ssl.SSLContext:
-        context = ssl.create_default_context()
-        if self.ca_bundle:
-            context.load_verify_locations(cafile=self.ca_bundle)
-        return context

@@ -1,0 +1,59 @@
+"""The one Starlette application that plays every external service."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from mediaflow_dagster.sandbox.addresses import (
+    FACEBOOK_PREFIX,
+    INSTAGRAM_PREFIX,
+    http_base_url,
+)
+from mediaflow_dagster.sandbox.background import BackgroundWork
+from mediaflow_dagster.sandbox.callbacks import SignedCallbacks
+from mediaflow_dagster.sandbox.clock import SimulatedClock, SimulatedDateMiddleware
+from mediaflow_dagster.sandbox.control_api import SandboxControlApi
+from mediaflow_dagster.sandbox.faults import FaultInjectionMiddleware, Faults
+from mediaflow_dagster.sandbox.graph import Drive, GraphApi, SharedFiles
+from mediaflow_dagster.sandbox.login import AccessTokens, MicrosoftIdentity
+from mediaflow_dagster.sandbox.make import MakeScenarios
+from mediaflow_dagster.sandbox.meta import FacebookGraphApi, InstagramGraphApi
+from mediaflow_dagster.sandbox.n8n import N8nWorkflows
+from mediaflow_dagster.sandbox.platforms import PlatformStore
+from mediaflow_dagster.sandbox.youtube import YouTubeDataApi
+from mediaflow_dagster.settings import Settings
+
+
+def create_app(settings: Settings) -> Starlette:
+    clock = SimulatedClock()
+    faults = Faults()
+    work = BackgroundWork()
+    tokens = AccessTokens()
+    platforms = PlatformStore(clock)
+    drive = Drive(settings.sharepoint_drive_id, http_base_url(settings), clock)
+    timeout = settings.http_timeout_seconds
+    services = [
+        SandboxControlApi(clock, faults, platforms),
+        GraphApi(drive, tokens, clock),
+        SharedFiles(drive),
+        N8nWorkflows(drive, SignedCallbacks(settings.n8n_callback_secret, timeout), faults, work),
+        MakeScenarios(
+            platforms,
+            SignedCallbacks(settings.make_callback_secret, timeout),
+            faults,
+            work,
+            timeout,
+        ),
+        FacebookGraphApi(FACEBOOK_PREFIX, settings.facebook_access_token, platforms, clock),
+        InstagramGraphApi(INSTAGRAM_PREFIX, settings.instagram_access_token, platforms, clock),
+        YouTubeDataApi(settings.youtube_api_key, platforms, clock),
+        MicrosoftIdentity(settings, tokens, clock),
+    ]
+    return Starlette(
+        routes=[route for service in services for route in service.routes()],
+        middleware=[
+            Middleware(SimulatedDateMiddleware, clock=clock),
+            Middleware(FaultInjectionMiddleware, faults=faults),
+        ],
+    )

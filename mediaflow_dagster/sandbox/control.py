@@ -1,0 +1,144 @@
+"""How other processes use the sandbox: the settings that aim clients at it, and its control API."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from mediaflow_dagster.sandbox.addresses import (
+    CONTROL_PREFIX,
+    FACEBOOK_PREFIX,
+    GRAPH_PREFIX,
+    INSTAGRAM_PREFIX,
+    MAKE_HOOK_PREFIX,
+    N8N_WEBHOOK_PREFIX,
+    TENANT,
+    YOUTUBE_PREFIX,
+    http_base_url,
+    https_base_url,
+)
+from mediaflow_dagster.sandbox.faults import FaultRule
+from mediaflow_dagster.settings import Settings
+
+READY_POLL_SECONDS = 0.1
+STOP_TIMEOUT_SECONDS = 10
+
+
+def client_environment(settings: Settings) -> dict[str, str]:
+    """The MEDIAFLOW_* variables that point every production client at this sandbox."""
+    base = http_base_url(settings)
+    return {
+        "MEDIAFLOW_N8N_WEBHOOK_BASE_URL": f"{base}{N8N_WEBHOOK_PREFIX}",
+        "MEDIAFLOW_MICROSOFT_AUTHORITY": f"{https_base_url(settings)}/{TENANT}",
+        "MEDIAFLOW_MICROSOFT_INSTANCE_DISCOVERY": "false",
+        "MEDIAFLOW_CA_BUNDLE": str((settings.home / "sandbox" / "ca.pem").resolve()),
+        "MEDIAFLOW_GRAPH_BASE_URL": f"{base}{GRAPH_PREFIX}",
+        "MEDIAFLOW_FACEBOOK_GRAPH_URL": f"{base}{FACEBOOK_PREFIX}",
+        "MEDIAFLOW_INSTAGRAM_GRAPH_URL": f"{base}{INSTAGRAM_PREFIX}",
+        "MEDIAFLOW_YOUTUBE_DATA_URL": f"{base}{YOUTUBE_PREFIX}",
+    }
+
+
+def make_hook_url(settings: Settings, token: str) -> str:
+    """A Make scenario webhook URL stand-in for the scenario known by `token`."""
+    return f"{http_base_url(settings)}{MAKE_HOOK_PREFIX}/{token}"
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """`settings` as MEDIAFLOW_* variables, so that another process reads the same settings."""
+    environment = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if name == "home":
+            value = value.resolve()
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        environment[f"MEDIAFLOW_{name.upper()}"] = text
+    return environment
+
+
+def free_local_ports(count: int) -> list[int]:
+    """TCP ports on 127.0.0.1 that nothing listens on right now, all different."""
+    with ExitStack() as stack:
+        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+
+
+class SandboxControl:
+    def __init__(self, base_url: str, timeout_seconds: float = 10.0) -> None:
+        self._client = httpx.Client(
+            base_url=f"{base_url.rstrip('/')}{CONTROL_PREFIX}", timeout=timeout_seconds
+        )
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "/health")
+
+    def set_clock(self, now: datetime | None) -> datetime:
+        """Freeze the simulated clock at `now`; None goes back to real time."""
+        answer = self._call("POST", "/clock", json={"now": now.isoformat() if now else None})
+        return datetime.fromisoformat(answer["now"])
+
+    def clock(self) -> datetime:
+        return datetime.fromisoformat(self._call("GET", "/clock")["now"])
+
+    def ground_truth(self) -> dict[str, Any]:
+        return self._call("GET", "/ground-truth")
+
+    def set_faults(self, *rules: FaultRule, seed: int = 0) -> None:
+        body = {"rules": [rule.model_dump() for rule in rules], "seed": seed}
+        self._call("POST", "/faults", json=body)
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "/faults")
+
+    def wait_until_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if self.health().get("status") == "ok":
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"the sandbox at {self._client.base_url} is not up")
+            time.sleep(READY_POLL_SECONDS)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._client.request(method, path, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+
+@contextmanager
+def running_sandbox(settings: Settings, timeout: float = 30.0) -> Iterator[SandboxControl]:
+    """The sandbox in a child process for the `with` block, with a control client on it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mediaflow_dagster.sandbox"],
+        env={**os.environ, **settings_environment(settings)},
+    )
+    control = SandboxControl(http_base_url(settings))
+    try:
+        control.wait_until_ready(timeout)
+        yield control
+    finally:
+        control.close()
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

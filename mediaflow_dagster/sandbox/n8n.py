@@ -1,0 +1,119 @@
+"""The shipped n8n workflows: a webhook that starts an execution, and its signed callback."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, StrictInt
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from mediaflow_dagster.sandbox.addresses import N8N_WEBHOOK_PREFIX
+from mediaflow_dagster.sandbox.background import BackgroundWork
+from mediaflow_dagster.sandbox.bodies import InvalidBody, parse_body
+from mediaflow_dagster.sandbox.callbacks import DeliveryPolicy, SignedCallbacks
+from mediaflow_dagster.sandbox.content import media_file, post_copy
+from mediaflow_dagster.sandbox.faults import Faults
+from mediaflow_dagster.sandbox.graph import Drive
+
+WORKFLOW_OBJECT_TYPES = {
+    "generate-video": "video",
+    "process-image": "image",
+    "generate-text": "text",
+    "generate-audio": "audio",
+}
+FIRST_EXECUTION_ID = 1001
+
+
+class ContentOrder(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    object_id: StrictInt
+    object_type: Literal["video", "image", "text", "audio"]
+    sources: list[Any]
+    config: dict[str, Any]
+    callback_url: str
+
+
+class N8nWorkflows:
+    def __init__(
+        self, drive: Drive, callbacks: SignedCallbacks, faults: Faults, work: BackgroundWork
+    ) -> None:
+        self._drive = drive
+        self._callbacks = callbacks
+        self._faults = faults
+        self._work = work
+        self._execution_ids = itertools.count(FIRST_EXECUTION_ID)
+
+    def routes(self) -> list[Route]:
+        return [Route(f"{N8N_WEBHOOK_PREFIX}/{{path:path}}", self.webhook, methods=["POST"])]
+
+    async def webhook(self, request: Request) -> JSONResponse:
+        path = request.path_params["path"]
+        if path not in WORKFLOW_OBJECT_TYPES:
+            return JSONResponse(
+                {
+                    "code": 404,
+                    "message": f'The requested webhook "POST {path}" is not registered.',
+                    "hint": "The workflow must be active for a production URL to run successfully.",
+                },
+                status_code=404,
+            )
+        try:
+            order = parse_body(ContentOrder, await request.body())
+        except InvalidBody as error:
+            return JSONResponse({"code": 400, "message": str(error)}, status_code=400)
+        if order.object_type != WORKFLOW_OBJECT_TYPES[path]:
+            makes = WORKFLOW_OBJECT_TYPES[path]
+            message = f"workflow {path} makes {makes} objects, not {order.object_type}"
+            return JSONResponse({"code": 400, "message": message}, status_code=400)
+        execution_id = str(next(self._execution_ids))
+        policy = DeliveryPolicy.under(self._faults.rule_for(request.url.path))
+        execution = self._execute(execution_id, order, policy)
+        self._work.start(execution, f"n8n execution {execution_id}")
+        return JSONResponse({"message": "Workflow was started"})
+
+    async def _execute(
+        self, execution_id: str, order: ContentOrder, policy: DeliveryPolicy
+    ) -> None:
+        outcome = self._outcome(execution_id, order)
+        await self._callbacks.deliver(order.callback_url, outcome, policy)
+
+    def _outcome(self, execution_id: str, order: ContentOrder) -> dict[str, Any]:
+        event = {"object_id": order.object_id, "execution_id": execution_id}
+        if order.object_type == "video" and not order.sources:
+            return {
+                "type": "content.failed",
+                **event,
+                "error": "a video needs at least one source clip",
+            }
+        if order.object_type == "text":
+            copy = post_copy(order.object_id, order.config)
+            return {
+                "type": "content.ready",
+                **event,
+                "content": {"text": copy.text, "hashtags": copy.hashtags},
+                "media": None,
+            }
+        return {
+            "type": "content.ready",
+            **event,
+            "content": {"text": None, "hashtags": []},
+            "media": self._upload(order),
+        }
+
+    def _upload(self, order: ContentOrder) -> dict[str, Any]:
+        made = media_file(order.object_type, order.object_id, order.sources)
+        item, _ = self._drive.put(f"mediaflow/objects/{order.object_id}/{made.name}", made.data)
+        link, _ = self._drive.share(item, "view", "anonymous")
+        return {
+            "drive_id": self._drive.drive_id,
+            "item_id": item.id,
+            "name": item.name,
+            "mime_type": made.mime_type,
+            "size": len(made.data),
+            "web_url": self._drive.web_url(item),
+            "sharing_link": link.web_url,
+        }

@@ -1,0 +1,172 @@
+"""The control API: the simulated clock, fault injection, and the settings that aim clients."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mediaflow_dagster.sandbox.control import (
+    SandboxControl,
+    client_environment,
+    free_local_ports,
+    make_hook_url,
+    running_sandbox,
+)
+from mediaflow_dagster.sandbox.faults import FaultRule
+from mediaflow_dagster.settings import Settings
+
+FROZEN_AT = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def sandbox_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    port, tls_port = free_local_ports(2)
+    home = tmp_path_factory.mktemp("sandbox-home")
+    return Settings(home=home, sandbox_port=port, sandbox_tls_port=tls_port)
+
+
+@pytest.fixture(scope="module")
+def sandbox(sandbox_settings: Settings) -> Iterator[SandboxControl]:
+    with running_sandbox(sandbox_settings) as control:
+        yield control
+
+
+@pytest.fixture(autouse=True)
+def real_time_and_no_faults(sandbox: SandboxControl) -> Iterator[None]:
+    yield
+    sandbox.set_clock(None)
+    sandbox.clear_faults()
+
+
+@pytest.fixture
+def youtube_videos(sandbox_settings: Settings) -> str:
+    return f"{client_environment(sandbox_settings)['MEDIAFLOW_YOUTUBE_DATA_URL']}/videos"
+
+
+def test_client_environment_points_every_client_at_the_sandbox(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, sandbox_port=9100, sandbox_tls_port=9101)
+
+    environment = client_environment(settings)
+
+    assert environment == {
+        "MEDIAFLOW_N8N_WEBHOOK_BASE_URL": "http://127.0.0.1:9100/n8n/webhook",
+        "MEDIAFLOW_MICROSOFT_AUTHORITY": "https://127.0.0.1:9101/mediaflow-tenant",
+        "MEDIAFLOW_MICROSOFT_INSTANCE_DISCOVERY": "false",
+        "MEDIAFLOW_CA_BUNDLE": str(tmp_path.resolve() / "sandbox" / "ca.pem"),
+        "MEDIAFLOW_GRAPH_BASE_URL": "http://127.0.0.1:9100/graph/v1.0",
+        "MEDIAFLOW_FACEBOOK_GRAPH_URL": "http://127.0.0.1:9100/facebook/v24.0",
+        "MEDIAFLOW_INSTAGRAM_GRAPH_URL": "http://127.0.0.1:9100/instagram/v24.0",
+        "MEDIAFLOW_YOUTUBE_DATA_URL": "http://127.0.0.1:9100/youtube/v3",
+    }
+    assert make_hook_url(settings, "abc123") == "http://127.0.0.1:9100/make/hook/abc123"
+
+
+def test_the_environment_is_read_back_into_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(home=tmp_path, sandbox_port=9100, sandbox_tls_port=9101)
+    for name, value in client_environment(settings).items():
+        monkeypatch.setenv(name, value)
+
+    aimed = Settings()
+
+    assert aimed.microsoft_instance_discovery is False
+    assert aimed.ca_bundle == tmp_path.resolve() / "sandbox" / "ca.pem"
+    assert aimed.graph_base_url == "http://127.0.0.1:9100/graph/v1.0"
+
+
+def test_the_clock_freezes_and_every_response_is_dated_by_it(
+    sandbox: SandboxControl, sandbox_settings: Settings
+) -> None:
+    assert sandbox.set_clock(FROZEN_AT) == FROZEN_AT
+    time.sleep(1.1)
+
+    answer = httpx.get(f"http://127.0.0.1:{sandbox_settings.sandbox_port}/_sandbox/health")
+
+    assert sandbox.clock() == FROZEN_AT
+    assert parsedate_to_datetime(answer.headers["date"]) == FROZEN_AT
+
+
+def test_a_naive_instant_is_taken_as_utc(sandbox: SandboxControl) -> None:
+    assert sandbox.set_clock(FROZEN_AT.replace(tzinfo=None)) == FROZEN_AT
+
+
+def test_the_clock_returns_to_real_time(sandbox: SandboxControl) -> None:
+    sandbox.set_clock(FROZEN_AT)
+
+    back = sandbox.set_clock(None)
+
+    assert abs(back - datetime.now(UTC)) < timedelta(seconds=5)
+
+
+def test_a_certain_error_answers_with_the_configured_status(
+    sandbox: SandboxControl, youtube_videos: str
+) -> None:
+    sandbox.set_faults(FaultRule(path_prefix="/youtube/", error_rate=1.0, error_status=503))
+
+    assert httpx.get(youtube_videos).status_code == 503
+    assert sandbox.health() == {"status": "ok"}
+
+    sandbox.clear_faults()
+    assert httpx.get(youtube_videos).status_code != 503
+
+
+def test_too_many_requests_carries_retry_after(
+    sandbox: SandboxControl, youtube_videos: str
+) -> None:
+    sandbox.set_faults(
+        FaultRule(path_prefix="/youtube/", error_rate=1.0, error_status=429, retry_after=2)
+    )
+
+    answer = httpx.get(youtube_videos)
+
+    assert answer.status_code == 429
+    assert answer.headers["retry-after"] == "2"
+
+
+def test_a_429_without_a_configured_delay_still_says_when_to_retry(
+    sandbox: SandboxControl, youtube_videos: str
+) -> None:
+    sandbox.set_faults(FaultRule(path_prefix="/youtube/", error_rate=1.0, error_status=429))
+
+    assert httpx.get(youtube_videos).headers["retry-after"].isdigit()
+
+
+def test_errors_drawn_from_the_same_seed_repeat(
+    sandbox: SandboxControl, youtube_videos: str
+) -> None:
+    rule = FaultRule(path_prefix="/youtube/", error_rate=0.5, error_status=503)
+
+    runs = []
+    for _ in range(2):
+        sandbox.set_faults(rule, seed=7)
+        runs.append([httpx.get(youtube_videos).status_code for _ in range(12)])
+
+    assert runs[0] == runs[1]
+    assert 503 in runs[0]
+    assert any(status != 503 for status in runs[0])
+
+
+def test_latency_delays_the_answer(sandbox: SandboxControl, youtube_videos: str) -> None:
+    sandbox.set_faults(FaultRule(path_prefix="/youtube/", latency_ms=300))
+
+    started = time.monotonic()
+    httpx.get(youtube_videos)
+
+    assert time.monotonic() - started >= 0.3
+
+
+@pytest.mark.usefixtures("sandbox")
+def test_a_malformed_fault_plan_is_refused(sandbox_settings: Settings) -> None:
+    answer = httpx.post(
+        f"http://127.0.0.1:{sandbox_settings.sandbox_port}/_sandbox/faults",
+        json={"rules": [{"error_rate": 2}]},
+    )
+
+    assert answer.status_code == 400

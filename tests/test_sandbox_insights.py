@@ -1,0 +1,253 @@
+"""The Facebook, Instagram and YouTube read APIs, in their own shapes, matching ground truth."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from mediaflow_dagster.sandbox.control import (
+    SandboxControl,
+    client_environment,
+    free_local_ports,
+    make_hook_url,
+    running_sandbox,
+)
+from mediaflow_dagster.sandbox.inbox import CallbackInbox
+from mediaflow_dagster.settings import Settings
+
+PUBLISHED_AT = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
+READ_AT = PUBLISHED_AT + timedelta(hours=5, minutes=30)
+FACEBOOK_METRICS = (
+    "post_media_view,post_total_media_view_unique,post_clicks,post_reactions_by_type_total"
+)
+INSTAGRAM_METRICS = "views,reach,likes,comments,shares,saved,total_interactions"
+
+
+@pytest.fixture(scope="module")
+def sandbox_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    port, tls_port = free_local_ports(2)
+    home = tmp_path_factory.mktemp("sandbox-home")
+    return Settings(home=home, sandbox_port=port, sandbox_tls_port=tls_port)
+
+
+@pytest.fixture(scope="module")
+def sandbox(sandbox_settings: Settings) -> Iterator[SandboxControl]:
+    with running_sandbox(sandbox_settings) as control:
+        yield control
+
+
+@pytest.fixture(scope="module")
+def posts(sandbox: SandboxControl, sandbox_settings: Settings) -> dict[str, dict[str, Any]]:
+    """One published post per platform, read 5 h 30 min after publishing; by platform."""
+    sandbox.set_clock(PUBLISHED_AT)
+    with CallbackInbox() as inbox:
+        httpx.post(
+            f"{client_environment(sandbox_settings)['MEDIAFLOW_N8N_WEBHOOK_BASE_URL']}"
+            "/generate-video",
+            json={
+                "object_id": 1,
+                "object_type": "video",
+                "sources": ["clip.mp4"],
+                "config": {},
+                "callback_url": inbox.url,
+            },
+        )
+        video_link = json.loads(inbox.next().body)["media"]["sharing_link"]
+        accounts = [
+            ("facebook", "page", "104857600123456"),
+            ("instagram", "business", "17841400000000001"),
+            ("youtube", "channel", "UCmediaflow"),
+        ]
+        for publication_id, (platform, account_type, account_id) in enumerate(accounts, 1):
+            httpx.post(
+                make_hook_url(sandbox_settings, f"{platform}-hook"),
+                json={
+                    "publication_id": publication_id,
+                    "idempotency_key": f"pub-{publication_id}",
+                    "object_id": 1,
+                    "content": {"message": "Teaser", "media_url": video_link, "hashtags": []},
+                    "platform_config": {
+                        "platform": platform,
+                        "account_id": account_id,
+                        "account_type": account_type,
+                    },
+                    "callback_url": inbox.url,
+                },
+            )
+            assert json.loads(inbox.next().body)["type"] == "publication.published"
+    sandbox.set_clock(READ_AT)
+    return {post["platform"]: post for post in sandbox.ground_truth()["posts"]}
+
+
+@pytest.fixture(scope="module")
+def apis(sandbox_settings: Settings) -> dict[str, str]:
+    environment = client_environment(sandbox_settings)
+    return {
+        "facebook": environment["MEDIAFLOW_FACEBOOK_GRAPH_URL"],
+        "instagram": environment["MEDIAFLOW_INSTAGRAM_GRAPH_URL"],
+        "youtube": environment["MEDIAFLOW_YOUTUBE_DATA_URL"],
+    }
+
+
+def test_facebook_insights_are_lifetime_values_in_graph_shape(
+    posts: dict[str, dict[str, Any]], apis: dict[str, str], sandbox_settings: Settings
+) -> None:
+    post = posts["facebook"]
+
+    answer = httpx.get(
+        f"{apis['facebook']}/{post['external_id']}/insights",
+        params={"metric": FACEBOOK_METRICS, "access_token": sandbox_settings.facebook_access_token},
+    )
+
+    assert answer.status_code == 200
+    assert parsedate_to_datetime(answer.headers["date"]) == READ_AT
+    data = answer.json()["data"]
+    assert [metric["name"] for metric in data] == FACEBOOK_METRICS.split(",")
+    for metric in data:
+        assert metric["period"] == "lifetime"
+        assert metric["id"] == f"{post['external_id']}/insights/{metric['name']}/lifetime"
+        assert metric["title"]
+        assert metric["description"]
+        assert metric["values"] == [{"value": post["metrics"][metric["name"]]}]
+    reactions = data[3]["values"][0]["value"]
+    assert set(reactions) == {"like", "love", "wow"}
+    assert 0 < data[1]["values"][0]["value"] <= data[0]["values"][0]["value"]
+    assert "paging" in answer.json()
+
+
+def test_facebook_post_fields_count_comments_and_shares(
+    posts: dict[str, dict[str, Any]], apis: dict[str, str], sandbox_settings: Settings
+) -> None:
+    post = posts["facebook"]
+
+    answer = httpx.get(
+        f"{apis['facebook']}/{post['external_id']}",
+        params={
+            "fields": "shares,comments.summary(true).limit(0)",
+            "access_token": sandbox_settings.facebook_access_token,
+        },
+    ).json()
+
+    assert answer["id"] == post["external_id"]
+    assert answer["comments"]["data"] == []
+    assert answer["comments"]["summary"]["total_count"] == post["metrics"]["comments"]
+    assert answer.get("shares", {"count": 0})["count"] == post["metrics"]["shares"]
+
+
+@pytest.mark.parametrize(
+    ("platform", "metric"),
+    [
+        ("facebook", "post_impressions"),
+        ("facebook", "post_impressions_unique"),
+        ("instagram", "impressions"),
+        ("instagram", "plays"),
+    ],
+)
+def test_retired_metrics_are_refused_with_graph_error_100(
+    posts: dict[str, dict[str, Any]],
+    apis: dict[str, str],
+    sandbox_settings: Settings,
+    platform: str,
+    metric: str,
+) -> None:
+    token = getattr(sandbox_settings, f"{platform}_access_token")
+
+    answer = httpx.get(
+        f"{apis[platform]}/{posts[platform]['external_id']}/insights",
+        params={"metric": metric, "access_token": token},
+    )
+
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert (error["code"], error["type"]) == (100, "OAuthException")
+    assert error["message"].startswith("(#100)")
+
+
+@pytest.mark.parametrize("token", ["", "someone-elses-token"])
+def test_facebook_refuses_a_missing_or_wrong_token(
+    posts: dict[str, dict[str, Any]], apis: dict[str, str], token: str
+) -> None:
+    answer = httpx.get(
+        f"{apis['facebook']}/{posts['facebook']['external_id']}/insights",
+        params={"metric": "post_clicks", "access_token": token},
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["type"] == "OAuthException"
+    assert answer.json()["error"]["code"] in (104, 190)
+
+
+@pytest.mark.usefixtures("posts")
+def test_facebook_does_not_know_posts_it_never_published(
+    apis: dict[str, str], sandbox_settings: Settings
+) -> None:
+    answer = httpx.get(
+        f"{apis['facebook']}/104857600123456_1/insights",
+        params={"metric": "post_clicks", "access_token": sandbox_settings.facebook_access_token},
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == 100
+    assert answer.json()["error"]["message"].startswith("Unsupported get request")
+
+
+def test_instagram_insights_add_up_to_total_interactions(
+    posts: dict[str, dict[str, Any]], apis: dict[str, str], sandbox_settings: Settings
+) -> None:
+    post = posts["instagram"]
+
+    data = httpx.get(
+        f"{apis['instagram']}/{post['external_id']}/insights",
+        params={
+            "metric": INSTAGRAM_METRICS,
+            "access_token": sandbox_settings.instagram_access_token,
+        },
+    ).json()["data"]
+
+    values = {metric["name"]: metric["values"][0]["value"] for metric in data}
+    assert values == post["metrics"]
+    assert values["total_interactions"] == sum(
+        values[name] for name in ("likes", "comments", "shares", "saved")
+    )
+    assert values["likes"] < values["reach"] <= values["views"]
+
+
+def test_youtube_lists_statistics_as_strings_and_skips_unknown_ids(
+    posts: dict[str, dict[str, Any]], apis: dict[str, str], sandbox_settings: Settings
+) -> None:
+    post = posts["youtube"]
+
+    answer = httpx.get(
+        f"{apis['youtube']}/videos",
+        params={
+            "part": "statistics",
+            "id": f"{post['external_id']},AAAAAAAAAAA",
+            "key": sandbox_settings.youtube_api_key,
+        },
+    ).json()
+
+    assert answer["kind"] == "youtube#videoListResponse"
+    assert answer["pageInfo"] == {"totalResults": 1, "resultsPerPage": 1}
+    [video] = answer["items"]
+    assert (video["kind"], video["id"]) == ("youtube#video", post["external_id"])
+    assert video["etag"]
+    assert video["statistics"] == {name: str(value) for name, value in post["metrics"].items()}
+    assert set(video["statistics"]) == {"viewCount", "likeCount", "favoriteCount", "commentCount"}
+
+
+def test_youtube_refuses_a_wrong_key(
+    posts: dict[str, dict[str, Any]], apis: dict[str, str]
+) -> None:
+    answer = httpx.get(
+        f"{apis['youtube']}/videos",
+        params={"part": "statistics", "id": posts["youtube"]["external_id"], "key": "wrong"},
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["errors"][0]["reason"] == "keyInvalid"
