@@ -116,7 +116,7 @@ def run_demo(settings: Settings, *, hours: int = 6, console: Console | None = No
         console.print(f"[green]✓[/] sandbox on {sandbox_url}, API on {api_url}")
         sandbox = SandboxControl(sandbox_url)
         cms = stack.enter_context(httpx.Client(base_url=api_url, timeout=10))
-        chain = LocalOrchestrator(settings, console)
+        chain = stack.enter_context(LocalOrchestrator(settings, console))
 
         campaign_id = _create_campaign(cms, settings, console)
         object_ids = [

@@ -3,8 +3,8 @@ persistent instance the Dagster UI can open afterwards. The demo and the tests d
 with it."""
 
 import time
-from contextlib import redirect_stdout
 from collections.abc import Callable
+from contextlib import redirect_stdout
 
 from dagster import DagsterInstance, Definitions, build_sensor_context
 from rich.console import Console
@@ -44,6 +44,12 @@ class LocalOrchestrator:
         self.cursors: dict[str, str | None] = {}
         self.launched_run_keys: set[str] = set()
 
+    def __enter__(self) -> "LocalOrchestrator":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.instance.dispose()
+
     def run(self, job_name: str, partition_key: str | None = None, tags: dict | None = None):
         job = self.definitions.resolve_job_def(job_name)
         label = f"{job_name}[{partition_key}]" if partition_key else job_name
@@ -69,6 +75,7 @@ class LocalOrchestrator:
     def tick(self, sensor_name: str) -> int:
         sensor = self.definitions.resolve_sensor_def(sensor_name)
         context = build_sensor_context(
+            instance=self.instance,
             instance_ref=self.instance.get_ref(),
             cursor=self.cursors.get(sensor_name),
             definitions=self.definitions,

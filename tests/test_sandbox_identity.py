@@ -34,31 +34,23 @@ def sandbox(sandbox_settings: Settings) -> Iterator[SandboxControl]:
         yield control
 
 
-@pytest.fixture
-def requests_trusts_only_what_it_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
-    """requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override msal's own `verify`."""
-    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
-    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
-
-
 def confidential_app(settings: Settings, secret: str) -> msal.ConfidentialClientApplication:
+    """An msal app trusting the sandbox CA (through httpx, which no REQUESTS_CA_BUNDLE bends)."""
     environment = client_environment(settings)
+    trusting_the_sandbox = ssl.create_default_context(cafile=environment["MEDIAFLOW_CA_BUNDLE"])
     return msal.ConfidentialClientApplication(
         settings.microsoft_client_id,
         client_credential=secret,
         authority=environment["MEDIAFLOW_MICROSOFT_AUTHORITY"],
         instance_discovery=False,
-        verify=environment["MEDIAFLOW_CA_BUNDLE"],
+        http_client=httpx.Client(verify=trusting_the_sandbox),
     )
 
 
 @pytest.fixture(scope="module")
 def graph(sandbox: SandboxControl, sandbox_settings: Settings) -> Iterator[httpx.Client]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("REQUESTS_CA_BUNDLE", raising=False)
-        patch.delenv("CURL_CA_BUNDLE", raising=False)
-        app = confidential_app(sandbox_settings, sandbox_settings.microsoft_client_secret)
-        token = app.acquire_token_for_client(scopes=[GRAPH_SCOPE])["access_token"]
+    app = confidential_app(sandbox_settings, sandbox_settings.microsoft_client_secret)
+    token = app.acquire_token_for_client(scopes=[GRAPH_SCOPE])["access_token"]
     drive = sandbox_settings.sharepoint_drive_id
     base_url = client_environment(sandbox_settings)["MEDIAFLOW_GRAPH_BASE_URL"]
     with httpx.Client(
@@ -67,7 +59,7 @@ def graph(sandbox: SandboxControl, sandbox_settings: Settings) -> Iterator[httpx
         yield client
 
 
-@pytest.mark.usefixtures("sandbox", "requests_trusts_only_what_it_is_given")
+@pytest.mark.usefixtures("sandbox")
 def test_msal_gets_a_token_over_tls_trusting_the_sandbox_ca(sandbox_settings: Settings) -> None:
     app = confidential_app(sandbox_settings, sandbox_settings.microsoft_client_secret)
 
@@ -78,7 +70,7 @@ def test_msal_gets_a_token_over_tls_trusting_the_sandbox_ca(sandbox_settings: Se
     assert result["access_token"]
 
 
-@pytest.mark.usefixtures("sandbox", "requests_trusts_only_what_it_is_given")
+@pytest.mark.usefixtures("sandbox")
 def test_a_wrong_client_secret_is_refused_as_entra_id_refuses_it(
     sandbox_settings: Settings,
 ) -> None:

@@ -43,6 +43,7 @@ def new_campaign(engine) -> int:
 def tick(settings, instance, sensor_name, cursor=None):
     definitions = build_definitions(settings)
     context = build_sensor_context(
+        instance=instance,
         instance_ref=instance.get_ref(),
         cursor=cursor,
         definitions=definitions,

@@ -12,7 +12,6 @@ from mediaflow_dagster.cms.database import utcnow
 from mediaflow_dagster.cms.errors import Conflict, NotFound
 from mediaflow_dagster.cms.schema import campaign_objects, publications, social_accounts
 
-
 ACCEPTED_OBJECT_TYPES = {
     "facebook": {"video", "image", "text"},
     "instagram": {"video", "image"},

@@ -127,7 +127,7 @@ class SandboxControl:
 def running_sandbox(settings: Settings, timeout: float = 30.0) -> Iterator[SandboxControl]:
     """The sandbox in a child process for the `with` block, with a control client on it."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "mediaflow_dagster.sandbox"],
+        [sys.executable, "-m", "mediaflow_dagster.cli", "sandbox"],
         env={**os.environ, **settings_environment(settings)},
     )
     control = SandboxControl(http_base_url(settings))
