@@ -45,10 +45,11 @@ def demo(
     """Run one campaign from creation to its performance mart, end to end, and print it."""
     from mediaflow_dagster.demo import DemoFailed, run_demo
     from mediaflow_dagster.local_runs import RunFailed
+    from mediaflow_dagster.processes import ServiceDidNotStart
 
     try:
         report = run_demo(get_settings(), hours=hours)
-    except (DemoFailed, RunFailed) as error:
+    except (DemoFailed, RunFailed, ServiceDidNotStart) as error:
         typer.secho(f"demo failed: {error}", fg="red", err=True)
         raise typer.Exit(1) from error
     if not report.matches_ground_truth:

@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,7 +28,8 @@ from mediaflow_dagster.cms.publishing import accepts, status_counts
 from mediaflow_dagster.dbt_project import dbt_project
 from mediaflow_dagster.local_runs import LocalOrchestrator
 from mediaflow_dagster.partitions import campaign_partitions
-from mediaflow_dagster.sandbox.control import SandboxControl, client_environment, make_hook_url
+from mediaflow_dagster.processes import background_service, free_local_ports, settings_environment
+from mediaflow_dagster.sandbox.control import client_environment, make_hook_url, running_sandbox
 from mediaflow_dagster.settings import Settings, get_settings
 
 CAMPAIGN = {
@@ -99,22 +96,18 @@ def run_demo(settings: Settings, *, hours: int = 6, console: Console | None = No
         with console.status("parsing the dbt project"):
             dbt_project.preparer.prepare(dbt_project)
     with ExitStack() as stack:
-        sandbox_port, tls_port, api_port = _free_ports(3)
-        environment = _environment(settings, sandbox_port, tls_port, api_port)
-        stack.enter_context(_patched_environ(environment))
+        stack.enter_context(_patched_environ(_environment(settings)))
         get_settings.cache_clear()
         stack.callback(get_settings.cache_clear)
         settings = get_settings()
         logs = settings.home / "logs"
+        api_url = settings.public_api_url
         with console.status("starting the sandbox and the API"):
-            sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+            sandbox = stack.enter_context(running_sandbox(settings, log_path=logs / "sandbox.log"))
             stack.enter_context(
-                _service("sandbox", environment, logs, f"{sandbox_url}/_sandbox/health")
+                background_service("api", settings, f"{api_url}/health", log_path=logs / "api.log")
             )
-            api_url = settings.public_api_url
-            stack.enter_context(_service("api", environment, logs, f"{api_url}/health"))
-        console.print(f"[green]✓[/] sandbox on {sandbox_url}, API on {api_url}")
-        sandbox = SandboxControl(sandbox_url)
+        console.print(f"[green]✓[/] sandbox and API up (logs in {logs})")
         cms = stack.enter_context(httpx.Client(base_url=api_url, timeout=10))
         chain = stack.enter_context(LocalOrchestrator(settings, console))
 
@@ -329,34 +322,19 @@ def _reset_state(settings: Settings) -> None:
         server.dispose()
 
 
-def _environment(settings: Settings, sandbox_port: int, tls_port: int, api_port: int) -> dict:
+def _environment(settings: Settings) -> dict[str, str]:
+    """The settings of every demo process: free loopback ports, clients aimed at the sandbox."""
+    sandbox_port, tls_port, api_port = free_local_ports(3)
     located = settings.model_copy(
         update={
             "home": settings.home.resolve(),
             "sandbox_port": sandbox_port,
             "sandbox_tls_port": tls_port,
+            "api_port": api_port,
+            "public_api_url": f"http://127.0.0.1:{api_port}",
         }
     )
-    return {
-        "MEDIAFLOW_BACKEND": settings.backend,
-        "MEDIAFLOW_HOME": str(located.home),
-        "MEDIAFLOW_POSTGRES_URL": settings.postgres_url,
-        "MEDIAFLOW_API_PORT": str(api_port),
-        "MEDIAFLOW_PUBLIC_API_URL": f"http://127.0.0.1:{api_port}",
-        "MEDIAFLOW_SANDBOX_PORT": str(sandbox_port),
-        "MEDIAFLOW_SANDBOX_TLS_PORT": str(tls_port),
-        **client_environment(located),
-    }
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for sock in sockets:
-        sock.bind(("127.0.0.1", 0))
-    ports = [sock.getsockname()[1] for sock in sockets]
-    for sock in sockets:
-        sock.close()
-    return ports
+    return settings_environment(located) | client_environment(located)
 
 
 @contextmanager
@@ -371,39 +349,3 @@ def _patched_environ(overrides: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-
-
-@contextmanager
-def _service(command: str, environment: dict, logs: Path, health_url: str) -> Iterator[None]:
-    logs.mkdir(parents=True, exist_ok=True)
-    log_path = logs / f"{command}.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "mediaflow_dagster.cli", command],
-            env={**os.environ, **environment},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_healthy(process, health_url, log_path)
-            yield
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def _wait_healthy(process: subprocess.Popen, health_url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise DemoFailed(f"{process.args[-1]} exited early; see {log_path}")
-        try:
-            if httpx.get(health_url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise DemoFailed(f"{health_url} did not answer within 30 s; see {log_path}")

@@ -20,7 +20,7 @@ concurrency:
 """
 
 
-QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
 class RunFailed(RuntimeError):

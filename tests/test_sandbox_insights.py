@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from mediaflow_dagster.processes import free_local_ports
 from mediaflow_dagster.sandbox.control import (
     SandboxControl,
     client_environment,
-    free_local_ports,
     make_hook_url,
     running_sandbox,
 )

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
+from mediaflow_dagster.processes import free_local_ports
 from mediaflow_dagster.sandbox.control import (
     SandboxControl,
     client_environment,
-    free_local_ports,
     make_hook_url,
     running_sandbox,
 )

@@ -1,4 +1,3 @@
-{{ config(meta={'dagster': {'ref': {'name': 'stg_platforms__post_insight_snapshots'}}}) }}
 {{ config(severity='warn') }}
 {#
     Copies of one snapshot (same publication, metric and collection time) are expected to

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from mediaflow_dagster.processes import background_service
 from mediaflow_dagster.sandbox.addresses import (
     CONTROL_PREFIX,
     FACEBOOK_PREFIX,
@@ -30,7 +28,6 @@ from mediaflow_dagster.sandbox.faults import FaultRule
 from mediaflow_dagster.settings import Settings
 
 READY_POLL_SECONDS = 0.1
-STOP_TIMEOUT_SECONDS = 10
 
 
 def client_environment(settings: Settings) -> dict[str, str]:
@@ -51,28 +48,6 @@ def client_environment(settings: Settings) -> dict[str, str]:
 def make_hook_url(settings: Settings, token: str) -> str:
     """A Make scenario webhook URL stand-in for the scenario known by `token`."""
     return f"{http_base_url(settings)}{MAKE_HOOK_PREFIX}/{token}"
-
-
-def settings_environment(settings: Settings) -> dict[str, str]:
-    """`settings` as MEDIAFLOW_* variables, so that another process reads the same settings."""
-    environment = {}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        if name == "home":
-            value = value.resolve()
-        text = str(value).lower() if isinstance(value, bool) else str(value)
-        environment[f"MEDIAFLOW_{name.upper()}"] = text
-    return environment
-
-
-def free_local_ports(count: int) -> list[int]:
-    """TCP ports on 127.0.0.1 that nothing listens on right now, all different."""
-    with ExitStack() as stack:
-        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for probe in probes:
-            probe.bind(("127.0.0.1", 0))
-        return [probe.getsockname()[1] for probe in probes]
 
 
 class SandboxControl:
@@ -124,21 +99,14 @@ class SandboxControl:
 
 
 @contextmanager
-def running_sandbox(settings: Settings, timeout: float = 30.0) -> Iterator[SandboxControl]:
+def running_sandbox(
+    settings: Settings, timeout: float = 30.0, log_path: Path | None = None
+) -> Iterator[SandboxControl]:
     """The sandbox in a child process for the `with` block, with a control client on it."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mediaflow_dagster.cli", "sandbox"],
-        env={**os.environ, **settings_environment(settings)},
-    )
-    control = SandboxControl(http_base_url(settings))
-    try:
-        control.wait_until_ready(timeout)
-        yield control
-    finally:
-        control.close()
-        process.terminate()
+    health_url = f"{http_base_url(settings)}{CONTROL_PREFIX}/health"
+    with background_service("sandbox", settings, health_url, log_path=log_path, timeout=timeout):
+        control = SandboxControl(http_base_url(settings))
         try:
-            process.wait(STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            yield control
+        finally:
+            control.close()

@@ -1,0 +1,94 @@
+"""Running mediaflow's own servers (`mediaflow api`, `mediaflow sandbox`) as child processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+
+from mediaflow_dagster.settings import Settings
+
+STOP_TIMEOUT_SECONDS = 10
+
+
+class ServiceDidNotStart(RuntimeError):
+    """The child process exited, or did not answer its health check in time."""
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """`settings` as MEDIAFLOW_* variables, so that another process reads the same settings."""
+    environment = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if name == "home":
+            value = value.resolve()
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        environment[f"MEDIAFLOW_{name.upper()}"] = text
+    return environment
+
+
+def free_local_ports(count: int) -> list[int]:
+    """TCP ports on 127.0.0.1 that nothing listens on right now, all different."""
+    with ExitStack() as stack:
+        probes = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+
+
+@contextmanager
+def background_service(
+    command: str,
+    settings: Settings,
+    health_url: str,
+    *,
+    log_path: Path | None = None,
+    timeout: float = 30.0,
+) -> Iterator[subprocess.Popen]:
+    """`mediaflow <command>` with `settings`, from its first healthy answer to the block's end."""
+    with ExitStack() as stack:
+        output = None
+        if log_path:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            output = stack.enter_context(open(log_path, "w"))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mediaflow_dagster.cli", command],
+            env={**os.environ, **settings_environment(settings)},
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+        )
+        try:
+            _wait_healthy(process, command, health_url, timeout, log_path)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_healthy(
+    process: subprocess.Popen, command: str, health_url: str, timeout: float, log_path: Path | None
+) -> None:
+    where = f"; see {log_path}" if log_path else ""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServiceDidNotStart(f"mediaflow {command} exited with {process.returncode}{where}")
+        try:
+            if httpx.get(health_url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise ServiceDidNotStart(f"{health_url} did not answer within {timeout:.0f} s{where}")
