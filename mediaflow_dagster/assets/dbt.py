@@ -12,9 +12,11 @@ from mediaflow_dagster.resources.warehouse import WAREHOUSE_POOL, Warehouse
 
 
 class LayeredTranslator(DagsterDbtTranslator):
-    """Groups the models by their layer folder: staging, intermediate, marts."""
+    """Groups the models by their layer folder (staging, intermediate, marts), seeds apart."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "seeds"
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if dbt_resource_props["resource_type"] == "model" and len(fqn) > 2 else None
 

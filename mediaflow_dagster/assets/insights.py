@@ -5,6 +5,8 @@ from dataclasses import asdict
 
 import pandas as pd
 from dagster import (
+    AllPartitionMapping,
+    AssetDep,
     AssetExecutionContext,
     AssetKey,
     Failure,
@@ -27,7 +29,7 @@ from mediaflow_dagster.tables import markdown_table
     key=AssetKey(["raw", "post_insight_snapshots"]),
     group_name="insights",
     partitions_def=hourly_partitions,
-    deps=["publications"],
+    deps=[AssetDep("publications", partition_mapping=AllPartitionMapping())],
     pool=WAREHOUSE_POOL,
     kinds={"duckdb", "postgres"},
 )
