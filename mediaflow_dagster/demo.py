@@ -21,15 +21,20 @@ import pandas as pd
 from dagster import Definitions
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from mediaflow_dagster.cms.database import ops_engine
-from mediaflow_dagster.cms.publishing import accepts, status_counts
+from mediaflow_dagster.cms.publishing import status_counts
 from mediaflow_dagster.dbt_project import dbt_project
 from mediaflow_dagster.local_runs import LocalOrchestrator
 from mediaflow_dagster.partitions import campaign_partitions
 from mediaflow_dagster.processes import background_service, free_local_ports, settings_environment
-from mediaflow_dagster.sandbox.control import client_environment, make_hook_url, running_sandbox
+from mediaflow_dagster.sandbox.control import (
+    SandboxControl,
+    client_environment,
+    make_hook_url,
+    running_sandbox,
+)
 from mediaflow_dagster.settings import Settings, get_settings
 
 CAMPAIGN = {
@@ -87,9 +92,25 @@ class DemoReport:
         )
 
 
-def run_demo(settings: Settings, *, hours: int = 6, console: Console | None = None) -> DemoReport:
-    console = console or Console()
-    started = time.monotonic()
+@dataclass
+class DemoStack:
+    """The running demo: sandbox and API processes, a CMS client, and the local orchestrator."""
+
+    settings: Settings
+    sandbox: SandboxControl
+    cms: httpx.Client
+    chain: LocalOrchestrator
+    console: Console
+
+    @property
+    def engine(self) -> Engine:
+        return ops_engine(self.settings.ops_database_url)
+
+
+@contextmanager
+def demo_stack(settings: Settings, console: Console) -> Iterator[DemoStack]:
+    """Fresh stores, the sandbox and the API on free loopback ports, every client aimed at the
+    sandbox; all of it stopped and the process's settings restored at the end."""
     settings = _demo_settings(settings)
     _reset_state(settings)
     if not dbt_project.manifest_path.exists():
@@ -108,51 +129,109 @@ def run_demo(settings: Settings, *, hours: int = 6, console: Console | None = No
                 background_service("api", settings, f"{api_url}/health", log_path=logs / "api.log")
             )
         console.print(f"[green]✓[/] sandbox and API up (logs in {logs})")
-        cms = stack.enter_context(httpx.Client(base_url=api_url, timeout=10))
-        chain = stack.enter_context(LocalOrchestrator(settings, console))
-
-        campaign_id = _create_campaign(cms, settings, console)
-        object_ids = [
-            _post(cms, f"/api/campaigns/{campaign_id}/objects", spec)["id"] for spec in OBJECTS
-        ]
-        chain.instance.add_dynamic_partitions(campaign_partitions.name, [str(campaign_id)])
-        chain.run("content_generation_job", str(campaign_id))
-        chain.tick_until(
-            "n8n_callbacks",
-            lambda: all(_get(cms, f"/api/objects/{i}")["status"] == "ready" for i in object_ids),
-            "n8n reported every object ready",
+        yield DemoStack(
+            settings=settings,
+            sandbox=sandbox,
+            cms=stack.enter_context(httpx.Client(base_url=api_url, timeout=10)),
+            chain=stack.enter_context(LocalOrchestrator(settings, console)),
+            console=console,
         )
+
+
+def run_demo(settings: Settings, *, hours: int = 6, console: Console | None = None) -> DemoReport:
+    console = console or Console()
+    started = time.monotonic()
+    with demo_stack(settings, console) as demo:
+        campaign_id, object_ids = create_campaign(demo)
+        generate_content(demo, campaign_id, object_ids)
         first_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0, tzinfo=None)
         first_hour -= timedelta(hours=hours)
-        sandbox.set_clock(first_hour + timedelta(minutes=1))
-        for object_id in object_ids:
-            _post(cms, f"/api/objects/{object_id}/approve", {"approved_by": "demo.analyst"})
-        console.print(f"[green]✓[/] {len(object_ids)} objects approved")
-        expected_posts = sum(
-            accepts(platform, spec["object_type"])
-            for spec in OBJECTS
-            for platform in PLATFORM_ORDER
-        )
-        engine = ops_engine(settings.ops_database_url)
-        chain.tick_until("approvals", lambda: True, "publishing runs launched")
-        chain.tick_until(
-            "make_callbacks",
-            lambda: status_counts(engine, campaign_id).get("published", 0) == expected_posts,
-            f"Make confirmed {expected_posts} publications",
-        )
-        for hour in range(hours):
-            hour_start = first_hour + timedelta(hours=hour)
-            sandbox.set_clock(hour_start + timedelta(hours=1))
-            chain.run("insights_job", hour_start.strftime("%Y-%m-%d-%H:%M"))
-        console.print(f"[green]✓[/] insights collected for {hours} hourly partitions")
-        chain.run("warehouse_job")
+        demo.sandbox.set_clock(first_hour + timedelta(minutes=1))
+        approve(demo, object_ids)
+        publish(demo, campaign_id)
+        collect_insights(demo, first_hour, hours)
+        demo.chain.run("warehouse_job")
         console.print("[green]✓[/] ops tables landed, dbt build passed")
-        performance = _performance(chain.definitions, campaign_id)
-        expected = expected_performance(sandbox.ground_truth())
-
+        performance = _performance(demo.chain.definitions, campaign_id)
+        expected = expected_performance(demo.sandbox.ground_truth())
     report = DemoReport(campaign_id, performance, expected, time.monotonic() - started)
-    _print_report(console, report, settings)
+    _print_report(console, report, demo.settings)
     return report
+
+
+def create_campaign(demo: DemoStack) -> tuple[int, list[int]]:
+    """The campaign, its three accounts and its three objects, through the CMS API."""
+    account_ids = [
+        _post(
+            demo.cms,
+            "/api/social-accounts",
+            {
+                "platform": platform,
+                "name": name,
+                "account_type": account_type,
+                "external_account_id": external_id,
+                "make_connection_id": f"conn-{platform}-demo",
+                "make_scenario_id": f"scenario-{platform}-demo",
+                "make_webhook_url": make_hook_url(demo.settings, f"{platform}-demo-hook"),
+            },
+        )["id"]
+        for platform, name, account_type, external_id in ACCOUNTS
+    ]
+    today = date.today()
+    campaign = _post(
+        demo.cms,
+        "/api/campaigns",
+        {
+            **CAMPAIGN,
+            "start_date": str(today - timedelta(days=1)),
+            "end_date": str(today + timedelta(days=29)),
+            "social_account_ids": account_ids,
+        },
+    )
+    object_ids = [
+        _post(demo.cms, f"/api/campaigns/{campaign['id']}/objects", spec)["id"] for spec in OBJECTS
+    ]
+    demo.chain.instance.add_dynamic_partitions(campaign_partitions.name, [str(campaign["id"])])
+    demo.console.print(
+        f"[green]✓[/] campaign {campaign['id']} “{campaign['name']}” targets "
+        f"{len(account_ids)} accounts ({', '.join(PLATFORM_ORDER)}) with {len(object_ids)} objects"
+    )
+    return campaign["id"], object_ids
+
+
+def generate_content(demo: DemoStack, campaign_id: int, object_ids: list[int]) -> None:
+    demo.chain.run("content_generation_job", str(campaign_id))
+    demo.chain.tick_until(
+        "n8n_callbacks",
+        lambda: all(_get(demo.cms, f"/api/objects/{i}")["status"] == "ready" for i in object_ids),
+        "n8n reported every object ready",
+    )
+
+
+def approve(demo: DemoStack, object_ids: list[int]) -> None:
+    for object_id in object_ids:
+        _post(demo.cms, f"/api/objects/{object_id}/approve", {"approved_by": "demo.analyst"})
+    demo.console.print(f"[green]✓[/] {len(object_ids)} objects approved")
+
+
+def publish(demo: DemoStack, campaign_id: int) -> None:
+    """Publishing runs from the approvals, until Make settled every publication."""
+    demo.chain.tick_until("approvals", lambda: True, "publishing runs launched")
+
+    def settled() -> bool:
+        counts = status_counts(demo.engine, campaign_id)
+        return not counts.get("pending") and not counts.get("sent")
+
+    demo.chain.tick_until("make_callbacks", settled, "Make settled every publication")
+
+
+def collect_insights(demo: DemoStack, first_hour: datetime, hours: int) -> None:
+    """One insights partition per hour, with the sandbox's clock at the hour's end."""
+    for hour in range(hours):
+        hour_start = first_hour + timedelta(hours=hour)
+        demo.sandbox.set_clock(hour_start + timedelta(hours=1))
+        demo.chain.run("insights_job", hour_start.strftime("%Y-%m-%d-%H:%M"))
+    demo.console.print(f"[green]✓[/] insights collected for {hours} hourly partitions")
 
 
 def expected_performance(ground_truth: dict[str, Any]) -> pd.DataFrame:
@@ -189,41 +268,6 @@ def expected_performance(ground_truth: dict[str, Any]) -> pd.DataFrame:
         .reset_index()
     )
     return expected.set_index("platform").loc[PLATFORM_ORDER].reset_index()
-
-
-def _create_campaign(cms: httpx.Client, settings: Settings, console: Console) -> int:
-    account_ids = [
-        _post(
-            cms,
-            "/api/social-accounts",
-            {
-                "platform": platform,
-                "name": name,
-                "account_type": account_type,
-                "external_account_id": external_id,
-                "make_connection_id": f"conn-{platform}-demo",
-                "make_scenario_id": f"scenario-{platform}-demo",
-                "make_webhook_url": make_hook_url(settings, f"{platform}-demo-hook"),
-            },
-        )["id"]
-        for platform, name, account_type, external_id in ACCOUNTS
-    ]
-    today = date.today()
-    campaign = _post(
-        cms,
-        "/api/campaigns",
-        {
-            **CAMPAIGN,
-            "start_date": str(today - timedelta(days=1)),
-            "end_date": str(today + timedelta(days=29)),
-            "social_account_ids": account_ids,
-        },
-    )
-    console.print(
-        f"[green]✓[/] campaign {campaign['id']} “{campaign['name']}” targets "
-        f"{len(account_ids)} accounts ({', '.join(PLATFORM_ORDER)})"
-    )
-    return campaign["id"]
 
 
 def _post(cms: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -80,16 +80,16 @@ class SharePoint(ConfigurableResource):
         return response.json()["link"]["webUrl"]
 
     def _access_token(self) -> str:
-        app = _confidential_app(
-            self.authority,
-            self.client_id,
-            self.client_secret,
-            self.instance_discovery,
-            self.ca_bundle,
-        )
         try:
+            app = _confidential_app(
+                self.authority,
+                self.client_id,
+                self.client_secret,
+                self.instance_discovery,
+                self.ca_bundle,
+            )
             result = app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
-        except ValueError as error:
+        except (ValueError, httpx.HTTPError) as error:
             raise GraphSignInFailed(
                 f"cannot reach the Microsoft authority {self.authority}: {error} "
                 "(check MEDIAFLOW_MICROSOFT_AUTHORITY and MEDIAFLOW_CA_BUNDLE)"
