@@ -6,12 +6,18 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
+from mediaflow_dagster.cms.campaigns import create_campaign
+from mediaflow_dagster.cms.database import migrate, ops_engine
+from mediaflow_dagster.processes import free_local_ports
+from mediaflow_dagster.sandbox.control import SandboxControl, running_sandbox
 from mediaflow_dagster.settings import Settings
 
 POSTGRES_SERVER = os.environ.get(
@@ -54,3 +60,42 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
         url = request.getfixturevalue("postgres_database")
         return Settings(backend="postgres", home=tmp_path, postgres_url=url)
     return Settings(backend="embedded", home=tmp_path)
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Engine:
+    """The ops store of `settings`, migrated."""
+    engine = ops_engine(settings.ops_database_url)
+    migrate(engine)
+    return engine
+
+
+@pytest.fixture
+def campaign_id(engine: Engine) -> int:
+    campaign = create_campaign(
+        engine,
+        name="Lancement Produit X",
+        description=None,
+        topics=[],
+        budget=Decimal("1500.00"),
+        currency="EUR",
+        start_date=date(2026, 11, 1),
+        end_date=date(2026, 11, 30),
+        social_account_ids=[],
+    )
+    return campaign["id"]
+
+
+@pytest.fixture(scope="module")
+def sandbox_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of a sandbox on free loopback ports, its files in a folder of its own."""
+    port, tls_port = free_local_ports(2)
+    home = tmp_path_factory.mktemp("sandbox-home")
+    return Settings(home=home, sandbox_port=port, sandbox_tls_port=tls_port)
+
+
+@pytest.fixture(scope="module")
+def sandbox(sandbox_settings: Settings) -> Iterator[SandboxControl]:
+    """The sandbox in a child process, shared by a test module."""
+    with running_sandbox(sandbox_settings) as control:
+        yield control

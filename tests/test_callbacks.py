@@ -13,7 +13,6 @@ from starlette.testclient import TestClient
 
 from mediaflow_dagster.api.app import create_app
 from mediaflow_dagster.cms import campaigns as cms
-from mediaflow_dagster.cms.database import ops_engine
 from mediaflow_dagster.cms.schema import callback_inbox
 
 
@@ -23,25 +22,9 @@ def api(settings) -> TestClient:
 
 
 @pytest.fixture
-def engine(settings, api):
-    return ops_engine(settings.ops_database_url)
-
-
-@pytest.fixture
-def generating_object(engine) -> dict:
-    campaign = cms.create_campaign(
-        engine,
-        name="Lancement",
-        description=None,
-        topics=[],
-        budget=100,
-        currency="EUR",
-        start_date=datetime(2026, 11, 1).date(),
-        end_date=datetime(2026, 11, 30).date(),
-        social_account_ids=[],
-    )
+def generating_object(engine, campaign_id) -> dict:
     content = cms.create_object(
-        engine, campaign_id=campaign["id"], object_type="text", title="Post", sources=[], config={}
+        engine, campaign_id=campaign_id, object_type="text", title="Post", sources=[], config={}
     )
     cms.transition_object(engine, content["id"], "generating")
     return content

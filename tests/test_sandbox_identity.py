@@ -13,25 +13,10 @@ import pytest
 from mediaflow_dagster.sandbox.control import (
     SandboxControl,
     client_environment,
-    free_local_ports,
-    running_sandbox,
 )
 from mediaflow_dagster.settings import Settings
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
-
-
-@pytest.fixture(scope="module")
-def sandbox_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    port, tls_port = free_local_ports(2)
-    home = tmp_path_factory.mktemp("sandbox-home")
-    return Settings(home=home, sandbox_port=port, sandbox_tls_port=tls_port)
-
-
-@pytest.fixture(scope="module")
-def sandbox(sandbox_settings: Settings) -> Iterator[SandboxControl]:
-    with running_sandbox(sandbox_settings) as control:
-        yield control
 
 
 def confidential_app(settings: Settings, secret: str) -> msal.ConfidentialClientApplication:

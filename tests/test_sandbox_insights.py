@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -11,12 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from mediaflow_dagster.processes import free_local_ports
 from mediaflow_dagster.sandbox.control import (
     SandboxControl,
     client_environment,
     make_hook_url,
-    running_sandbox,
 )
 from mediaflow_dagster.sandbox.inbox import CallbackInbox
 from mediaflow_dagster.settings import Settings
@@ -27,19 +24,6 @@ FACEBOOK_METRICS = (
     "post_media_view,post_total_media_view_unique,post_clicks,post_reactions_by_type_total"
 )
 INSTAGRAM_METRICS = "views,reach,likes,comments,shares,saved,total_interactions"
-
-
-@pytest.fixture(scope="module")
-def sandbox_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    port, tls_port = free_local_ports(2)
-    home = tmp_path_factory.mktemp("sandbox-home")
-    return Settings(home=home, sandbox_port=port, sandbox_tls_port=tls_port)
-
-
-@pytest.fixture(scope="module")
-def sandbox(sandbox_settings: Settings) -> Iterator[SandboxControl]:
-    with running_sandbox(sandbox_settings) as control:
-        yield control
 
 
 @pytest.fixture(scope="module")

@@ -11,31 +11,16 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from mediaflow_dagster.processes import free_local_ports
 from mediaflow_dagster.sandbox.control import (
     SandboxControl,
     client_environment,
     make_hook_url,
-    running_sandbox,
 )
 from mediaflow_dagster.sandbox.faults import FaultRule
 from mediaflow_dagster.sandbox.inbox import CallbackInbox
 from mediaflow_dagster.settings import Settings
 
 PUBLISHED_AT = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def sandbox_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    port, tls_port = free_local_ports(2)
-    home = tmp_path_factory.mktemp("sandbox-home")
-    return Settings(home=home, sandbox_port=port, sandbox_tls_port=tls_port)
-
-
-@pytest.fixture(scope="module")
-def sandbox(sandbox_settings: Settings) -> Iterator[SandboxControl]:
-    with running_sandbox(sandbox_settings) as control:
-        yield control
 
 
 @pytest.fixture

@@ -1,12 +1,9 @@
 """Sensors turn new facts in the ops store into one run request per event, keyed by its id."""
 
-from datetime import date
-
 import pytest
 from dagster import DagsterInstance, build_sensor_context
 
 from mediaflow_dagster.cms import campaigns as cms
-from mediaflow_dagster.cms.database import migrate, ops_engine
 from mediaflow_dagster.cms.inbox import store_callback
 from mediaflow_dagster.definitions import build_definitions
 
@@ -16,28 +13,6 @@ def instance(tmp_path):
     (tmp_path / "dagster").mkdir()
     with DagsterInstance.from_config(str(tmp_path / "dagster")) as instance:
         yield instance
-
-
-@pytest.fixture
-def engine(settings):
-    engine = ops_engine(settings.ops_database_url)
-    migrate(engine)
-    return engine
-
-
-def new_campaign(engine) -> int:
-    campaign = cms.create_campaign(
-        engine,
-        name="Lancement",
-        description=None,
-        topics=[],
-        budget=10,
-        currency="EUR",
-        start_date=date(2026, 11, 1),
-        end_date=date(2026, 11, 30),
-        social_account_ids=[],
-    )
-    return campaign["id"]
 
 
 def tick(settings, instance, sensor_name, cursor=None):
@@ -65,8 +40,9 @@ def store(engine, event_id, campaign_id, *, rejection=None):
     )
 
 
-def test_each_new_callback_becomes_a_run_keyed_by_its_event_id(settings, instance, engine):
-    campaign_id = new_campaign(engine)
+def test_each_new_callback_becomes_a_run_keyed_by_its_event_id(
+    settings, instance, engine, campaign_id
+):
     store(engine, "evt_1", campaign_id)
     store(engine, "evt_2", campaign_id)
     store(engine, "evt_rejected", None, rejection="campaign object 9 does not exist")
@@ -79,8 +55,7 @@ def test_each_new_callback_becomes_a_run_keyed_by_its_event_id(settings, instanc
     assert list(partitions.partition_keys) == [str(campaign_id)]
 
 
-def test_the_cursor_skips_callbacks_already_seen(settings, instance, engine):
-    campaign_id = new_campaign(engine)
+def test_the_cursor_skips_callbacks_already_seen(settings, instance, engine, campaign_id):
     store(engine, "evt_1", campaign_id)
     first = tick(settings, instance, "n8n_callbacks")
     store(engine, "evt_2", campaign_id)
@@ -90,8 +65,7 @@ def test_the_cursor_skips_callbacks_already_seen(settings, instance, engine):
     assert [request.run_key for request in second.run_requests] == ["evt_2"]
 
 
-def test_an_approval_starts_its_campaigns_publishing_run(settings, instance, engine):
-    campaign_id = new_campaign(engine)
+def test_an_approval_starts_its_campaigns_publishing_run(settings, instance, engine, campaign_id):
     content = cms.create_object(
         engine, campaign_id=campaign_id, object_type="text", title="Post", sources=[], config={}
     )

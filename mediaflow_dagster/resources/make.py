@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from dagster import ConfigurableResource
 
-from mediaflow_dagster.resources.http import send
+from mediaflow_dagster.resources.http import post_json
 
 
 class ScenarioRefused(RuntimeError):
@@ -21,12 +20,11 @@ class MakeScenarios(ConfigurableResource):
 
     def trigger(self, webhook_url: str, payload: dict[str, Any]) -> None:
         payload = {**payload, "callback_url": self.callback_url}
-        with httpx.Client(timeout=self.timeout_seconds) as client:
-            response = send(
-                client,
-                lambda c: c.post(webhook_url, json=payload),
-                max_attempts=self.max_attempts,
-                idempotent=False,
-            )
+        response = post_json(
+            webhook_url,
+            payload,
+            timeout_seconds=self.timeout_seconds,
+            max_attempts=self.max_attempts,
+        )
         if response.is_error:
             raise ScenarioRefused(f"HTTP {response.status_code}: {response.text[:300]}")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from dagster import ConfigurableResource
 
-from mediaflow_dagster.resources.http import send
+from mediaflow_dagster.resources.http import post_json
 
 WORKFLOW_PATHS = {
     "video": "generate-video",
@@ -43,13 +42,9 @@ class N8nClient(ConfigurableResource):
             "config": config,
             "callback_url": self.callback_url,
         }
-        with httpx.Client(timeout=self.timeout_seconds) as client:
-            response = send(
-                client,
-                lambda c: c.post(url, json=body),
-                max_attempts=self.max_attempts,
-                idempotent=False,
-            )
+        response = post_json(
+            url, body, timeout_seconds=self.timeout_seconds, max_attempts=self.max_attempts
+        )
         if response.is_error:
             raise GenerationRefused(
                 f"n8n refused object {object_id}: HTTP {response.status_code} {response.text[:300]}"
