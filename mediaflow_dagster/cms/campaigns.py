@@ -153,11 +153,6 @@ def get_campaign(engine: Engine, campaign_id: int) -> dict[str, Any]:
         return {**row._mapping, "social_account_ids": list(target_ids)}
 
 
-def list_campaign_ids(engine: Engine) -> list[int]:
-    with engine.connect() as connection:
-        return list(connection.execute(select(campaigns.c.id).order_by(campaigns.c.id)).scalars())
-
-
 def active_targets(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
     """The campaign's accounts that publishing may use right now."""
     with engine.connect() as connection:

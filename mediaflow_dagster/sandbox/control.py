@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -76,18 +75,6 @@ class SandboxControl:
 
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
-
-    def wait_until_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if self.health().get("status") == "ok":
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"the sandbox at {self._client.base_url} is not up")
-            time.sleep(READY_POLL_SECONDS)
 
     def close(self) -> None:
         self._client.close()
