@@ -68,7 +68,7 @@ def post_insight_snapshots(
     if not landed.empty:
         warehouse.append(
             "post_insight_snapshots",
-            landed.assign(partition_hour=hour_start, run_id=context.run_id),
+            landed.assign(partition_hour=hour_start, run_id=context.run.run_id),
         )
     metadata = {
         "rows": len(landed),
