@@ -15,9 +15,11 @@ def api() -> None:
     import uvicorn
 
     from mediaflow_dagster.api.app import create_app
+    from mediaflow_dagster.resources.make_api import MakeApi
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port)
+    application = create_app(settings, MakeApi.from_settings(settings))
+    uvicorn.run(application, host=settings.api_host, port=settings.api_port)
 
 
 @app.command()

@@ -14,20 +14,28 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource
 
+from mediaflow_dagster.assets.accounts import social_accounts
 from mediaflow_dagster.assets.content import campaign_media, content_generation_requests
 from mediaflow_dagster.assets.dbt import campaign_performance_models
 from mediaflow_dagster.assets.insights import post_insight_snapshots
-from mediaflow_dagster.assets.publishing import publication_requests, publications
+from mediaflow_dagster.assets.publishing import (
+    publication_plans,
+    publication_requests,
+    publications,
+)
 from mediaflow_dagster.assets.warehouse import raw_ops_tables
 from mediaflow_dagster.dbt_project import dbt_project
 from mediaflow_dagster.resources.make import MakeScenarios
+from mediaflow_dagster.resources.make_api import MakeApi
 from mediaflow_dagster.resources.n8n import N8nClient
 from mediaflow_dagster.resources.ops_store import OpsStore
 from mediaflow_dagster.resources.platforms.insights import PlatformInsights
 from mediaflow_dagster.resources.sharepoint import SharePoint
 from mediaflow_dagster.resources.warehouse import Warehouse
+from mediaflow_dagster.sensors.accounts import account_setup_sensor
 from mediaflow_dagster.sensors.approvals import approvals_sensor
 from mediaflow_dagster.sensors.callbacks import callback_sensor
+from mediaflow_dagster.sensors.publication_timers import publication_timers_sensor
 from mediaflow_dagster.settings import Settings, get_settings
 
 content_generation_job = define_asset_job(
@@ -40,8 +48,9 @@ content_ready_job = define_asset_job(
 )
 publish_job = define_asset_job(
     "publish_job",
-    selection=AssetSelection.assets(publication_requests),
+    selection=AssetSelection.assets(publication_plans, publication_requests),
 )
+accounts_job = define_asset_job("accounts_job", selection=AssetSelection.assets(social_accounts))
 publication_outcomes_job = define_asset_job(
     "publication_outcomes_job",
     selection=AssetSelection.assets(publications),
@@ -56,6 +65,7 @@ warehouse_job = define_asset_job(
 )
 
 JOBS = [
+    accounts_job,
     content_generation_job,
     content_ready_job,
     publish_job,
@@ -83,6 +93,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
             **http,
         ),
         "make": MakeScenarios(callback_url=settings.callback_url("make"), **http),
+        "make_api": MakeApi.from_settings(settings),
         "sharepoint": SharePoint(
             authority=settings.microsoft_authority,
             client_id=settings.microsoft_client_id,
@@ -114,8 +125,10 @@ def build_resources(settings: Settings) -> dict[str, object]:
 def build_definitions(settings: Settings) -> Definitions:
     return Definitions(
         assets=[
+            social_accounts,
             content_generation_requests,
             campaign_media,
+            publication_plans,
             publication_requests,
             publications,
             post_insight_snapshots,
@@ -127,10 +140,13 @@ def build_definitions(settings: Settings) -> Definitions:
             callback_sensor("n8n", content_ready_job),
             approvals_sensor(publish_job),
             callback_sensor("make", publication_outcomes_job),
+            publication_timers_sensor(publish_job),
+            account_setup_sensor(accounts_job),
         ],
         schedules=[
             build_schedule_from_partitioned_job(insights_job, minute_of_hour=5),
             ScheduleDefinition(job=warehouse_job, cron_schedule="20 * * * *"),
+            ScheduleDefinition(job=accounts_job, cron_schedule="*/15 * * * *"),
         ],
         resources=build_resources(settings),
     )

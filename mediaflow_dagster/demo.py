@@ -188,6 +188,7 @@ def create_campaign(demo: DemoStack) -> tuple[int, list[int]]:
             "social_account_ids": account_ids,
         },
     )
+    _post(demo.cms, f"/api/campaigns/{campaign['id']}/status", {"status": "active"})
     object_ids = [
         _post(demo.cms, f"/api/campaigns/{campaign['id']}/objects", spec)["id"] for spec in OBJECTS
     ]
@@ -220,7 +221,7 @@ def publish(demo: DemoStack, campaign_id: int) -> None:
 
     def settled() -> bool:
         counts = status_counts(demo.engine, campaign_id)
-        return not counts.get("pending") and not counts.get("sent")
+        return not any(counts.get(status) for status in ("pending", "sent", "unknown"))
 
     demo.chain.tick_until("make_callbacks", settled, "Make settled every publication")
 

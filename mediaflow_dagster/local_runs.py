@@ -17,6 +17,8 @@ INSTANCE_CONFIG = """\
 concurrency:
   pools:
     default_limit: 1
+telemetry:
+  enabled: false
 """
 
 
@@ -71,6 +73,7 @@ class LocalOrchestrator:
                 f"and its output in {self.run_log}"
             )
         self.console.print(f"[green]✓[/] {label} (run {result.run_id[:8]})")
+        return result
 
     def tick(self, sensor_name: str) -> int:
         sensor = self.definitions.resolve_sensor_def(sensor_name)

@@ -31,6 +31,22 @@ class Settings(BaseSettings):
         description="The URL n8n and Make call back on; the API's address as the outside sees it.",
     )
 
+    make_zone: str = "eu1"
+    make_api_url: str = Field(
+        default="https://{zone}.make.com/api/v2",
+        description="Make API v2 base URL; `{zone}` is replaced by make_zone.",
+    )
+    make_authorize_url: str = Field(
+        default="https://{zone}.make.com/oauth/connections/{connection_id}/authorize",
+        description="Where an agent grants Make access to a platform account (OAuth).",
+    )
+    make_api_token: str = "make-api-token"
+    make_team_id: int = 1
+    make_api_rate_limit_per_minute: int = 60
+    make_callback_timeout_minutes: int = 10
+    circuit_failure_threshold: int = 5
+    circuit_cooldown_seconds: int = 300
+
     n8n_webhook_base_url: str = "http://127.0.0.1:5678/webhook"
     n8n_callback_secret: str = "whsec_bjhuLWNhbGxiYWNrLXNlY3JldC1jaGFuZ2UtbWU="
     make_callback_secret: str = "whsec_bWFrZS1jYWxsYmFjay1zZWNyZXQtY2hhbmdlLW1l"
@@ -79,6 +95,10 @@ class Settings(BaseSettings):
     @property
     def dbt_target(self) -> str:
         return "postgres" if self.backend == "postgres" else "duckdb"
+
+    @property
+    def make_api_base_url(self) -> str:
+        return self.make_api_url.format(zone=self.make_zone)
 
     def callback_url(self, source: str) -> str:
         return f"{self.public_api_url.rstrip('/')}/callbacks/{source}"

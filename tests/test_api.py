@@ -6,11 +6,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from mediaflow_dagster.api.app import create_app
+from mediaflow_dagster.resources.make_api import MakeApi
 
 
 @pytest.fixture
 def api(settings) -> TestClient:
-    return TestClient(create_app(settings))
+    return TestClient(create_app(settings, MakeApi.from_settings(settings)))
 
 
 def account_body(platform: str = "facebook", external_id: str = "1001") -> dict:

@@ -12,13 +12,23 @@ from standardwebhooks import Webhook
 from starlette.testclient import TestClient
 
 from mediaflow_dagster.api.app import create_app
+from mediaflow_dagster.cms import accounts
 from mediaflow_dagster.cms import campaigns as cms
+from mediaflow_dagster.cms.publishing import (
+    Plan,
+    dispatchable,
+    get_publication,
+    issue_callback_token,
+    mark_sent,
+    plan_publications,
+)
 from mediaflow_dagster.cms.schema import callback_inbox
+from mediaflow_dagster.resources.make_api import MakeApi
 
 
 @pytest.fixture
 def api(settings) -> TestClient:
-    return TestClient(create_app(settings))
+    return TestClient(create_app(settings, MakeApi.from_settings(settings)))
 
 
 @pytest.fixture
@@ -156,15 +166,126 @@ def test_a_callback_for_an_unknown_object_gets_404_and_is_kept_as_rejected(api, 
     assert "4242" in kept["error"]
 
 
-def test_a_make_callback_for_an_unknown_publication_gets_404(api, engine, settings):
-    body = {
+def published(publication: dict, token: str) -> dict:
+    return {
         "type": "publication.published",
-        "publication_id": 77,
-        "idempotency_key": "pub-1-1",
+        "publication_id": publication["id"],
+        "idempotency_key": publication["idempotency_key"],
+        "callback_token": token,
         "status": "published",
-        "external_id": "123_456",
+        "external_id": "104857600123456_1",
         "published_at": "2026-11-21T03:00:00Z",
     }
+
+
+@pytest.fixture
+def sent_publication(engine, campaign_id) -> tuple[dict, str]:
+    """A publication sent to its scenario with a single-use callback token."""
+    account = accounts.create_social_account(
+        engine,
+        platform="facebook",
+        name="Page",
+        account_type="page",
+        external_account_id="1048576",
+        make_connection_id="1",
+        make_scenario_id="2",
+        make_webhook_url="https://hook.eu1.make.com/abc",
+    )
+    accounts.add_target(engine, campaign_id, account["id"])
+    content = cms.create_object(
+        engine, campaign_id=campaign_id, object_type="text", title="Post", sources=[], config={}
+    )
+    cms.transition_object(engine, content["id"], "generating")
+    cms.transition_object(engine, content["id"], "ready")
+    cms.approve_object(engine, content["id"], "ana")
+    cms.change_campaign_status(engine, campaign_id, "active")
+    planner = lambda account, content: Plan("test", {"message": "Produit X"})  # noqa: E731
+    plan_publications(engine, campaign_id, planner)
+    [publication] = dispatchable(engine, campaign_id)
+    issue_callback_token(engine, publication["id"], "the-token")
+    mark_sent(engine, publication, answered=True)
+    assert publication["social_account_id"] == account["id"]
+    return get_publication(engine, publication["id"]), "the-token"
+
+
+def test_a_make_callback_with_its_token_is_stored_and_spends_it(
+    api, engine, settings, sent_publication
+):
+    publication, token = sent_publication
+    raw, headers = signed(settings.make_callback_secret, published(publication, token))
+
+    assert api.post("/callbacks/make", content=raw, headers=headers).status_code == 202
+    assert get_publication(engine, publication["id"])["callback_token_used_at"] is not None
+
+
+def test_a_duplicate_delivery_of_a_make_callback_is_not_a_reused_token(
+    api, settings, sent_publication
+):
+    publication, token = sent_publication
+    raw, headers = signed(settings.make_callback_secret, published(publication, token))
+
+    api.post("/callbacks/make", content=raw, headers=headers)
+    again = api.post("/callbacks/make", content=raw, headers=headers)
+
+    assert again.status_code == 200
+    assert again.json()["status"] == "duplicate"
+
+
+def test_a_make_callback_with_a_wrong_token_is_refused_and_changes_nothing(
+    api, engine, settings, sent_publication
+):
+    publication, _ = sent_publication
+    raw, headers = signed(settings.make_callback_secret, published(publication, "guessed"))
+
+    response = api.post("/callbacks/make", content=raw, headers=headers)
+
+    assert response.status_code == 409
+    assert "token does not match" in response.json()["error"]
+    assert inbox(engine) == []
+    assert get_publication(engine, publication["id"])["callback_token_used_at"] is None
+
+
+def test_a_reused_token_is_refused(api, engine, settings, sent_publication):
+    publication, token = sent_publication
+    first = signed(settings.make_callback_secret, published(publication, token))
+    second = signed(settings.make_callback_secret, published(publication, token))
+
+    api.post("/callbacks/make", content=first[0], headers=first[1])
+    response = api.post("/callbacks/make", content=second[0], headers=second[1])
+
+    assert response.status_code == 409
+    assert "already used" in response.json()["error"]
+    assert len(inbox(engine)) == 1
+
+
+def test_a_callback_for_an_expired_account_is_refused(api, engine, settings, sent_publication):
+    publication, token = sent_publication
+    accounts.record_check(engine, publication["social_account_id"], "expired", "token expired")
+    raw, headers = signed(settings.make_callback_secret, published(publication, token))
+
+    response = api.post("/callbacks/make", content=raw, headers=headers)
+
+    assert response.status_code == 409
+    assert "expired" in response.json()["error"]
+    assert inbox(engine) == []
+
+
+def test_a_make_callback_without_a_token_gets_422_naming_it(
+    api, engine, settings, sent_publication
+):
+    publication, token = sent_publication
+    body = published(publication, token)
+    del body["callback_token"]
+    raw, headers = signed(settings.make_callback_secret, body)
+
+    response = api.post("/callbacks/make", content=raw, headers=headers)
+
+    assert response.status_code == 422
+    assert [problem["field"] for problem in response.json()["fields"]] == ["callback_token"]
+
+
+def test_a_make_callback_for_an_unknown_publication_gets_404(api, engine, settings):
+    body = published({"id": 77, "idempotency_key": "pub-1-1"}, "any-token")
     raw, headers = signed(settings.make_callback_secret, body)
 
     response = api.post("/callbacks/make", content=raw, headers=headers)

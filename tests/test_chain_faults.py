@@ -92,7 +92,8 @@ def test_transient_make_failures_are_retried_until_every_publication_is_made_onc
             continue
     publish(demo, campaign_id)
 
-    assert [row["status"] for row in rows(demo, publications)] == ["published"] * 6
+    statuses = sorted(row["status"] for row in rows(demo, publications))
+    assert statuses == ["blocked"] * 3 + ["published"] * 6  # a YouTube post is a video, …
     assert len(demo.sandbox.ground_truth()["posts"]) == 6
 
 

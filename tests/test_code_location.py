@@ -28,6 +28,8 @@ def test_every_link_of_the_chain_is_an_asset_in_its_group():
 
     assert groups["content_generation_requests"] == "content"
     assert groups["campaign_media"] == "content"
+    assert groups["social_accounts"] == "accounts"
+    assert groups["publication_plans"] == "publishing"
     assert groups["publication_requests"] == "publishing"
     assert groups["publications"] == "publishing"
     assert groups["raw/post_insight_snapshots"] == "insights"
@@ -41,5 +43,11 @@ def test_sensors_and_schedules_run_unattended_by_default():
     sensors = {sensor.name for sensor in defs.sensors}
     schedules = {schedule.name for schedule in defs.schedules}
 
-    assert sensors == {"n8n_callbacks", "approvals", "make_callbacks"}
-    assert "insights_job_schedule" in schedules
+    assert sensors == {
+        "n8n_callbacks",
+        "approvals",
+        "make_callbacks",
+        "publication_timers",
+        "account_setup",
+    }
+    assert {"insights_job_schedule", "accounts_job_schedule"} <= schedules

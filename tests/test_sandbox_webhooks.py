@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -9,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from standardwebhooks import Webhook
 
 from mediaflow_dagster.sandbox.control import (
@@ -21,6 +23,7 @@ from mediaflow_dagster.sandbox.inbox import CallbackInbox
 from mediaflow_dagster.settings import Settings
 
 PUBLISHED_AT = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
+WORKFLOW_KINDS = {"process-image": "image", "generate-video": "video", "generate-audio": "audio"}
 
 
 @pytest.fixture
@@ -52,9 +55,15 @@ def content_order(object_id: int, object_type: str, callback_url: str, **extra: 
 
 
 def publish_order(
-    publication_id: int, platform: str, account_type: str, callback_url: str, media_url: str | None
+    publication_id: int,
+    platform: str,
+    account_type: str,
+    callback_url: str,
+    media_url: str | None,
+    **extra: Any,
 ) -> dict:
     return {
+        **extra,
         "publication_id": publication_id,
         "idempotency_key": f"pub-{publication_id}",
         "object_id": 12,
@@ -102,12 +111,13 @@ def test_n8n_image_workflow_uploads_to_the_drive_and_shares_a_link(
     media = event["media"]
     assert event["type"] == "content.ready"
     assert media["drive_id"] == sandbox_settings.sharepoint_drive_id
-    assert media["name"] == "image.png"
-    assert media["mime_type"] == "image/png"
+    assert media["name"] == "image.jpg"
+    assert media["mime_type"] == "image/jpeg"
     downloaded = httpx.get(media["sharing_link"])
-    assert downloaded.content.startswith(b"\x89PNG\r\n\x1a\n")
+    with Image.open(io.BytesIO(downloaded.content)) as picture:
+        assert (picture.format, picture.size) == ("JPEG", (1080, 1350))
     assert len(downloaded.content) == media["size"]
-    assert downloaded.headers["content-type"] == "image/png"
+    assert downloaded.headers["content-type"] == "image/jpeg"
 
 
 def test_n8n_video_without_sources_fails_in_its_callback(
@@ -187,7 +197,7 @@ def test_make_publishes_to_instagram_and_youtube_with_their_ids(
 
 @pytest.mark.parametrize(
     ("platform", "account_type", "code"),
-    [("instagram", "business", "media_required"), ("tiktok", "profile", "unsupported_platform")],
+    [("instagram", "business", "media_required"), ("mastodon", "profile", "unsupported_platform")],
 )
 def test_make_reports_what_the_platform_refused(
     sandbox_settings: Settings,
@@ -225,7 +235,7 @@ def test_a_duplicated_publish_shows_as_two_posts(
         httpx.post(hook, json=publish_order(35, "facebook", "page", inbox.url, None))
         inbox.next()
 
-    posts = [post for post in sandbox.ground_truth()["posts"] if post["publication_id"] == 35]
+    posts = posts_of(sandbox, 35)
     assert len(posts) == 2
     assert posts[0]["external_id"] != posts[1]["external_id"]
 
@@ -260,7 +270,75 @@ def test_a_callback_refused_with_5xx_is_delivered_again(
     assert Webhook(sandbox_settings.n8n_callback_secret).verify(retried.body, retried.headers)
 
 
+def test_a_publish_echoes_its_callback_token(
+    sandbox_settings: Settings, inbox: CallbackInbox
+) -> None:
+    order = publish_order(37, "x", "profile", inbox.url, None, callback_token="single-use-37")
+
+    httpx.post(make_hook_url(sandbox_settings, "any-hook"), json=order)
+    callback = inbox.next()
+
+    event = Webhook(sandbox_settings.make_callback_secret).verify(callback.body, callback.headers)
+    assert event["callback_token"] == "single-use-37"
+    assert event["type"] == "publication.published"
+
+
+@pytest.mark.parametrize(
+    ("platform", "account_type", "workflow", "code"),
+    [
+        ("tiktok", "business", "process-image", "unsupported_media_type"),
+        ("linkedin", "page", "generate-audio", "unsupported_media_type"),
+        ("wordpress", "page", "generate-audio", None),
+        ("x", "channel", None, "unsupported_account_type"),
+    ],
+)
+def test_each_platform_takes_only_its_kinds_of_media_and_account(
+    sandbox_settings: Settings,
+    inbox: CallbackInbox,
+    platform: str,
+    account_type: str,
+    workflow: str | None,
+    code: str | None,
+) -> None:
+    media_url = None
+    if workflow is not None:
+        httpx.post(
+            n8n_url(sandbox_settings, workflow),
+            json=content_order(26, WORKFLOW_KINDS[workflow], inbox.url, sources=["a"]),
+        )
+        media_url = json.loads(inbox.next().body)["media"]["sharing_link"]
+
+    order = publish_order(38, platform, account_type, inbox.url, media_url)
+    httpx.post(make_hook_url(sandbox_settings, "any-hook"), json=order)
+    event = json.loads(inbox.next().body)
+
+    if code is None:
+        assert event["type"] == "publication.published"
+    else:
+        assert event["error"]["code"] == code
+
+
+def test_targeting_below_thirteen_fails_the_publication(
+    sandbox: SandboxControl, sandbox_settings: Settings, inbox: CallbackInbox
+) -> None:
+    order = publish_order(
+        39, "facebook", "page", inbox.url, None, targeting={"location": "Lyon", "age_min": 12}
+    )
+
+    httpx.post(make_hook_url(sandbox_settings, "any-hook"), json=order)
+    event = json.loads(inbox.next().body)
+
+    assert event["type"] == "publication.failed"
+    assert event["error"]["code"] == "invalid_targeting"
+    assert posts_of(sandbox, 39) == []
+
+
 def post_in_ground_truth(sandbox: SandboxControl, external_id: str) -> dict[str, Any]:
     return next(
         post for post in sandbox.ground_truth()["posts"] if post["external_id"] == external_id
     )
+
+
+def posts_of(sandbox: SandboxControl, publication_id: int) -> list[dict[str, Any]]:
+    posts = sandbox.ground_truth()["posts"]
+    return [post for post in posts if post["publication_id"] == publication_id]

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from sqlalchemy import Connection
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 from starlette.applications import Starlette
@@ -23,14 +26,21 @@ from mediaflow_dagster.api.models import (
     ApprovalIn,
     CampaignIn,
     CampaignObjectIn,
+    CampaignStatusIn,
+    OnboardingIn,
     SocialAccountIn,
 )
+from mediaflow_dagster.cms import accounts
 from mediaflow_dagster.cms import campaigns as cms
 from mediaflow_dagster.cms.database import migrate, ops_engine
 from mediaflow_dagster.cms.errors import Conflict, NotFound
 from mediaflow_dagster.cms.inbox import store_callback
-from mediaflow_dagster.cms.publishing import get_publication
+from mediaflow_dagster.cms.publishing import claim_callback_token, get_publication
+from mediaflow_dagster.resources.http import OutcomeUnknown, ServiceUnavailable
+from mediaflow_dagster.resources.make_api import MakeApi, MakeRefused
 from mediaflow_dagster.settings import Settings
+
+Subject = tuple[int, int, Callable[[Connection], None] | None]
 
 
 class InvalidBody(Exception):
@@ -70,7 +80,8 @@ def _error(status_code: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status_code)
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, make_api: MakeApi) -> Starlette:
+    """The API on `settings`' ops store; `make_api` is how onboarding asks Make for connections."""
     engine = ops_engine(settings.ops_database_url)
     migrate(engine)
     verifiers = {
@@ -84,10 +95,57 @@ def create_app(settings: Settings) -> Starlette:
     async def create_social_account(request: Request) -> JSONResponse:
         account = _parse(await request.body(), SocialAccountIn)
         fields = account.model_dump() | {"make_webhook_url": str(account.make_webhook_url)}
-        return _json(await run_in_threadpool(cms.create_social_account, engine, **fields), 201)
+        created = await run_in_threadpool(accounts.create_social_account, engine, **fields)
+        return _json(created, 201)
 
     async def list_social_accounts(request: Request) -> JSONResponse:
-        return _json(await run_in_threadpool(cms.list_social_accounts, engine))
+        return _json(await run_in_threadpool(accounts.list_social_accounts, engine))
+
+    def authorization(account: dict[str, Any]) -> str:
+        connected = f"{settings.public_api_url}/api/social-accounts/{account['id']}/connected"
+        return make_api.authorization_url(account["make_connection_id"], connected)
+
+    async def onboard_social_account(request: Request) -> JSONResponse:
+        """Ask Make for a connection; the agent authorizes it at the returned URL, after which
+        onboarding finishes on its own (webhook, scenario from the platform's blueprint)."""
+        wanted = _parse(await request.body(), OnboardingIn)
+        try:
+            connection_id = await run_in_threadpool(
+                make_api.create_connection, wanted.platform, wanted.name
+            )
+        except (MakeRefused, ServiceUnavailable, OutcomeUnknown) as error:
+            return _error(502, f"Make did not create the connection: {error}")
+        account = await run_in_threadpool(
+            accounts.create_social_account,
+            engine,
+            **wanted.model_dump(),
+            make_connection_id=connection_id,
+            status="pending",
+        )
+        return _json({"account": account, "authorize_url": authorization(account)}, 201)
+
+    async def account_connected(request: Request) -> JSONResponse:
+        account_id = request.path_params["account_id"]
+        await run_in_threadpool(accounts.mark_authorized, engine, account_id)
+        return _json({"status": "authorized", "account_id": account_id})
+
+    async def reconnect_social_account(request: Request) -> JSONResponse:
+        account_id = request.path_params["account_id"]
+        account = await run_in_threadpool(accounts.begin_reconnect, engine, account_id)
+        return _json({"account": account, "authorize_url": authorization(account)})
+
+    async def add_target(request: Request) -> JSONResponse:
+        campaign_id = request.path_params["campaign_id"]
+        await run_in_threadpool(cms.get_campaign, engine, campaign_id)
+        account_id = request.path_params["account_id"]
+        await run_in_threadpool(accounts.add_target, engine, campaign_id, account_id)
+        return _json(await run_in_threadpool(cms.get_campaign, engine, campaign_id))
+
+    async def revoke_target(request: Request) -> JSONResponse:
+        campaign_id = request.path_params["campaign_id"]
+        account_id = request.path_params["account_id"]
+        await run_in_threadpool(accounts.revoke_target, engine, campaign_id, account_id)
+        return _json(await run_in_threadpool(cms.get_campaign, engine, campaign_id))
 
     async def create_campaign(request: Request) -> JSONResponse:
         campaign = _parse(await request.body(), CampaignIn)
@@ -98,6 +156,13 @@ def create_app(settings: Settings) -> Starlette:
     async def get_campaign(request: Request) -> JSONResponse:
         return _json(
             await run_in_threadpool(cms.get_campaign, engine, request.path_params["campaign_id"])
+        )
+
+    async def change_campaign_status(request: Request) -> JSONResponse:
+        change = _parse(await request.body(), CampaignStatusIn)
+        campaign_id = request.path_params["campaign_id"]
+        return _json(
+            await run_in_threadpool(cms.change_campaign_status, engine, campaign_id, change.status)
         )
 
     async def create_object(request: Request) -> JSONResponse:
@@ -116,12 +181,23 @@ def create_app(settings: Settings) -> Starlette:
     async def approve_object(request: Request) -> JSONResponse:
         approval = _parse(await request.body(), ApprovalIn)
         object_id = request.path_params["object_id"]
-        return _json(
-            await run_in_threadpool(cms.approve_object, engine, object_id, approval.approved_by)
+        scheduled_time = approval.scheduled_time
+        approved = await run_in_threadpool(
+            partial(
+                cms.approve_object,
+                engine,
+                object_id,
+                approval.approved_by,
+                scheduled_time=(
+                    scheduled_time.astimezone(UTC).replace(tzinfo=None) if scheduled_time else None
+                ),
+                targeting=approval.targeting.model_dump() if approval.targeting else None,
+            )
         )
+        return _json(approved)
 
     def callback_endpoint(
-        source: str, events: TypeAdapter, subject: Callable[[Any], tuple[int, int]]
+        source: str, events: TypeAdapter, subject: Callable[[Any], Subject]
     ) -> Callable:
         """Verify the signature over the raw body, validate, resolve the subject's campaign, and
         keep the callback in the inbox under its event id, all before anything acts on it."""
@@ -137,20 +213,23 @@ def create_app(settings: Settings) -> Starlette:
             event = _parse(raw, events, tags)
             document = event.model_dump(mode="json")
             try:
-                campaign_id, subject_id = await run_in_threadpool(subject, event)
+                campaign_id, subject_id, claim = await run_in_threadpool(subject, event)
                 refusal = None
-            except (NotFound, Conflict) as error:
-                campaign_id, subject_id, refusal = None, None, error
+            except NotFound as error:
+                campaign_id, subject_id, claim, refusal = None, None, None, error
             stored = await run_in_threadpool(
-                store_callback,
-                engine,
-                event_id=event_id,
-                source=source,
-                event_type=event.type,
-                payload=document,
-                campaign_id=campaign_id,
-                subject_id=subject_id,
-                rejection=str(refusal) if refusal else None,
+                partial(
+                    store_callback,
+                    engine,
+                    event_id=event_id,
+                    source=source,
+                    event_type=event.type,
+                    payload=document,
+                    campaign_id=campaign_id,
+                    subject_id=subject_id,
+                    rejection=str(refusal) if refusal else None,
+                    claim=claim,
+                )
             )
             if refusal:
                 status = 404 if isinstance(refusal, NotFound) else 409
@@ -161,17 +240,25 @@ def create_app(settings: Settings) -> Starlette:
 
         return endpoint
 
-    def content_subject(event: Any) -> tuple[int, int]:
-        return cms.get_object(engine, event.object_id)["campaign_id"], event.object_id
+    def content_subject(event: Any) -> Subject:
+        return cms.get_object(engine, event.object_id)["campaign_id"], event.object_id, None
 
-    def publication_subject(event: Any) -> tuple[int, int]:
+    def publication_subject(event: Any) -> Subject:
+        """The publication the callback is about; refused (nothing stored) when its idempotency
+        key differs, its account is not active, or its single-use token is wrong or spent."""
         publication = get_publication(engine, event.publication_id)
         if publication["idempotency_key"] != event.idempotency_key:
             raise Conflict(
                 f"publication {event.publication_id} has another idempotency key than "
                 f"{event.idempotency_key!r}"
             )
-        return publication["campaign_id"], event.publication_id
+        if publication["account_status"] != "active":
+            raise Conflict(
+                f"the account of publication {event.publication_id} is "
+                f"{publication['account_status']}: reconnect it before it takes callbacks"
+            )
+        claim = partial(claim_callback_token, publication=publication, token=event.callback_token)
+        return publication["campaign_id"], event.publication_id, claim
 
     async def invalid_body(request: Request, error: InvalidBody) -> JSONResponse:
         return _error(422, "invalid body", fields=error.fields)
@@ -190,8 +277,28 @@ def create_app(settings: Settings) -> Starlette:
             Route("/health", health),
             Route("/api/social-accounts", create_social_account, methods=["POST"]),
             Route("/api/social-accounts", list_social_accounts, methods=["GET"]),
+            Route("/api/social-accounts/onboard", onboard_social_account, methods=["POST"]),
+            Route("/api/social-accounts/{account_id:int}/connected", account_connected),
+            Route(
+                "/api/social-accounts/{account_id:int}/reconnect",
+                reconnect_social_account,
+                methods=["POST"],
+            ),
             Route("/api/campaigns", create_campaign, methods=["POST"]),
             Route("/api/campaigns/{campaign_id:int}", get_campaign),
+            Route(
+                "/api/campaigns/{campaign_id:int}/status", change_campaign_status, methods=["POST"]
+            ),
+            Route(
+                "/api/campaigns/{campaign_id:int}/targets/{account_id:int}",
+                revoke_target,
+                methods=["DELETE"],
+            ),
+            Route(
+                "/api/campaigns/{campaign_id:int}/targets/{account_id:int}",
+                add_target,
+                methods=["PUT"],
+            ),
             Route("/api/campaigns/{campaign_id:int}/objects", create_object, methods=["POST"]),
             Route("/api/objects/{object_id:int}", get_object),
             Route("/api/objects/{object_id:int}/approve", approve_object, methods=["POST"]),

@@ -6,7 +6,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, TypeAdapter
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    TypeAdapter,
+    model_validator,
+)
 
 from mediaflow_dagster.cms.schema import ACCOUNT_TYPES, OBJECT_TYPES, PLATFORMS
 
@@ -48,8 +56,34 @@ class CampaignObjectIn(Strict):
     config: dict[str, Any] = {}
 
 
+class Targeting(Strict):
+    location: str | None = None
+    radius_km: Annotated[float, Field(gt=0, le=1000)] | None = None
+    age_min: Annotated[int, Field(ge=13, le=100)] | None = None
+    age_max: Annotated[int, Field(ge=13, le=100)] | None = None
+
+    @model_validator(mode="after")
+    def ages_in_order(self) -> Targeting:
+        if self.age_min and self.age_max and self.age_max < self.age_min:
+            raise ValueError("age_max is below age_min")
+        return self
+
+
 class ApprovalIn(Strict):
     approved_by: Name
+    scheduled_time: AwareDatetime | None = None
+    targeting: Targeting | None = None
+
+
+class CampaignStatusIn(Strict):
+    status: Literal["draft", "scheduled", "active", "paused", "completed", "canceled"]
+
+
+class OnboardingIn(Strict):
+    platform: Platform
+    name: Name
+    account_type: AccountType
+    external_account_id: Name
 
 
 class Media(BaseModel):
@@ -91,6 +125,7 @@ class PublicationPublished(BaseModel):
     type: Literal["publication.published"]
     publication_id: int
     idempotency_key: str
+    callback_token: Annotated[str, Field(min_length=1)]
     status: Literal["published"]
     external_id: Annotated[str, Field(min_length=1)]
     external_url: str | None = None
@@ -101,6 +136,7 @@ class PublicationFailed(BaseModel):
     type: Literal["publication.failed"]
     publication_id: int
     idempotency_key: str
+    callback_token: Annotated[str, Field(min_length=1)]
     status: Literal["failed"]
     error: PublicationError
 

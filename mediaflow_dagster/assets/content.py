@@ -10,7 +10,12 @@ from dagster import (
     asset,
 )
 
-from mediaflow_dagster.cms.campaigns import move_object, objects_in_status, transition_object
+from mediaflow_dagster.cms.campaigns import (
+    content_fingerprint,
+    move_object,
+    objects_in_status,
+    transition_object,
+)
 from mediaflow_dagster.cms.database import utcnow
 from mediaflow_dagster.cms.inbox import process_callback, unprocessed_callbacks
 from mediaflow_dagster.partitions import campaign_partitions
@@ -102,7 +107,12 @@ def campaign_media(
     )
 
 
+FOURCC_CODECS = {"avc1": "h264", "h264": "h264", "hvc1": "hevc", "hev1": "hevc", "vp09": "vp9"}
+
+
 def _ready_content(payload: dict, sharepoint: SharePoint) -> dict:
+    """The object's new content: text and hashtags, and for media the SharePoint file's facts
+    as Graph reports them (size, type, dimensions, duration, codec), bound by a fingerprint."""
     content = payload.get("content") or {}
     changes: dict = {
         "content_text": content.get("text"),
@@ -114,11 +124,23 @@ def _ready_content(payload: dict, sharepoint: SharePoint) -> dict:
     media = payload.get("media")
     if media:
         item = sharepoint.get_item(media["drive_id"], media["item_id"])
+        picture = item.get("image") or item.get("video") or {}
+        video = item.get("video") or {}
         changes |= {
             "sharepoint_drive_id": media["drive_id"],
             "sharepoint_item_id": item["id"],
             "media_bytes": item["size"],
             "media_mime_type": item.get("file", {}).get("mimeType"),
+            "media_width": picture.get("width"),
+            "media_height": picture.get("height"),
+            "media_duration_seconds": video["duration"] / 1000 if "duration" in video else None,
+            "media_codec": FOURCC_CODECS.get(str(video.get("fourCC", "")).lower()),
             "media_url": sharepoint.create_sharing_link(media["drive_id"], item["id"]),
         }
+    changes["content_hash"] = content_fingerprint(
+        changes["content_text"],
+        changes["hashtags"],
+        changes.get("sharepoint_item_id"),
+        changes.get("media_bytes"),
+    )
     return changes

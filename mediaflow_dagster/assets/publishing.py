@@ -1,90 +1,202 @@
-"""Publishing: each approved object goes to each targeted account's Make scenario, once; Make's
-callbacks then say what became of it."""
+"""Publishing: each approved object is adapted and checked against every targeted platform's
+specs, sent once to the account's Make scenario when its time comes, and settled by Make's
+callback or, when no answer came, by asking the scenario what it did."""
 
-from datetime import UTC, datetime
+import secrets
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
+from mediaflow_dagster.cms import circuits
+from mediaflow_dagster.cms.database import utcnow
 from mediaflow_dagster.cms.inbox import process_callback, unprocessed_callbacks
 from mediaflow_dagster.cms.publishing import (
-    failed_publications,
+    Plan,
+    dispatchable,
+    issue_callback_token,
     mark_sent,
     note_dispatch_failure,
     plan_publications,
     record_outcome,
+    release_due,
+    return_to_pending,
     status_counts,
+    to_reconcile,
+    unsuccessful_publications,
 )
+from mediaflow_dagster.cms.schema import PLATFORMS
 from mediaflow_dagster.partitions import campaign_partitions
 from mediaflow_dagster.resources.http import OutcomeUnknown, ServiceUnavailable
 from mediaflow_dagster.resources.make import MakeScenarios, ScenarioRefused
 from mediaflow_dagster.resources.ops_store import OpsStore
+from mediaflow_dagster.settings import get_settings
+from mediaflow_dagster.specs import ContentFacts, MediaFacts, adapt, check_content, load_specs
 from mediaflow_dagster.tables import markdown_table
 
+DISPATCH_WORKERS = 16
 
-def scenario_payload(publication: dict[str, Any]) -> dict[str, Any]:
-    """What an account's Make scenario receives for one publication (and the callback URL)."""
-    return {
-        "publication_id": publication["id"],
-        "idempotency_key": publication["idempotency_key"],
-        "object_id": publication["object_id"],
-        "content": {
-            "message": publication["content_text"] or "",
-            "media_url": publication["media_url"],
-            "hashtags": publication["hashtags"],
-        },
-        "platform_config": {
-            "platform": publication["platform"],
-            "account_id": publication["external_account_id"],
-            "account_type": publication["account_type"],
-        },
-    }
+
+def plan_for(account: dict[str, Any], content: dict[str, Any]) -> Plan:
+    """The content adapted to the account's platform, and what its current specs refuse."""
+    specs = load_specs()
+    spec = specs.platforms[account["platform"]]
+    media = (
+        MediaFacts(
+            mime_type=content["media_mime_type"],
+            bytes=content["media_bytes"],
+            width=content["media_width"],
+            height=content["media_height"],
+            duration_seconds=content["media_duration_seconds"],
+            codec=content["media_codec"],
+        )
+        if content["media_mime_type"]
+        else None
+    )
+    facts = ContentFacts(
+        object_type=content["object_type"],
+        text=content["content_text"],
+        title=content["title"],
+        hashtags=content["hashtags"] or [],
+        link=None,
+        media=media,
+    )
+    return Plan(
+        spec_version=specs.version,
+        adapted_content=adapt(spec, facts).model_dump(mode="json"),
+        violations=[
+            f"{violation.message} (fix: {violation.suggested_fix})"
+            for violation in check_content(spec, facts)
+        ],
+    )
 
 
 @asset(
     group_name="publishing",
     partitions_def=campaign_partitions,
     deps=["campaign_media"],
+    check_specs=[
+        AssetCheckSpec(f"{platform}_content_specs", asset="publication_plans")
+        for platform in PLATFORMS
+    ],
+)
+def publication_plans(context: AssetExecutionContext, ops_store: OpsStore):
+    """One publication per approved object and targeted active account, its content adapted to
+    the platform and checked against the platform's current specs: what a platform refuses is
+    blocked there, with the reason and a suggested fix, before anything reaches Make."""
+    engine = ops_store.engine
+    campaign_id = int(context.partition_key)
+    made = plan_publications(engine, campaign_id, plan_for)
+    blocked = [
+        row for row in unsuccessful_publications(engine, campaign_id) if row["status"] == "blocked"
+    ]
+    yield MaterializeResult(
+        metadata={
+            "planned": made,
+            "by_status": MetadataValue.json(status_counts(engine, campaign_id)),
+            "blocked": MetadataValue.md(markdown_table(blocked)),
+        }
+    )
+    for platform in PLATFORMS:
+        refused = [row for row in blocked if row["platform"] == platform]
+        yield AssetCheckResult(
+            check_name=f"{platform}_content_specs",
+            passed=not refused,
+            severity=AssetCheckSeverity.ERROR,
+            metadata={"blocked": MetadataValue.md(markdown_table(refused))},
+        )
+
+
+def scenario_payload(publication: dict[str, Any], callback_token: str) -> dict[str, Any]:
+    """What an account's Make scenario receives for one publication (the callback URL is added
+    by the resource)."""
+    adapted = publication["adapted_content"] or {}
+    return {
+        "action": "publish",
+        "publication_id": publication["id"],
+        "idempotency_key": publication["idempotency_key"],
+        "callback_token": callback_token,
+        "object_id": publication["object_id"],
+        "content": {
+            "message": adapted.get("message", ""),
+            "media_url": publication["media_url"],
+            "hashtags": adapted.get("hashtags", []),
+        },
+        "platform_config": {
+            "platform": publication["platform"],
+            "account_id": publication["external_account_id"],
+            "account_type": publication["account_type"],
+        },
+        "scheduled_time": (
+            publication["scheduled_time"].isoformat() + "Z"
+            if publication["scheduled_time"]
+            else None
+        ),
+        "targeting": publication["targeting"],
+    }
+
+
+@asset(
+    group_name="publishing",
+    partitions_def=campaign_partitions,
+    deps=[publication_plans],
     kinds={"make"},
 )
 def publication_requests(
     context: AssetExecutionContext, ops_store: OpsStore, make: MakeScenarios
 ) -> MaterializeResult:
-    """The campaign's approved objects sent to every active targeted account's Make scenario.
+    """Due publications sent to their accounts' Make scenarios, each once.
 
-    A publication is made once per (object, account) under an idempotency key; one whose
-    scenario could not be reached stays pending for the next run, and one whose outcome is
-    unknown is never sent again (Make's callback settles it).
+    First every publication whose outcome is unknown (or whose callback is overdue) is looked
+    up in its scenario: what was published is recorded, what never arrived goes back to pending.
+    Then pending publications are sent, with a fresh single-use callback token, skipping
+    platforms whose circuit is open. A scenario that cannot be reached leaves its publication
+    pending for the next run; a permanent refusal fails it with the reason.
     """
+    settings = get_settings()
     engine = ops_store.engine
-    sent, unsent = 0, []
-    for publication in plan_publications(engine, int(context.partition_key)):
-        try:
-            make.trigger(publication["make_webhook_url"], scenario_payload(publication))
-        except OutcomeUnknown:
-            context.log.warning(f"publication {publication['id']}: outcome unknown, not resent")
-        except ServiceUnavailable as error:
-            note_dispatch_failure(engine, publication["id"], str(error))
-            unsent.append({"publication": publication["id"], "reason": str(error)})
-            continue
-        except ScenarioRefused as error:
-            with engine.begin() as connection:
-                record_outcome(
-                    connection,
-                    publication["id"],
-                    status="failed",
-                    external_post_id=None,
-                    external_url=None,
-                    published_at=None,
-                    error=f"the scenario refused the publication: {error}",
-                )
-            continue
-        mark_sent(engine, publication["id"], publication["object_id"])
-        sent += 1
+    campaign_id = int(context.partition_key)
+    now = utcnow()
+    reconciled = _reconcile(
+        engine, make, campaign_id, now - timedelta(minutes=settings.make_callback_timeout_minutes)
+    )
+    released = release_due(engine, campaign_id, now)
+    held: dict[str, str] = {}
+    sendable = []
+    for publication in dispatchable(engine, campaign_id):
+        platform = publication["platform"]
+        until = circuits.open_until(engine, platform, now)
+        if until:
+            held[platform] = f"circuit open until {until:%H:%M:%S} UTC: the platform kept failing"
+        else:
+            sendable.append(publication)
+    outcomes: Counter[str] = Counter()
+    unsent = []
+    dispatch = partial(_dispatch, engine, make, settings)
+    with ThreadPoolExecutor(max_workers=DISPATCH_WORKERS) as pool:
+        for publication, outcome, error in pool.map(dispatch, sendable):
+            outcomes[outcome] += 1
+            if error:
+                unsent.append({"publication": publication["id"], "reason": error})
     metadata = {
-        "sent": sent,
-        "by_status": MetadataValue.json(status_counts(engine, int(context.partition_key))),
+        "sent": outcomes["sent"],
+        "outcome_unknown": outcomes["unknown"],
+        "reconciled": MetadataValue.json(reconciled),
+        "released_from_schedule": released,
+        "circuits_open": MetadataValue.json(held),
+        "by_status": MetadataValue.json(status_counts(engine, campaign_id)),
         "not_sent": MetadataValue.md(markdown_table(unsent)),
     }
     if unsent:
@@ -95,6 +207,69 @@ def publication_requests(
     return MaterializeResult(metadata=metadata)
 
 
+def _dispatch(engine, make: MakeScenarios, settings, publication: dict[str, Any]):
+    token = secrets.token_urlsafe(32)
+    platform = publication["platform"]
+    issue_callback_token(engine, publication["id"], token)
+    try:
+        make.trigger(publication["make_webhook_url"], scenario_payload(publication, token))
+    except OutcomeUnknown:
+        mark_sent(engine, publication, answered=False)
+        return publication, "unknown", None
+    except ServiceUnavailable as error:
+        note_dispatch_failure(engine, publication["id"], str(error))
+        circuits.record_failure(
+            engine,
+            platform,
+            str(error),
+            threshold=settings.circuit_failure_threshold,
+            cooldown=timedelta(seconds=settings.circuit_cooldown_seconds),
+        )
+        return publication, "unsent", str(error)
+    except ScenarioRefused as error:
+        with engine.begin() as connection:
+            record_outcome(
+                connection,
+                publication["id"],
+                status="failed",
+                external_post_id=None,
+                external_url=None,
+                published_at=None,
+                error=f"the scenario refused the publication: {error}",
+            )
+        return publication, "refused", None
+    mark_sent(engine, publication, answered=True)
+    circuits.record_success(engine, platform)
+    return publication, "sent", None
+
+
+def _reconcile(engine, make: MakeScenarios, campaign_id: int, sent_before) -> dict[str, int]:
+    found: Counter[str] = Counter()
+    for publication in to_reconcile(engine, campaign_id, sent_before):
+        try:
+            answer = make.lookup(publication["make_webhook_url"], publication["idempotency_key"])
+        except (ServiceUnavailable, OutcomeUnknown, ScenarioRefused):
+            found["lookup_failed"] += 1
+            continue
+        status = answer.get("status", "unknown")
+        found[status] += 1
+        if status == "unknown":
+            return_to_pending(engine, publication["id"], "the scenario never received it")
+        elif status in ("published", "failed"):
+            error = answer.get("error") or {}
+            with engine.begin() as connection:
+                record_outcome(
+                    connection,
+                    publication["id"],
+                    status=status,
+                    external_post_id=answer.get("external_id"),
+                    external_url=answer.get("external_url"),
+                    published_at=_naive_utc(answer.get("published_at")),
+                    error=error.get("message") if status == "failed" else None,
+                )
+    return dict(found)
+
+
 @asset(
     group_name="publishing",
     partitions_def=campaign_partitions,
@@ -103,7 +278,7 @@ def publication_requests(
 )
 def publications(context: AssetExecutionContext, ops_store: OpsStore) -> MaterializeResult:
     """The campaign's publications as Make reported them: the post id on each platform, or why
-    it failed."""
+    it failed; the time from approval to confirmation; counts by status."""
     engine = ops_store.engine
     campaign_id = int(context.partition_key)
     rejected = []
@@ -119,15 +294,17 @@ def publications(context: AssetExecutionContext, ops_store: OpsStore) -> Materia
             external_url=payload.get("external_url"),
             published_at=_naive_utc(payload.get("published_at")) if published else None,
             error=None if published else error.get("message") or str(error),
+            confirmed_at=callback["received_at"],
         )
         refusal = process_callback(engine, callback["id"], apply)
         if refusal:
             rejected.append({"event": callback["event_id"], "reason": refusal})
-    failures = failed_publications(engine, campaign_id)
     return MaterializeResult(
         metadata={
             "by_status": MetadataValue.json(status_counts(engine, campaign_id)),
-            "failures": MetadataValue.md(markdown_table(failures)),
+            "failed_or_blocked": MetadataValue.md(
+                markdown_table(unsuccessful_publications(engine, campaign_id))
+            ),
             "rejected_callbacks": MetadataValue.md(markdown_table(rejected)),
         }
     )

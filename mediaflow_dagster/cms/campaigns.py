@@ -1,12 +1,14 @@
-"""Campaigns, the social accounts they target, their objects and the objects' approvals."""
+"""Campaigns, the accounts they target, their objects and the objects' approvals."""
 
 from __future__ import annotations
 
-from datetime import date
+import hashlib
+import json
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from mediaflow_dagster.cms.database import utcnow
 from mediaflow_dagster.cms.errors import Conflict, NotFound
@@ -15,8 +17,19 @@ from mediaflow_dagster.cms.schema import (
     campaign_objects,
     campaign_targets,
     campaigns,
+    publications,
     social_accounts,
 )
+
+CAMPAIGN_TRANSITIONS: dict[str, set[str]] = {
+    "draft": {"scheduled", "active", "canceled"},
+    "scheduled": {"draft", "active", "paused", "canceled"},
+    "active": {"paused", "completed", "canceled"},
+    "paused": {"active", "completed", "canceled"},
+    "completed": set(),
+    "canceled": set(),
+}
+PUBLISHING_CAMPAIGN_STATUSES = ("scheduled", "active")
 
 OBJECT_TRANSITIONS: dict[str, set[str]] = {
     "draft": {"generating"},
@@ -27,63 +40,6 @@ OBJECT_TRANSITIONS: dict[str, set[str]] = {
     "published": set(),
     "failed": {"generating"},
 }
-
-
-def create_social_account(
-    engine: Engine,
-    *,
-    platform: str,
-    name: str,
-    account_type: str,
-    external_account_id: str,
-    make_connection_id: str,
-    make_scenario_id: str,
-    make_webhook_url: str,
-) -> dict[str, Any]:
-    now = utcnow()
-    with engine.begin() as connection:
-        existing = connection.execute(
-            select(social_accounts.c.id).where(
-                social_accounts.c.platform == platform,
-                social_accounts.c.external_account_id == external_account_id,
-            )
-        ).first()
-        if existing:
-            raise Conflict(
-                f"{platform} account {external_account_id!r} is already registered "
-                f"as social account {existing.id}"
-            )
-        account_id = connection.execute(
-            insert(social_accounts).values(
-                platform=platform,
-                name=name,
-                account_type=account_type,
-                external_account_id=external_account_id,
-                make_connection_id=make_connection_id,
-                make_scenario_id=make_scenario_id,
-                make_webhook_url=make_webhook_url,
-                status="active",
-                created_at=now,
-                updated_at=now,
-            )
-        ).inserted_primary_key[0]
-    return get_social_account(engine, account_id)
-
-
-def get_social_account(engine: Engine, account_id: int) -> dict[str, Any]:
-    with engine.connect() as connection:
-        row = connection.execute(
-            select(social_accounts).where(social_accounts.c.id == account_id)
-        ).first()
-    if row is None:
-        raise NotFound(f"social account {account_id} does not exist")
-    return dict(row._mapping)
-
-
-def list_social_accounts(engine: Engine) -> list[dict[str, Any]]:
-    with engine.connect() as connection:
-        rows = connection.execute(select(social_accounts).order_by(social_accounts.c.id))
-        return [dict(row._mapping) for row in rows]
 
 
 def create_campaign(
@@ -151,6 +107,28 @@ def get_campaign(engine: Engine, campaign_id: int) -> dict[str, Any]:
             .order_by(campaign_targets.c.social_account_id)
         ).scalars()
         return {**row._mapping, "social_account_ids": list(target_ids)}
+
+
+def change_campaign_status(engine: Engine, campaign_id: int, to_status: str) -> dict[str, Any]:
+    """Move a campaign along its lifecycle; an illegal move is refused with `Conflict`."""
+    with engine.begin() as connection:
+        current = connection.execute(
+            select(campaigns.c.status).where(campaigns.c.id == campaign_id)
+        ).scalar()
+        if current is None:
+            raise NotFound(f"campaign {campaign_id} does not exist")
+        if to_status not in CAMPAIGN_TRANSITIONS[current]:
+            allowed = ", ".join(sorted(CAMPAIGN_TRANSITIONS[current])) or "nothing"
+            raise Conflict(
+                f"campaign {campaign_id} is {current}; it cannot become {to_status} "
+                f"(it can become: {allowed})"
+            )
+        connection.execute(
+            update(campaigns)
+            .where(campaigns.c.id == campaign_id)
+            .values(status=to_status, updated_at=utcnow())
+        )
+    return get_campaign(engine, campaign_id)
 
 
 def active_targets(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
@@ -236,6 +214,9 @@ def move_object(
         raise NotFound(f"campaign object {object_id} does not exist")
     if to_status not in OBJECT_TRANSITIONS[row.status]:
         raise Conflict(f"campaign object {object_id} is {row.status}; it cannot become {to_status}")
+    if to_status == "generating" and row.status in ("ready", "approved"):
+        _void_approval(connection, object_id)
+        changes = {**changes, "approved_at": None, "content_hash": None}
     connection.execute(
         update(campaign_objects)
         .where(campaign_objects.c.id == object_id, campaign_objects.c.status == row.status)
@@ -244,16 +225,55 @@ def move_object(
     return dict(row._mapping)
 
 
-def approve_object(engine: Engine, object_id: int, approved_by: str) -> dict[str, Any]:
+def _void_approval(connection: Connection, object_id: int) -> None:
+    """Regenerated content is not what was approved: the approval no longer holds, and the
+    publications it planned but never sent go with it."""
+    connection.execute(
+        update(approvals)
+        .where(approvals.c.object_id == object_id, approvals.c.voided_at.is_(None))
+        .values(voided_at=utcnow())
+    )
+    connection.execute(
+        delete(publications).where(
+            publications.c.object_id == object_id,
+            publications.c.status.in_(["pending", "scheduled", "blocked"]),
+        )
+    )
+
+
+def content_fingerprint(
+    text: str | None, hashtags: list[str], media_item_id: str | None, media_bytes: int | None
+) -> str:
+    """What an approval is bound to: a hash of the text, hashtags and media file."""
+    material = json.dumps([text, hashtags, media_item_id, media_bytes], ensure_ascii=False)
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def approve_object(
+    engine: Engine,
+    object_id: int,
+    approved_by: str,
+    *,
+    scheduled_time: datetime | None = None,
+    targeting: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Approve the object's current content, bound to its fingerprint, for publication now or
+    at `scheduled_time`, with optional audience targeting."""
     now = utcnow()
     with engine.begin() as connection:
-        approved = move_object(connection, object_id, "approved", {"approved_at": now})
+        approved = move_object(
+            connection,
+            object_id,
+            "approved",
+            {"approved_at": now, "scheduled_time": scheduled_time, "targeting": targeting},
+        )
         connection.execute(
             insert(approvals).values(
                 object_id=object_id,
                 campaign_id=approved["campaign_id"],
                 approved_by=approved_by,
                 approved_at=now,
+                content_hash=approved["content_hash"],
             )
         )
     return get_object(engine, object_id)

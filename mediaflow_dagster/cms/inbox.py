@@ -24,8 +24,13 @@ def store_callback(
     campaign_id: int | None,
     subject_id: int | None,
     rejection: str | None = None,
+    claim: Callable[[Connection], None] | None = None,
 ) -> bool:
-    """Keep the callback; False when this event id was stored before (a duplicate delivery)."""
+    """Keep the callback; False when this event id was stored before (a duplicate delivery).
+
+    `claim` runs in the same transaction once the event is known to be new (taking a single-use
+    token, say); if it refuses, nothing is stored.
+    """
     try:
         with engine.begin() as connection:
             connection.execute(
@@ -41,6 +46,8 @@ def store_callback(
                     received_at=utcnow(),
                 )
             )
+            if claim:
+                claim(connection)
     except IntegrityError:
         return False
     return True

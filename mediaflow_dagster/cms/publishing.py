@@ -1,43 +1,67 @@
-"""Publications: one per (approved object, targeted account), keyed so it is never made twice."""
+"""Publications: one per (approved object, targeted account), keyed so it is never made twice.
+
+A publication's life: `blocked` (the platform's specs refuse the content, with the reason and a
+fix), `scheduled` (waiting for its time), `pending` (ready to send), `sent` (the scenario took
+it), `unknown` (sent, but no answer: reconciled before anything is sent again), then
+`published` or `failed`.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 
-from mediaflow_dagster.cms.campaigns import active_targets, objects_in_status
+from mediaflow_dagster.cms.campaigns import (
+    PUBLISHING_CAMPAIGN_STATUSES,
+    active_targets,
+    get_campaign,
+    objects_in_status,
+)
 from mediaflow_dagster.cms.database import utcnow
 from mediaflow_dagster.cms.errors import Conflict, NotFound
-from mediaflow_dagster.cms.schema import campaign_objects, publications, social_accounts
+from mediaflow_dagster.cms.schema import (
+    campaign_events,
+    campaign_objects,
+    publications,
+    social_accounts,
+)
 
-ACCEPTED_OBJECT_TYPES = {
-    "facebook": {"video", "image", "text"},
-    "instagram": {"video", "image"},
-    "x": {"video", "image", "text"},
-    "youtube": {"video"},
-    "tiktok": {"video"},
-    "linkedin": {"video", "image", "text"},
-    "wordpress": {"video", "image", "text", "audio"},
-}
+OPEN_STATUSES = ("blocked", "scheduled", "pending", "sent", "unknown")
 
 
-def accepts(platform: str, object_type: str) -> bool:
-    """Whether a platform can carry this kind of content at all (a YouTube post is a video)."""
-    return object_type in ACCEPTED_OBJECT_TYPES[platform]
+@dataclass(frozen=True)
+class Plan:
+    """What the platform's specs make of one object: the adapted content, or why it cannot go."""
+
+    spec_version: str
+    adapted_content: dict[str, Any]
+    violations: list[str] = field(default_factory=list)
+
+
+Planner = Callable[[dict[str, Any], dict[str, Any]], Plan]
 
 
 def idempotency_key(object_id: int, social_account_id: int) -> str:
     return f"pub-{object_id}-{social_account_id}"
 
 
-def plan_publications(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
-    """Create the missing publications of the campaign's approved objects, on every targeted
-    account whose platform takes that kind of content; return those still waiting to be sent,
-    each with its object and account."""
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def plan_publications(engine: Engine, campaign_id: int, planner: Planner) -> int:
+    """Create the missing publications of a publishing campaign's approved objects, one per
+    targeted active account, adapted and checked by `planner`; return how many were made."""
+    if get_campaign(engine, campaign_id)["status"] not in PUBLISHING_CAMPAIGN_STATUSES:
+        return 0
     targets = active_targets(engine, campaign_id)
     now = utcnow()
+    made = 0
     with engine.begin() as connection:
         for content in objects_in_status(engine, campaign_id, "approved"):
             planned = set(
@@ -47,59 +71,130 @@ def plan_publications(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
                     )
                 ).scalars()
             )
-            new_rows = [
-                {
-                    "object_id": content["id"],
-                    "social_account_id": account["id"],
-                    "campaign_id": campaign_id,
-                    "status": "pending",
-                    "idempotency_key": idempotency_key(content["id"], account["id"]),
-                    "attempts": 0,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for account in targets
-                if account["id"] not in planned
-                and accepts(account["platform"], content["object_type"])
-            ]
+            new_rows = []
+            for account in targets:
+                if account["id"] in planned:
+                    continue
+                plan = planner(account, content)
+                new_rows.append(
+                    {
+                        "object_id": content["id"],
+                        "social_account_id": account["id"],
+                        "campaign_id": campaign_id,
+                        "status": _initial_status(plan, content["scheduled_time"], now),
+                        "idempotency_key": idempotency_key(content["id"], account["id"]),
+                        "adapted_content": plan.adapted_content,
+                        "spec_version": plan.spec_version,
+                        "error": "; ".join(plan.violations) or None,
+                        "scheduled_time": content["scheduled_time"],
+                        "targeting": content["targeting"],
+                        "approved_at": content["approved_at"],
+                        "attempts": 0,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
             if new_rows:
                 connection.execute(insert(publications), new_rows)
-    return _pending_publications(engine, campaign_id)
+                made += len(new_rows)
+    return made
 
 
-def _pending_publications(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
+def _initial_status(plan: Plan, scheduled_time: datetime | None, now: datetime) -> str:
+    if plan.violations:
+        return "blocked"
+    return "scheduled" if scheduled_time and scheduled_time > now else "pending"
+
+
+def release_due(engine: Engine, campaign_id: int, now: datetime) -> int:
+    """Scheduled publications whose time has come become pending: not a moment earlier."""
+    with engine.begin() as connection:
+        return connection.execute(
+            update(publications)
+            .where(
+                publications.c.campaign_id == campaign_id,
+                publications.c.status == "scheduled",
+                publications.c.scheduled_time <= now,
+            )
+            .values(status="pending", updated_at=now)
+        ).rowcount
+
+
+def _with_account_and_content(*conditions) -> Any:
     account = social_accounts.alias("account")
-    content = campaign_objects.alias("content")
+    return (
+        select(
+            publications,
+            account.c.platform,
+            account.c.external_account_id,
+            account.c.account_type,
+            account.c.make_webhook_url,
+            account.c.status.label("account_status"),
+            campaign_objects.c.object_type,
+            campaign_objects.c.media_url,
+        )
+        .join(account, account.c.id == publications.c.social_account_id)
+        .join(campaign_objects, campaign_objects.c.id == publications.c.object_id)
+        .where(*conditions)
+        .order_by(publications.c.id)
+    )
+
+
+def dispatchable(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
+    """Pending publications whose account can take them now (active, with its scenario)."""
     with engine.connect() as connection:
         rows = connection.execute(
-            select(
-                publications,
-                account.c.platform,
-                account.c.external_account_id,
-                account.c.account_type,
-                account.c.make_webhook_url,
-                content.c.content_text,
-                content.c.hashtags,
-                content.c.media_url,
-                content.c.object_type,
+            _with_account_and_content(
+                publications.c.campaign_id == campaign_id,
+                publications.c.status == "pending",
             )
-            .join(account, account.c.id == publications.c.social_account_id)
-            .join(content, content.c.id == publications.c.object_id)
-            .where(publications.c.campaign_id == campaign_id, publications.c.status == "pending")
-            .order_by(publications.c.id)
+        )
+        return [
+            dict(row._mapping)
+            for row in rows
+            if row.account_status == "active" and row.make_webhook_url
+        ]
+
+
+def to_reconcile(engine: Engine, campaign_id: int, sent_before: datetime) -> list[dict[str, Any]]:
+    """Publications whose outcome is unknown, or whose callback is overdue."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            _with_account_and_content(
+                publications.c.campaign_id == campaign_id,
+                or_(
+                    publications.c.status == "unknown",
+                    and_(
+                        publications.c.status == "sent",
+                        publications.c.requested_at < sent_before,
+                    ),
+                ),
+            )
         )
         return [dict(row._mapping) for row in rows]
 
 
-def mark_sent(engine: Engine, publication_id: int, object_id: int) -> None:
-    """The scenario accepted the publication; the object is now being published."""
-    now = utcnow()
+def issue_callback_token(engine: Engine, publication_id: int, token: str) -> None:
+    """Give a pending publication a fresh single-use callback token, before it is sent: the
+    scenario's callback may arrive before its webhook's answer does."""
     with engine.begin() as connection:
         connection.execute(
             update(publications)
             .where(publications.c.id == publication_id, publications.c.status == "pending")
+            .values(callback_token_hash=token_digest(token), callback_token_used_at=None)
+        )
+
+
+def mark_sent(engine: Engine, publication: dict[str, Any], *, answered: bool) -> None:
+    """The publication went to its scenario; `answered` False means no answer came back (its
+    outcome is unknown, to reconcile before anything is sent again)."""
+    now = utcnow()
+    with engine.begin() as connection:
+        connection.execute(
+            update(publications)
+            .where(publications.c.id == publication["id"], publications.c.status == "pending")
             .values(
-                status="sent",
+                status="sent" if answered else "unknown",
                 requested_at=now,
                 attempts=publications.c.attempts + 1,
                 updated_at=now,
@@ -107,7 +202,10 @@ def mark_sent(engine: Engine, publication_id: int, object_id: int) -> None:
         )
         connection.execute(
             update(campaign_objects)
-            .where(campaign_objects.c.id == object_id, campaign_objects.c.status == "approved")
+            .where(
+                campaign_objects.c.id == publication["object_id"],
+                campaign_objects.c.status == "approved",
+            )
             .values(status="publishing", updated_at=now)
         )
 
@@ -122,14 +220,43 @@ def note_dispatch_failure(engine: Engine, publication_id: int, error: str) -> No
         )
 
 
+def return_to_pending(engine: Engine, publication_id: int, reason: str) -> None:
+    """The scenario never received it: sending it again cannot make a duplicate."""
+    with engine.begin() as connection:
+        connection.execute(
+            update(publications)
+            .where(
+                publications.c.id == publication_id, publications.c.status.in_(["sent", "unknown"])
+            )
+            .values(status="pending", error=reason, updated_at=utcnow())
+        )
+
+
 def get_publication(engine: Engine, publication_id: int) -> dict[str, Any]:
     with engine.connect() as connection:
         row = connection.execute(
-            select(publications).where(publications.c.id == publication_id)
+            _with_account_and_content(publications.c.id == publication_id)
         ).first()
     if row is None:
         raise NotFound(f"publication {publication_id} does not exist")
     return dict(row._mapping)
+
+
+def claim_callback_token(connection: Connection, publication: dict[str, Any], token: str) -> None:
+    """Accept the publication's callback token once; a wrong or reused one is a `Conflict`."""
+    if publication["callback_token_hash"] != token_digest(token):
+        raise Conflict(f"the callback token does not match publication {publication['id']}")
+    claimed = connection.execute(
+        update(publications)
+        .where(
+            publications.c.id == publication["id"],
+            publications.c.callback_token_hash == token_digest(token),
+            publications.c.callback_token_used_at.is_(None),
+        )
+        .values(callback_token_used_at=utcnow())
+    )
+    if claimed.rowcount != 1:
+        raise Conflict(f"the callback token of publication {publication['id']} was already used")
 
 
 def record_outcome(
@@ -141,32 +268,51 @@ def record_outcome(
     external_url: str | None,
     published_at: datetime | None,
     error: str | None,
+    confirmed_at: datetime | None = None,
 ) -> None:
-    """Store what the scenario reported and settle the object once all its publications are."""
-    settled = connection.execute(
+    """Store what the scenario reported, tell the campaign's owner, and settle the object once
+    all its publications are settled."""
+    current = connection.execute(
+        select(publications).where(publications.c.id == publication_id)
+    ).first()
+    if current is None:
+        raise NotFound(f"publication {publication_id} does not exist")
+    if current.status in ("published", "failed"):
+        raise Conflict(
+            f"publication {publication_id} is already {current.status}; it cannot become {status}"
+        )
+    confirmed_at = confirmed_at or utcnow()
+    connection.execute(
         update(publications)
-        .where(publications.c.id == publication_id, publications.c.status.in_(["pending", "sent"]))
+        .where(publications.c.id == publication_id)
         .values(
             status=status,
             external_post_id=external_post_id,
             external_url=external_url,
             published_at=published_at,
             error=error,
+            confirmed_at=confirmed_at,
+            time_to_publish_seconds=(
+                (confirmed_at - current.approved_at).total_seconds()
+                if current.approved_at
+                else None
+            ),
             updated_at=utcnow(),
         )
     )
-    if settled.rowcount != 1:
-        current = connection.execute(
-            select(publications.c.status).where(publications.c.id == publication_id)
-        ).scalar()
-        if current is None:
-            raise NotFound(f"publication {publication_id} does not exist")
-        raise Conflict(
-            f"publication {publication_id} is already {current}; it cannot become {status}"
+    connection.execute(
+        insert(campaign_events).values(
+            campaign_id=current.campaign_id,
+            publication_id=publication_id,
+            event_type=f"publication.{status}",
+            detail=external_url or external_post_id if status == "published" else error,
+            created_at=utcnow(),
         )
-    object_id = connection.execute(
-        select(publications.c.object_id).where(publications.c.id == publication_id)
-    ).scalar_one()
+    )
+    _settle_object(connection, current.object_id)
+
+
+def _settle_object(connection: Connection, object_id: int) -> None:
     counts = dict(
         connection.execute(
             select(publications.c.status, func.count())
@@ -174,13 +320,44 @@ def record_outcome(
             .group_by(publications.c.status)
         ).all()
     )
-    if counts.get("pending") or counts.get("sent"):
+    if any(counts.get(status) for status in ("scheduled", "pending", "sent", "unknown")):
         return
     connection.execute(
         update(campaign_objects)
         .where(campaign_objects.c.id == object_id, campaign_objects.c.status == "publishing")
         .values(status="published" if counts.get("published") else "failed", updated_at=utcnow())
     )
+
+
+def status_counts(engine: Engine, campaign_id: int) -> dict[str, int]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(publications.c.status, func.count())
+            .where(publications.c.campaign_id == campaign_id)
+            .group_by(publications.c.status)
+        )
+        return {status: count for status, count in rows}
+
+
+def unsuccessful_publications(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
+    """Failed and blocked publications, with why."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                publications.c.id,
+                social_accounts.c.platform,
+                publications.c.object_id,
+                publications.c.status,
+                publications.c.error,
+            )
+            .join(social_accounts, social_accounts.c.id == publications.c.social_account_id)
+            .where(
+                publications.c.campaign_id == campaign_id,
+                publications.c.status.in_(["failed", "blocked"]),
+            )
+            .order_by(publications.c.id)
+        )
+        return [dict(row._mapping) for row in rows]
 
 
 def published_posts(engine: Engine, published_before: datetime) -> list[dict[str, Any]]:
@@ -203,21 +380,26 @@ def published_posts(engine: Engine, published_before: datetime) -> list[dict[str
         return [dict(row._mapping) for row in rows]
 
 
-def status_counts(engine: Engine, campaign_id: int) -> dict[str, int]:
+def campaigns_with_due_work(engine: Engine, now: datetime, sent_before: datetime) -> list[int]:
+    """Campaigns with a scheduled publication now due, or one to reconcile."""
     with engine.connect() as connection:
-        rows = connection.execute(
-            select(publications.c.status, func.count())
-            .where(publications.c.campaign_id == campaign_id)
-            .group_by(publications.c.status)
+        return list(
+            connection.execute(
+                select(publications.c.campaign_id)
+                .where(
+                    or_(
+                        and_(
+                            publications.c.status == "scheduled",
+                            publications.c.scheduled_time <= now,
+                        ),
+                        publications.c.status == "unknown",
+                        and_(
+                            publications.c.status == "sent",
+                            publications.c.requested_at < sent_before,
+                        ),
+                    )
+                )
+                .distinct()
+                .order_by(publications.c.campaign_id)
+            ).scalars()
         )
-        return {status: count for status, count in rows}
-
-
-def failed_publications(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(publications.c.id, publications.c.social_account_id, publications.c.error)
-            .where(publications.c.campaign_id == campaign_id, publications.c.status == "failed")
-            .order_by(publications.c.id)
-        )
-        return [dict(row._mapping) for row in rows]

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -52,10 +53,14 @@ social_accounts = Table(
     Column("name", String(200), nullable=False),
     Column("account_type", String(20), nullable=False),
     Column("external_account_id", String(200), nullable=False),
-    Column("make_connection_id", String(100), nullable=False),
-    Column("make_scenario_id", String(100), nullable=False),
-    Column("make_webhook_url", String(500), nullable=False),
+    Column("make_connection_id", String(100)),
+    Column("make_scenario_id", String(100)),
+    Column("make_webhook_url", String(500)),
     Column("status", String(20), nullable=False),
+    Column("make_hook_id", String(100)),
+    Column("status_reason", Text),
+    Column("status_checked_at", DateTime),
+    Column("authorized_at", DateTime),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     UniqueConstraint("platform", "external_account_id"),
@@ -68,6 +73,7 @@ campaign_targets = Table(
     Column("social_account_id", Integer, ForeignKey("social_accounts.id"), primary_key=True),
     Column("is_active", Boolean, nullable=False),
     Column("created_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime),
 )
 
 campaign_objects = Table(
@@ -94,6 +100,13 @@ campaign_objects = Table(
     Column("approved_at", DateTime),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    Column("content_hash", String(64)),
+    Column("media_width", Integer),
+    Column("media_height", Integer),
+    Column("media_duration_seconds", Float),
+    Column("media_codec", String(50)),
+    Column("scheduled_time", DateTime),
+    Column("targeting", JSON),
 )
 
 approvals = Table(
@@ -104,6 +117,8 @@ approvals = Table(
     Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False),
     Column("approved_by", String(200), nullable=False),
     Column("approved_at", DateTime, nullable=False),
+    Column("content_hash", String(64)),
+    Column("voided_at", DateTime),
 )
 
 publications = Table(
@@ -123,6 +138,15 @@ publications = Table(
     Column("published_at", DateTime),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    Column("callback_token_hash", String(64)),
+    Column("callback_token_used_at", DateTime),
+    Column("scheduled_time", DateTime),
+    Column("targeting", JSON),
+    Column("adapted_content", JSON),
+    Column("spec_version", String(20)),
+    Column("approved_at", DateTime),
+    Column("confirmed_at", DateTime),
+    Column("time_to_publish_seconds", Float),
     UniqueConstraint("object_id", "social_account_id"),
 )
 
@@ -140,4 +164,25 @@ callback_inbox = Table(
     Column("error", Text),
     Column("received_at", DateTime, nullable=False),
     Column("processed_at", DateTime),
+)
+
+campaign_events = Table(
+    "campaign_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False, index=True),
+    Column("publication_id", Integer, ForeignKey("publications.id")),
+    Column("event_type", String(50), nullable=False),
+    Column("detail", Text),
+    Column("created_at", DateTime, nullable=False),
+)
+
+platform_circuits = Table(
+    "platform_circuits",
+    metadata,
+    Column("platform", String(20), primary_key=True),
+    Column("consecutive_failures", Integer, nullable=False),
+    Column("open_until", DateTime),
+    Column("last_error", Text),
+    Column("updated_at", DateTime, nullable=False),
 )

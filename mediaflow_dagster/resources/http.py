@@ -85,12 +85,19 @@ def send(
         raise OutcomeUnknown(f"sent, but no answer came back: {error!r}") from error
 
 
-def post_json(url: str, body: dict, *, timeout_seconds: float, max_attempts: int) -> httpx.Response:
-    """POST a JSON body to a webhook, which is not idempotent: see `send`."""
+def post_json(
+    url: str,
+    body: dict,
+    *,
+    timeout_seconds: float,
+    max_attempts: int,
+    idempotent: bool = False,
+) -> httpx.Response:
+    """POST a JSON body to a webhook; unless said `idempotent`, never resent blindly (`send`)."""
     with httpx.Client(timeout=timeout_seconds) as client:
         return send(
             client,
             lambda c: c.post(url, json=body),
             max_attempts=max_attempts,
-            idempotent=False,
+            idempotent=idempotent,
         )

@@ -70,6 +70,32 @@ post_insight_snapshots = Table(
 )
 
 
+def schema_changes(table: Table, existing_columns: list[str]) -> list[str]:
+    """The DDL that brings a raw table to its current shape (valid on PostgreSQL and DuckDB).
+
+    Copies of ops tables are rebuilt whole when their columns changed (dbt's views on them are
+    rebuilt by the next `dbt build`); the append-only snapshots only ever gain columns."""
+    create = str(CreateTable(table).compile(dialect=postgresql.dialect()))
+    if not existing_columns:
+        return [create]
+    if existing_columns == [column.name for column in table.columns]:
+        return []
+    if table.name in RAW_OPS_TABLES:
+        return [f"DROP TABLE {RAW_SCHEMA}.{table.name} CASCADE", create]
+    return [
+        f"ALTER TABLE {RAW_SCHEMA}.{table.name} ADD COLUMN {column.name} "
+        f"{column.type.compile(dialect=postgresql.dialect())}"
+        for column in table.columns
+        if column.name not in existing_columns
+    ]
+
+
+EXISTING_COLUMNS = text(
+    "select column_name from information_schema.columns "
+    "where table_schema = :schema and table_name = :table order by ordinal_position"
+)
+
+
 def as_raw_frame(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
     """An ops-store frame in the raw table's shape: JSON columns serialised to text."""
     json_columns = [column.name for column in table.columns if isinstance(column.type, JSON)]
@@ -126,7 +152,12 @@ class Warehouse(ConfigurableResource):
         try:
             with engine.begin() as connection:
                 connection.execute(CreateSchema(RAW_SCHEMA, if_not_exists=True))
-                raw_metadata.create_all(connection)
+                for raw_table in raw_metadata.sorted_tables:
+                    existing = connection.execute(
+                        EXISTING_COLUMNS, {"schema": RAW_SCHEMA, "table": raw_table.name}
+                    ).scalars()
+                    for statement in schema_changes(raw_table, list(existing)):
+                        connection.execute(text(statement))
                 if replace:
                     connection.execute(text(f"DELETE FROM {RAW_SCHEMA}.{table}"))
                 frame.to_sql(
@@ -159,8 +190,11 @@ class Warehouse(ConfigurableResource):
         with duckdb.connect(self.duckdb_path) as connection:
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
             for raw_table in raw_metadata.sorted_tables:
-                ddl = str(
-                    CreateTable(raw_table, if_not_exists=True).compile(dialect=postgresql.dialect())
-                )
-                connection.execute(ddl)
+                existing = connection.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_schema = ? and table_name = ? order by ordinal_position",
+                    [RAW_SCHEMA, raw_table.name],
+                ).fetchall()
+                for statement in schema_changes(raw_table, [row[0] for row in existing]):
+                    connection.execute(statement)
             yield connection

@@ -12,6 +12,8 @@ INSTAGRAM_PREFIX = f"/instagram/{META_GRAPH_VERSION}"
 YOUTUBE_PREFIX = "/youtube/v3"
 N8N_WEBHOOK_PREFIX = "/n8n/webhook"
 MAKE_HOOK_PREFIX = "/make/hook"
+MAKE_API_PREFIX = "/make/api/v2"
+MAKE_OAUTH_PREFIX = "/make/oauth"
 SHAREPOINT_PREFIX = "/sharepoint"
 CONTROL_PREFIX = "/_sandbox"
 

@@ -18,11 +18,18 @@ from mediaflow_dagster.sandbox.faults import FaultInjectionMiddleware, Faults
 from mediaflow_dagster.sandbox.graph import Drive, GraphApi, SharedFiles
 from mediaflow_dagster.sandbox.login import AccessTokens, MicrosoftIdentity
 from mediaflow_dagster.sandbox.make import MakeScenarios
+from mediaflow_dagster.sandbox.make_api import MakeApi
+from mediaflow_dagster.sandbox.make_data_store import PublicationRecords
+from mediaflow_dagster.sandbox.make_oauth import MakeOAuth
+from mediaflow_dagster.sandbox.make_team import MakeTeam
 from mediaflow_dagster.sandbox.meta import FacebookGraphApi, InstagramGraphApi
 from mediaflow_dagster.sandbox.n8n import N8nWorkflows
 from mediaflow_dagster.sandbox.platforms import PlatformStore
+from mediaflow_dagster.sandbox.rate_limit import RollingWindowLimit
 from mediaflow_dagster.sandbox.youtube import YouTubeDataApi
 from mediaflow_dagster.settings import Settings
+
+DEFAULT_MAKE_API_RATE_LIMIT_PER_MINUTE = 60
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -33,18 +40,33 @@ def create_app(settings: Settings) -> Starlette:
     platforms = PlatformStore(clock)
     drive = Drive(settings.sharepoint_drive_id, http_base_url(settings), clock)
     timeout = settings.http_timeout_seconds
+    team = MakeTeam(settings.make_team_id, clock)
+    make = MakeScenarios(
+        team,
+        platforms,
+        PublicationRecords(),
+        SignedCallbacks(settings.make_callback_secret, timeout),
+        faults,
+        work,
+        timeout,
+    )
+    make_api_calls_per_minute = getattr(
+        settings, "make_api_rate_limit_per_minute", DEFAULT_MAKE_API_RATE_LIMIT_PER_MINUTE
+    )
     services = [
-        SandboxControlApi(clock, faults, platforms),
+        SandboxControlApi(clock, faults, platforms, team),
         GraphApi(drive, tokens, clock),
         SharedFiles(drive),
         N8nWorkflows(drive, SignedCallbacks(settings.n8n_callback_secret, timeout), faults, work),
-        MakeScenarios(
-            platforms,
-            SignedCallbacks(settings.make_callback_secret, timeout),
-            faults,
-            work,
-            timeout,
+        make,
+        MakeApi(
+            team,
+            make,
+            settings.make_api_token,
+            RollingWindowLimit(make_api_calls_per_minute, window_seconds=60),
+            http_base_url(settings),
         ),
+        MakeOAuth(team),
         FacebookGraphApi(FACEBOOK_PREFIX, settings.facebook_access_token, platforms, clock),
         InstagramGraphApi(INSTAGRAM_PREFIX, settings.instagram_access_token, platforms, clock),
         YouTubeDataApi(settings.youtube_api_key, platforms, clock),

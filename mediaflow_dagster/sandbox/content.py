@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import struct
-import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from PIL import Image
 
 IMAGE_SIDE_PIXELS = 8
 MP3_FRAME_HEADER = bytes.fromhex("FFFB9064")  # MPEG-1 layer III, 128 kbit/s, 44.1 kHz
@@ -27,6 +29,7 @@ class MediaFile:
     name: str
     mime_type: str
     data: bytes
+    facets: dict[str, Any] = field(default_factory=dict)
 
 
 def post_copy(object_id: int, config: dict[str, Any]) -> PostCopy:
@@ -40,31 +43,38 @@ def post_copy(object_id: int, config: dict[str, Any]) -> PostCopy:
     )
 
 
-def media_file(object_type: str, object_id: int, sources: list[Any]) -> MediaFile:
+def media_file(
+    object_type: str, object_id: int, sources: list[Any], config: dict[str, Any]
+) -> MediaFile:
+    """The file a workflow renders, at the size and duration its config asks (a portrait
+    1080x1350 picture, a 30 s 1080x1920 H.264 clip by default). Graph reports a video's facts
+    from the file; these stand-in clips carry them as the facets Graph would report."""
     seed = hashlib.sha256(json.dumps([object_id, sources], sort_keys=True).encode()).digest()
     if object_type == "image":
-        return MediaFile("image.png", "image/png", png_image(seed))
+        width, height = config.get("width", 1080), config.get("height", 1350)
+        return MediaFile("image.jpg", "image/jpeg", jpeg_image(seed, width, height))
     if object_type == "video":
-        return MediaFile("video.mp4", "video/mp4", mp4_video(seed))
+        facets = {
+            "video": {
+                "duration": int(config.get("duration_seconds", 30) * 1000),
+                "width": config.get("width", 1080),
+                "height": config.get("height", 1920),
+                "fourCC": "avc1",
+                "frameRate": 30,
+            }
+        }
+        return MediaFile("video.mp4", "video/mp4", mp4_video(seed), facets)
     if object_type == "audio":
-        return MediaFile("audio.mp3", "audio/mpeg", mp3_audio(seed))
+        facets = {"audio": {"duration": int(config.get("duration_seconds", 20) * 1000)}}
+        return MediaFile("audio.mp3", "audio/mpeg", mp3_audio(seed), facets)
     raise ValueError(f"no media file for {object_type!r}")
 
 
-def png_image(seed: bytes) -> bytes:
-    """A small square of one colour taken from the seed."""
-    row = b"\x00" + seed[:3] * IMAGE_SIDE_PIXELS
-    header = struct.pack(">IIBBBBB", IMAGE_SIDE_PIXELS, IMAGE_SIDE_PIXELS, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"IDAT", zlib.compress(row * IMAGE_SIDE_PIXELS))
-        + _png_chunk(b"IEND", b"")
-    )
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+def jpeg_image(seed: bytes, width: int, height: int) -> bytes:
+    """A JPEG picture of one colour taken from the seed (Pillow)."""
+    output = io.BytesIO()
+    Image.new("RGB", (width, height), tuple(seed[:3])).save(output, "JPEG", quality=80)
+    return output.getvalue()
 
 
 def mp4_video(seed: bytes) -> bytes:

@@ -16,7 +16,9 @@ from mediaflow_dagster.sandbox.addresses import (
     FACEBOOK_PREFIX,
     GRAPH_PREFIX,
     INSTAGRAM_PREFIX,
+    MAKE_API_PREFIX,
     MAKE_HOOK_PREFIX,
+    MAKE_OAUTH_PREFIX,
     N8N_WEBHOOK_PREFIX,
     TENANT,
     YOUTUBE_PREFIX,
@@ -41,6 +43,10 @@ def client_environment(settings: Settings) -> dict[str, str]:
         "MEDIAFLOW_FACEBOOK_GRAPH_URL": f"{base}{FACEBOOK_PREFIX}",
         "MEDIAFLOW_INSTAGRAM_GRAPH_URL": f"{base}{INSTAGRAM_PREFIX}",
         "MEDIAFLOW_YOUTUBE_DATA_URL": f"{base}{YOUTUBE_PREFIX}",
+        "MEDIAFLOW_MAKE_API_URL": f"{base}{MAKE_API_PREFIX}",
+        "MEDIAFLOW_MAKE_AUTHORIZE_URL": (
+            f"{base}{MAKE_OAUTH_PREFIX}/connections/{{connection_id}}/authorize"
+        ),
     }
 
 
@@ -75,6 +81,18 @@ class SandboxControl:
 
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
+
+    def authorize_connection(self, connection_id: int) -> None:
+        """What the agent's browser visit to the authorize URL does."""
+        self._call("POST", f"/make/connections/{connection_id}/authorize")
+
+    def expire_connection(self, connection_id: int) -> None:
+        """The connection's token expires at the platform."""
+        self._call("POST", f"/make/connections/{connection_id}/expire")
+
+    def revoke_connection(self, connection_id: int) -> None:
+        """The account's owner revokes Make's access on the platform."""
+        self._call("POST", f"/make/connections/{connection_id}/revoke")
 
     def close(self) -> None:
         self._client.close()

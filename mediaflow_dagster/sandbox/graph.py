@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import mimetypes
 import secrets
 import uuid
@@ -12,6 +13,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from PIL import Image
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -34,6 +36,7 @@ class DriveItem:
     created_at: datetime
     modified_at: datetime
     download_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    facets: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -67,16 +70,27 @@ class Drive:
         self._items: dict[str, DriveItem] = {}
         self._links: dict[tuple[str, str, str], SharingLink] = {}
 
-    def put(self, path: str, content: bytes) -> tuple[DriveItem, bool]:
-        """Store `content` at `path`, replacing what was there; True when the item is new."""
+    def put(
+        self, path: str, content: bytes, facets: dict[str, Any] | None = None
+    ) -> tuple[DriveItem, bool]:
+        """Store `content` at `path`, replacing what was there; True when the item is new.
+        `facets` are what Graph would read from the file (a video's duration, say)."""
         path = path.strip("/")
         item_id = self._item_id(path)
         now = self._clock.now().replace(microsecond=0)
         existing = self._items.get(item_id)
         if existing is not None:
             existing.content, existing.modified_at = content, now
+            existing.facets = facets or {}
             return existing, False
-        item = DriveItem(id=item_id, path=path, content=content, created_at=now, modified_at=now)
+        item = DriveItem(
+            id=item_id,
+            path=path,
+            content=content,
+            created_at=now,
+            modified_at=now,
+            facets=facets or {},
+        )
         self._items[item_id] = item
         return item, True
 
@@ -133,11 +147,24 @@ class Drive:
                 "driveId": self.drive_id,
                 "path": f"/drives/{self.drive_id}/root:/{item.folder}".rstrip("/"),
             },
+            **image_facet(item),
+            **item.facets,
         }
 
     def _item_id(self, path: str) -> str:
         digest = hashlib.sha256(f"{self.drive_id}:{path}".encode()).digest()
         return "01" + base64.b32encode(digest).decode()[:32]
+
+
+def image_facet(item: DriveItem) -> dict[str, Any]:
+    """Graph's `image` facet, read from the picture itself (Pillow); none for other files."""
+    if not item.mime_type.startswith("image/"):
+        return {}
+    try:
+        with Image.open(io.BytesIO(item.content)) as picture:
+            return {"image": {"width": picture.width, "height": picture.height}}
+    except OSError:
+        return {}
 
 
 def describe_permission(link: SharingLink) -> dict[str, Any]:

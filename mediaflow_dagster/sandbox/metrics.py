@@ -105,7 +105,8 @@ def counters(platform: str, external_id: str, minutes: int) -> Counters:
 
 
 def native_metrics(platform: str, external_id: str, minutes: int) -> dict[str, Any]:
-    """The counters under the names the platform's own API reports them by."""
+    """The counters under the names the platform's own API reports them by (X API v2
+    public_metrics, TikTok video fields, LinkedIn share statistics, Jetpack post stats)."""
     count = counters(platform, external_id, minutes)
     if platform == "facebook":
         return {
@@ -137,4 +138,30 @@ def native_metrics(platform: str, external_id: str, minutes: int) -> dict[str, A
             "favoriteCount": 0,
             "commentCount": count.comments,
         }
+    if platform == "x":
+        return {
+            "impression_count": count.views,
+            "like_count": count.likes,
+            "retweet_count": count.shares,
+            "reply_count": count.comments,
+            "bookmark_count": count.saves,
+        }
+    if platform == "tiktok":
+        return {
+            "view_count": count.views,
+            "like_count": count.likes,
+            "comment_count": count.comments,
+            "share_count": count.shares,
+        }
+    if platform == "linkedin":
+        return {
+            "impressionCount": count.views,
+            "uniqueImpressionsCount": count.reach,
+            "clickCount": count.clicks,
+            "likeCount": count.likes,
+            "commentCount": count.comments,
+            "shareCount": count.shares,
+        }
+    if platform == "wordpress":
+        return {"views": count.views, "likes": count.likes, "comments": count.comments}
     raise ValueError(f"no metrics for platform {platform!r}")

@@ -70,7 +70,7 @@ class N8nWorkflows:
             message = f"workflow {path} makes {makes} objects, not {order.object_type}"
             return JSONResponse({"code": 400, "message": message}, status_code=400)
         execution_id = str(next(self._execution_ids))
-        policy = DeliveryPolicy.under(self._faults.rule_for(request.url.path))
+        policy = DeliveryPolicy.for_webhook(self._faults, request.url.path)
         execution = self._execute(execution_id, order, policy)
         self._work.start(execution, f"n8n execution {execution_id}")
         return JSONResponse({"message": "Workflow was started"})
@@ -105,8 +105,10 @@ class N8nWorkflows:
         }
 
     def _upload(self, order: ContentOrder) -> dict[str, Any]:
-        made = media_file(order.object_type, order.object_id, order.sources)
-        item, _ = self._drive.put(f"mediaflow/objects/{order.object_id}/{made.name}", made.data)
+        made = media_file(order.object_type, order.object_id, order.sources, order.config)
+        item, _ = self._drive.put(
+            f"mediaflow/objects/{order.object_id}/{made.name}", made.data, made.facets
+        )
         link, _ = self._drive.share(item, "view", "anonymous")
         return {
             "drive_id": self._drive.drive_id,

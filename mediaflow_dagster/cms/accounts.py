@@ -1,0 +1,199 @@
+"""Social accounts: registered directly, or onboarded through Make (a connection the agent
+authorizes, then a webhook and a scenario made from the platform's blueprint), and kept current
+(active, expired, revoked, error) by testing their connection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+
+from mediaflow_dagster.cms.database import utcnow
+from mediaflow_dagster.cms.errors import Conflict, NotFound
+from mediaflow_dagster.cms.schema import campaign_targets, social_accounts
+
+ACCOUNT_STATUSES = ("pending", "active", "expired", "revoked", "error")
+
+
+def create_social_account(
+    engine: Engine,
+    *,
+    platform: str,
+    name: str,
+    account_type: str,
+    external_account_id: str,
+    make_connection_id: str | None,
+    make_scenario_id: str | None = None,
+    make_webhook_url: str | None = None,
+    status: str = "active",
+) -> dict[str, Any]:
+    """Register an account; `pending` ones wait for the agent to authorize their connection."""
+    now = utcnow()
+    with engine.begin() as connection:
+        existing = connection.execute(
+            select(social_accounts.c.id).where(
+                social_accounts.c.platform == platform,
+                social_accounts.c.external_account_id == external_account_id,
+            )
+        ).first()
+        if existing:
+            raise Conflict(
+                f"{platform} account {external_account_id!r} is already registered "
+                f"as social account {existing.id}"
+            )
+        account_id = connection.execute(
+            insert(social_accounts).values(
+                platform=platform,
+                name=name,
+                account_type=account_type,
+                external_account_id=external_account_id,
+                make_connection_id=make_connection_id,
+                make_scenario_id=make_scenario_id,
+                make_webhook_url=make_webhook_url,
+                status=status,
+                authorized_at=now if status == "active" else None,
+                created_at=now,
+                updated_at=now,
+            )
+        ).inserted_primary_key[0]
+    return get_social_account(engine, account_id)
+
+
+def get_social_account(engine: Engine, account_id: int) -> dict[str, Any]:
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(social_accounts).where(social_accounts.c.id == account_id)
+        ).first()
+    if row is None:
+        raise NotFound(f"social account {account_id} does not exist")
+    return dict(row._mapping)
+
+
+def list_social_accounts(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(social_accounts).order_by(social_accounts.c.id))
+        return [dict(row._mapping) for row in rows]
+
+
+def mark_authorized(engine: Engine, account_id: int) -> None:
+    """The agent came back from granting access: onboarding can finish."""
+    with engine.begin() as connection:
+        updated = connection.execute(
+            update(social_accounts)
+            .where(social_accounts.c.id == account_id)
+            .values(authorized_at=utcnow(), updated_at=utcnow())
+        )
+    if updated.rowcount == 0:
+        raise NotFound(f"social account {account_id} does not exist")
+
+
+def accounts_awaiting_setup(engine: Engine) -> list[dict[str, Any]]:
+    """Authorized accounts whose webhook and scenario are not made yet."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(social_accounts)
+            .where(
+                social_accounts.c.status == "pending",
+                social_accounts.c.authorized_at.is_not(None),
+            )
+            .order_by(social_accounts.c.id)
+        )
+        return [dict(row._mapping) for row in rows]
+
+
+def record_hook(engine: Engine, account_id: int, hook_id: str, webhook_url: str) -> None:
+    """Keep the account's webhook the moment Make made it, so a retry never makes a second."""
+    with engine.begin() as connection:
+        connection.execute(
+            update(social_accounts)
+            .where(social_accounts.c.id == account_id)
+            .values(make_hook_id=hook_id, make_webhook_url=webhook_url, updated_at=utcnow())
+        )
+
+
+def finish_setup(engine: Engine, account_id: int, scenario_id: str) -> None:
+    now = utcnow()
+    with engine.begin() as connection:
+        connection.execute(
+            update(social_accounts)
+            .where(social_accounts.c.id == account_id)
+            .values(
+                make_scenario_id=scenario_id,
+                status="active",
+                status_reason=None,
+                status_checked_at=now,
+                updated_at=now,
+            )
+        )
+
+
+def accounts_to_check(engine: Engine) -> list[dict[str, Any]]:
+    """Set-up accounts whose connection may have changed: active, expired or in error."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(social_accounts)
+            .where(
+                social_accounts.c.status.in_(["active", "expired", "error"]),
+                social_accounts.c.make_connection_id.is_not(None),
+            )
+            .order_by(social_accounts.c.id)
+        )
+        return [dict(row._mapping) for row in rows]
+
+
+def record_check(engine: Engine, account_id: int, status: str, reason: str | None) -> None:
+    now = utcnow()
+    with engine.begin() as connection:
+        connection.execute(
+            update(social_accounts)
+            .where(social_accounts.c.id == account_id)
+            .values(status=status, status_reason=reason, status_checked_at=now, updated_at=now)
+        )
+
+
+def begin_reconnect(engine: Engine, account_id: int) -> dict[str, Any]:
+    """An expired or errored account goes through OAuth again; its id and history stay."""
+    account = get_social_account(engine, account_id)
+    if account["status"] not in ("expired", "error", "active"):
+        raise Conflict(f"social account {account_id} is {account['status']}; it cannot reconnect")
+    return account
+
+
+def add_target(engine: Engine, campaign_id: int, account_id: int) -> None:
+    """Have the campaign publish to the account (again, after a revocation)."""
+    get_social_account(engine, account_id)
+    now = utcnow()
+    with engine.begin() as connection:
+        reactivated = connection.execute(
+            update(campaign_targets)
+            .where(
+                campaign_targets.c.campaign_id == campaign_id,
+                campaign_targets.c.social_account_id == account_id,
+            )
+            .values(is_active=True, revoked_at=None)
+        )
+        if reactivated.rowcount == 0:
+            connection.execute(
+                insert(campaign_targets).values(
+                    campaign_id=campaign_id,
+                    social_account_id=account_id,
+                    is_active=True,
+                    created_at=now,
+                )
+            )
+
+
+def revoke_target(engine: Engine, campaign_id: int, account_id: int) -> None:
+    """Stop one campaign publishing to one account; other campaigns keep it."""
+    with engine.begin() as connection:
+        updated = connection.execute(
+            update(campaign_targets)
+            .where(
+                campaign_targets.c.campaign_id == campaign_id,
+                campaign_targets.c.social_account_id == account_id,
+                campaign_targets.c.is_active.is_(True),
+            )
+            .values(is_active=False, revoked_at=utcnow())
+        )
+    if updated.rowcount == 0:
+        raise NotFound(f"campaign {campaign_id} does not target social account {account_id}")

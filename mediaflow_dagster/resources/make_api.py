@@ -1,0 +1,107 @@
+"""Make API v2: connections an agent authorizes, webhooks, and one scenario per account made
+from the platform's blueprint. OAuth tokens stay with Make; mediaflow keeps only ids."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from dagster import ConfigurableResource
+
+from mediaflow_dagster.blueprints import load_blueprint
+from mediaflow_dagster.resources.http import send
+from mediaflow_dagster.settings import Settings
+
+MAKE_APPS = {
+    "facebook": "facebook",
+    "instagram": "instagram-business",
+    "youtube": "youtube",
+    "x": "twitter",
+    "tiktok": "tiktok",
+    "linkedin": "linkedin",
+    "wordpress": "wordpress",
+}
+
+
+class MakeRefused(RuntimeError):
+    """Make answered with an error that retrying will not fix."""
+
+
+class MakeApi(ConfigurableResource):
+    base_url: str
+    token: str
+    team_id: int
+    authorize_url: str
+    zone: str
+    timeout_seconds: float = 10.0
+    max_attempts: int = 4
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> MakeApi:
+        return cls(
+            base_url=settings.make_api_base_url,
+            token=settings.make_api_token,
+            team_id=settings.make_team_id,
+            authorize_url=settings.make_authorize_url,
+            zone=settings.make_zone,
+            timeout_seconds=settings.http_timeout_seconds,
+            max_attempts=settings.http_max_attempts,
+        )
+
+    def create_connection(self, platform: str, name: str) -> str:
+        body = {"accountName": name, "accountType": MAKE_APPS[platform]}
+        answer = self._call("POST", "/connections", params={"teamId": self.team_id}, json=body)
+        return str(answer["connection"]["id"])
+
+    def authorization_url(self, connection_id: str, redirect_uri: str) -> str:
+        url = self.authorize_url.format(zone=self.zone, connection_id=connection_id)
+        return str(httpx.URL(url, params={"redirect_uri": redirect_uri}))
+
+    def connection_verified(self, connection_id: str) -> bool:
+        answer = self._call("POST", f"/connections/{connection_id}/test", idempotent=True)
+        return bool(answer.get("verified"))
+
+    def create_hook(self, name: str) -> tuple[str, str]:
+        """A webhook for one account's scenario: its id and the URL mediaflow publishes to."""
+        body = {
+            "name": name,
+            "teamId": self.team_id,
+            "typeName": "gateway-webhook",
+            "method": False,
+            "header": False,
+            "stringify": False,
+        }
+        hook = self._call("POST", "/hooks", json=body)["hook"]
+        return str(hook["id"]), hook["url"]
+
+    def create_scenario(self, platform: str, hook_id: str, connection_id: str) -> str:
+        """The platform's blueprint, wired to this account's hook and connection, switched on."""
+        blueprint = load_blueprint(platform, hook_id=int(hook_id), connection_id=int(connection_id))
+        body = {
+            "blueprint": json.dumps(blueprint),
+            "teamId": self.team_id,
+            "scheduling": json.dumps({"type": "immediately"}),
+        }
+        scenario = self._call("POST", "/scenarios", params={"confirmed": "true"}, json=body)
+        scenario_id = str(scenario["scenario"]["id"])
+        self._call("POST", f"/scenarios/{scenario_id}/start")
+        return scenario_id
+
+    def _call(
+        self, method: str, path: str, *, idempotent: bool = False, **kwargs: Any
+    ) -> dict[str, Any]:
+        url = f"{self.base_url.rstrip('/')}{path}"
+        headers = {"Authorization": f"Token {self.token}"}
+        with httpx.Client(timeout=self.timeout_seconds) as client:
+            response = send(
+                client,
+                lambda c: c.request(method, url, headers=headers, **kwargs),
+                max_attempts=self.max_attempts,
+                idempotent=idempotent,
+            )
+        if response.is_error:
+            raise MakeRefused(
+                f"Make API {method} {path}: HTTP {response.status_code} {response.text}"
+            )
+        return response.json()

@@ -1,0 +1,28 @@
+"""mediaflow never keeps a platform's OAuth tokens: Make holds them, the ops store keeps ids."""
+
+import re
+
+from mediaflow_dagster.cms.schema import metadata
+
+SECRET_LIKE = re.compile(r"token|secret|password|oauth|credential|refresh|access", re.IGNORECASE)
+OWN_HASHES = {
+    ("publications", "callback_token_hash"),
+    ("publications", "callback_token_used_at"),
+}
+
+
+def test_no_column_of_the_ops_store_can_hold_an_oauth_token():
+    secret_like = {
+        (table.name, column.name)
+        for table in metadata.sorted_tables
+        for column in table.columns
+        if SECRET_LIKE.search(column.name)
+    }
+
+    assert secret_like == OWN_HASHES  # mediaflow's own single-use callback token: hash, use time
+
+
+def test_accounts_keep_only_make_ids_and_urls():
+    columns = {column.name for column in metadata.tables["social_accounts"].columns}
+
+    assert {"make_connection_id", "make_scenario_id", "make_hook_id", "make_webhook_url"} <= columns
