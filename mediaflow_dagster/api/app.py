@@ -141,6 +141,10 @@ def create_app(settings: Settings, make_api: MakeApi) -> Starlette:
         await run_in_threadpool(accounts.add_target, engine, campaign_id, account_id)
         return _json(await run_in_threadpool(cms.get_campaign, engine, campaign_id))
 
+    async def revoke_social_account(request: Request) -> JSONResponse:
+        account_id = request.path_params["account_id"]
+        return _json(await run_in_threadpool(accounts.revoke_account, engine, account_id))
+
     async def revoke_target(request: Request) -> JSONResponse:
         campaign_id = request.path_params["campaign_id"]
         account_id = request.path_params["account_id"]
@@ -279,6 +283,11 @@ def create_app(settings: Settings, make_api: MakeApi) -> Starlette:
             Route("/api/social-accounts", list_social_accounts, methods=["GET"]),
             Route("/api/social-accounts/onboard", onboard_social_account, methods=["POST"]),
             Route("/api/social-accounts/{account_id:int}/connected", account_connected),
+            Route(
+                "/api/social-accounts/{account_id:int}/revoke",
+                revoke_social_account,
+                methods=["POST"],
+            ),
             Route(
                 "/api/social-accounts/{account_id:int}/reconnect",
                 reconnect_social_account,

@@ -47,6 +47,7 @@ class CampaignIn(Strict):
     start_date: date
     end_date: date
     social_account_ids: list[int] = []
+    owner_email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)] | None = None
 
 
 class CampaignObjectIn(Strict):

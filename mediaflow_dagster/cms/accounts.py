@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, and_, insert, or_, select, update
 
 from mediaflow_dagster.cms.database import utcnow
 from mediaflow_dagster.cms.errors import Conflict, NotFound
@@ -128,12 +128,19 @@ def finish_setup(engine: Engine, account_id: int, scenario_id: str) -> None:
 
 
 def accounts_to_check(engine: Engine) -> list[dict[str, Any]]:
-    """Set-up accounts whose connection may have changed: active, expired or in error."""
+    """Set-up accounts whose connection may have changed: active, expired or in error, and
+    revoked ones an agent has authorized again since."""
     with engine.connect() as connection:
         rows = connection.execute(
             select(social_accounts)
             .where(
-                social_accounts.c.status.in_(["active", "expired", "error"]),
+                or_(
+                    social_accounts.c.status.in_(["active", "expired", "error"]),
+                    and_(
+                        social_accounts.c.status == "revoked",
+                        social_accounts.c.authorized_at > social_accounts.c.status_checked_at,
+                    ),
+                ),
                 social_accounts.c.make_connection_id.is_not(None),
             )
             .order_by(social_accounts.c.id)
@@ -151,10 +158,17 @@ def record_check(engine: Engine, account_id: int, status: str, reason: str | Non
         )
 
 
+def revoke_account(engine: Engine, account_id: int) -> dict[str, Any]:
+    """The agent withdrew the account from mediaflow: nothing is published to it anywhere."""
+    get_social_account(engine, account_id)
+    record_check(engine, account_id, "revoked", "revoked by an agent")
+    return get_social_account(engine, account_id)
+
+
 def begin_reconnect(engine: Engine, account_id: int) -> dict[str, Any]:
     """An expired or errored account goes through OAuth again; its id and history stay."""
     account = get_social_account(engine, account_id)
-    if account["status"] not in ("expired", "error", "active"):
+    if account["status"] not in ("expired", "error", "active", "revoked"):
         raise Conflict(f"social account {account_id} is {account['status']}; it cannot reconnect")
     return account
 

@@ -53,6 +53,7 @@ def create_campaign(
     start_date: date,
     end_date: date,
     social_account_ids: list[int],
+    owner_email: str | None = None,
 ) -> dict[str, Any]:
     if end_date < start_date:
         raise Conflict(f"end_date {end_date} is before start_date {start_date}")
@@ -75,6 +76,7 @@ def create_campaign(
                 currency=currency,
                 start_date=start_date,
                 end_date=end_date,
+                owner_email=owner_email,
                 status="draft",
                 created_at=now,
                 updated_at=now,

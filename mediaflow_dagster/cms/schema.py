@@ -43,6 +43,7 @@ campaigns = Table(
     Column("status", String(20), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    Column("owner_email", String(320)),
 )
 
 social_accounts = Table(

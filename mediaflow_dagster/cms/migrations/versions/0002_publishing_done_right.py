@@ -1,5 +1,6 @@
-"""Account onboarding and status, campaign lifecycle, approvals bound to content, scheduled and
-targeted publications with single-use callback tokens, owner events, per-platform circuits.
+"""Account onboarding and status, campaign owners and lifecycle, approvals bound to content,
+scheduled and targeted publications with single-use callback tokens, owner events, per-platform
+circuits.
 
 Revision ID: 0002
 """
@@ -19,6 +20,8 @@ def upgrade() -> None:
         accounts.add_column(sa.Column("status_reason", sa.Text))
         accounts.add_column(sa.Column("status_checked_at", sa.DateTime))
         accounts.add_column(sa.Column("authorized_at", sa.DateTime))
+    with op.batch_alter_table("campaigns") as campaigns:
+        campaigns.add_column(sa.Column("owner_email", sa.String(320)))
     with op.batch_alter_table("campaign_targets") as targets:
         targets.add_column(sa.Column("revoked_at", sa.DateTime))
     with op.batch_alter_table("campaign_objects") as objects:
@@ -94,6 +97,8 @@ def downgrade() -> None:
             objects.drop_column(column)
     with op.batch_alter_table("campaign_targets") as targets:
         targets.drop_column("revoked_at")
+    with op.batch_alter_table("campaigns") as campaigns:
+        campaigns.drop_column("owner_email")
     with op.batch_alter_table("social_accounts") as accounts:
         for column in ("make_hook_id", "status_reason", "status_checked_at", "authorized_at"):
             accounts.drop_column(column)
