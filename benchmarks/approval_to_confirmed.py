@@ -1,0 +1,567 @@
+"""Latency from an approval to its confirmed publication, with the Dagster daemon running the
+sensors for real under `dagster dev`.
+
+Starts the sandbox and the API on free loopback ports, makes every Make scenario webhook answer
+200 ms late (a sandbox fault rule), generates `--approvals` images through n8n for a campaign
+targeting Facebook, Instagram and X (in this process, before the daemon starts), then starts
+`dagster dev -w workspace.yaml` on the same settings and approves the objects through the API a
+few seconds apart. For each approval it measures the time to the first Make callback of its
+publications stored in the API's inbox (`callback_inbox.received_at`, which becomes
+`publications.confirmed_at`), and to that callback being recorded by a `publication_outcomes_job`
+run. Everything it started is stopped at the end, even on failure.
+
+    PATH=/tmp/probe-venv/bin:$PATH /tmp/probe-venv/bin/python benchmarks/approval_to_confirmed.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from dagster import DagsterEventType, DagsterInstance, RunsFilter
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine, select
+
+from mediaflow_dagster.cms import accounts, campaigns
+from mediaflow_dagster.cms.database import ops_engine
+from mediaflow_dagster.cms.schema import approvals, callback_inbox, publications
+from mediaflow_dagster.local_runs import INSTANCE_CONFIG, LocalOrchestrator
+from mediaflow_dagster.processes import background_service, free_local_ports, settings_environment
+from mediaflow_dagster.sandbox.control import client_environment, make_hook_url, running_sandbox
+from mediaflow_dagster.sandbox.faults import FaultRule
+from mediaflow_dagster.settings import Settings, get_settings
+
+REPO = Path(__file__).resolve().parent.parent
+GOAL_P95_SECONDS = 15.0
+MAKE_HOOK_LATENCY_MS = 200
+STARTUP_TIMEOUT_SECONDS = 240
+STOP_TIMEOUT_SECONDS = 30
+ACCOUNTS = [
+    ("facebook", "page", "104857600123456"),
+    ("instagram", "business", "17841400000000001"),
+    ("x", "profile", "1500000000000000001"),
+]
+READY_QUERY = """
+query Ready {
+  instance { daemonHealth { allDaemonStatuses { daemonType required healthy } } }
+  workspaceOrError {
+    __typename
+    ... on Workspace {
+      locationEntries {
+        name
+        loadStatus
+        locationOrLoadError { __typename ... on PythonError { message } }
+      }
+    }
+  }
+  sensorOrError(sensorSelector: {repositoryLocationName: "mediaflow",
+                                 repositoryName: "__repository__", sensorName: "approvals"}) {
+    __typename
+    ... on Sensor { sensorState { status ticks(limit: 1) { status timestamp } } }
+  }
+}
+"""
+
+
+class BenchmarkFailed(RuntimeError):
+    """A service did not come up, or the chain did not get where it should in time."""
+
+
+@dataclass
+class Approval:
+    object_id: int
+    approval_id: int
+    approved_at: float  # epoch seconds, the API's clock
+    first_callback: float | None = None
+    first_recorded: float | None = None
+    publications: int = 0
+    confirmed: int = 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--approvals", type=int, default=10, help="objects to approve (10)")
+    parser.add_argument(
+        "--spacing", type=float, default=3.0, help="seconds between two approvals (3)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=240.0,
+        help="seconds to wait, after the last approval, for every publication to be confirmed",
+    )
+    args = parser.parse_args()
+    if args.approvals < 1:
+        parser.error("--approvals must be at least 1")
+    # A plain `kill` must stop the servers and dagster dev too: let the `with` blocks unwind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    out = Console()
+    with tempfile.TemporaryDirectory(
+        prefix="mediaflow-bench-approval-", ignore_cleanup_errors=True
+    ) as home:
+        with ExitStack() as stack:
+            sandbox_port, tls_port, api_port, webserver_port = free_local_ports(4)
+            settings = stack.enter_context(
+                benchmark_settings(Path(home), sandbox_port, tls_port, api_port)
+            )
+            logs = settings.home / "logs"
+            print(f"home {home}; logs in {logs}")
+            sandbox = stack.enter_context(
+                running_sandbox(settings, log_path=logs / "sandbox.log")
+            )
+            stack.enter_context(
+                background_service(
+                    "api", settings, f"{settings.public_api_url}/health", log_path=logs / "api.log"
+                )
+            )
+            sandbox.set_faults(FaultRule(path_prefix="/make/hook/", latency_ms=MAKE_HOOK_LATENCY_MS))
+            print(
+                f"sandbox :{sandbox_port} and API :{api_port} up; Make hooks answer "
+                f"{MAKE_HOOK_LATENCY_MS} ms late"
+            )
+            engine = ops_engine(settings.ops_database_url)
+            campaign_id, object_ids = prepare(settings, engine, args.approvals)
+
+            started = time.monotonic()
+            webserver = stack.enter_context(
+                dagster_dev(settings, webserver_port, logs / "dagster-dev.log")
+            )
+            print(
+                f"dagster dev up at {webserver} in {time.monotonic() - started:.1f} s "
+                "(code location loaded, daemon healthy, approvals sensor ticking)"
+            )
+
+            cms = stack.enter_context(httpx.Client(base_url=settings.public_api_url, timeout=10))
+            made = approve(cms, engine, object_ids, args.spacing)
+            print(f"{len(made)} objects approved {args.spacing:g} s apart; waiting for Make")
+            complete = wait_for_confirmations(engine, campaign_id, made, args.timeout)
+            posts = Counter(post["idempotency_key"] for post in sandbox.ground_truth()["posts"])
+            instance = stack.enter_context(DagsterInstance.from_config(str(settings.dagster_home)))
+            runs = publish_runs(instance)
+            outcome_runs = instance.get_run_records(RunsFilter(job_name="publication_outcomes_job"))
+        return report(out, made, runs, outcome_runs, posts, complete)
+
+
+@contextmanager
+def benchmark_settings(home: Path, sandbox_port: int, tls_port: int, api_port: int):
+    """The settings of every process (this one, the servers, dagster dev and its runs) as
+    MEDIAFLOW_* variables, every client aimed at the sandbox; restored at the end."""
+    located = Settings(
+        backend="embedded",
+        home=home,
+        sandbox_port=sandbox_port,
+        sandbox_tls_port=tls_port,
+        api_port=api_port,
+        public_api_url=f"http://127.0.0.1:{api_port}",
+    )
+    environment = settings_environment(located) | client_environment(located)
+    environment["DAGSTER_HOME"] = str(located.dagster_home)
+    saved = {key: os.environ.get(key) for key in environment}
+    os.environ.update(environment)
+    get_settings.cache_clear()
+    try:
+        yield get_settings()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()
+
+
+def prepare(settings: Settings, engine: Engine, count: int) -> tuple[int, list[int]]:
+    """An active campaign targeting three accounts, with `count` images generated through n8n
+    and ready for approval; the sensors are ticked here, the daemon is not running yet."""
+    account_ids = [
+        accounts.create_social_account(
+            engine,
+            platform=platform,
+            name=f"bench {platform}",
+            account_type=account_type,
+            external_account_id=external_id,
+            make_connection_id=f"conn-{platform}-bench",
+            make_scenario_id=f"scenario-{platform}-bench",
+            make_webhook_url=make_hook_url(settings, f"{platform}-bench-hook"),
+        )["id"]
+        for platform, account_type, external_id in ACCOUNTS
+    ]
+    today = datetime.now(UTC).date()
+    campaign_id = campaigns.create_campaign(
+        engine,
+        name="Benchmark approvals",
+        description=None,
+        topics=["benchmark"],
+        budget=1000,
+        currency="EUR",
+        start_date=today,
+        end_date=today + timedelta(days=30),
+        social_account_ids=account_ids,
+    )["id"]
+    campaigns.change_campaign_status(engine, campaign_id, "active")
+    object_ids = [
+        campaigns.create_object(
+            engine,
+            campaign_id=campaign_id,
+            object_type="image",
+            title=f"Visuel produit X #{number}",
+            sources=[f"https://cdn.example.com/images/produit-x-{number}.jpg"],
+            config={"ratio": "4:5"},
+        )["id"]
+        for number in range(1, count + 1)
+    ]
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    (settings.dagster_home / "dagster.yaml").write_text(INSTANCE_CONFIG)
+    started = time.monotonic()
+    with LocalOrchestrator(settings, Console(quiet=True)) as chain:
+        chain.instance.add_dynamic_partitions("campaigns", [str(campaign_id)])
+        chain.run("content_generation_job", str(campaign_id))
+        chain.tick_until(
+            "n8n_callbacks",
+            lambda: len(campaigns.objects_in_status(engine, campaign_id, "ready")) == count,
+            "every object ready",
+        )
+    print(
+        f"campaign {campaign_id}: {count} images generated through n8n + SharePoint and ready "
+        f"in {time.monotonic() - started:.1f} s (runs in this process, before the daemon)"
+    )
+    return campaign_id, object_ids
+
+
+@contextmanager
+def dagster_dev(settings: Settings, port: int, log_path: Path) -> Iterator[str]:
+    """`dagster dev -w workspace.yaml` in its own process group, from the moment it is ready to
+    the block's end; then the group is interrupted as Ctrl-C would, and killed if it lingers."""
+    base_url = f"http://127.0.0.1:{port}"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("dagster")),
+                "dev",
+                "-w",
+                "workspace.yaml",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],
+            cwd=REPO,
+            env={**os.environ, "DAGSTER_HOME": str(settings.dagster_home)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_until_ready(process, base_url, log_path)
+            yield base_url
+        finally:
+            stop_group(process)
+
+
+def wait_until_ready(process: subprocess.Popen, base_url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    state = "the webserver"
+    with httpx.Client(base_url=base_url, timeout=5) as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise BenchmarkFailed(f"dagster dev exited with {process.returncode}; {log_path}")
+            try:
+                answer = client.post("/graphql", json={"query": READY_QUERY})
+                data = answer.json()["data"] if answer.status_code == 200 else None
+            except (httpx.TransportError, ValueError, KeyError):
+                data = None
+            if data:
+                state = readiness(data)
+                if state is None:
+                    return
+            time.sleep(0.5)
+    raise BenchmarkFailed(f"dagster dev not ready after {STARTUP_TIMEOUT_SECONDS} s: {state}")
+
+
+def readiness(data: dict[str, Any]) -> str | None:
+    """What dagster dev still waits for, or None when it is ready."""
+    workspace = data["workspaceOrError"]
+    entries = workspace.get("locationEntries") or []
+    location = next((entry for entry in entries if entry["name"] == "mediaflow"), None)
+    if location is None or location["loadStatus"] != "LOADED":
+        return "the code location to load"
+    loaded = location["locationOrLoadError"] or {}
+    if loaded.get("__typename") == "PythonError":
+        raise BenchmarkFailed(f"the code location failed to load: {loaded['message']}")
+    statuses = data["instance"]["daemonHealth"]["allDaemonStatuses"]
+    unhealthy = [s["daemonType"] for s in statuses if s["required"] and not s["healthy"]]
+    if unhealthy or not any(s["daemonType"] == "SENSOR" for s in statuses):
+        return f"the daemons to be healthy ({', '.join(unhealthy) or 'SENSOR'})"
+    sensor = data["sensorOrError"]
+    if sensor.get("__typename") != "Sensor" or not sensor["sensorState"]["ticks"]:
+        return "the approvals sensor's first tick"
+    return None
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """Interrupt dagster dev's process group (webserver, daemon, code server, runs), wait for
+    it, kill what is left."""
+    group = process.pid
+    for signal_number, wait in (
+        (signal.SIGINT, STOP_TIMEOUT_SECONDS),
+        (signal.SIGTERM, 10),
+        (signal.SIGKILL, 5),
+    ):
+        try:
+            os.killpg(group, signal_number)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and _group_alive(group):
+            if process.poll() is None:
+                try:
+                    process.wait(0.2)
+                except subprocess.TimeoutExpired:
+                    pass
+            else:
+                time.sleep(0.2)
+        if not _group_alive(group):
+            break
+    if process.poll() is None:
+        process.wait()
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def approve(cms: httpx.Client, engine: Engine, object_ids: list[int], spacing: float):
+    made = []
+    for index, object_id in enumerate(object_ids):
+        if index:
+            time.sleep(spacing)
+        response = cms.post(f"/api/objects/{object_id}/approve", json={"approved_by": "bench"})
+        if response.is_error:
+            raise BenchmarkFailed(f"approving {object_id}: {response.status_code} {response.text}")
+        with engine.connect() as connection:
+            row = connection.execute(
+                select(approvals.c.id, approvals.c.approved_at)
+                .where(approvals.c.object_id == object_id, approvals.c.voided_at.is_(None))
+                .order_by(approvals.c.id.desc())
+            ).first()
+        made.append(Approval(object_id, row.id, _epoch(row.approved_at)))
+    return made
+
+
+def wait_for_confirmations(
+    engine: Engine, campaign_id: int, made: list[Approval], timeout: float
+) -> bool:
+    """Until every approved object's publications are confirmed (their callback recorded), or
+    the timeout; the approvals get their first callback and first recorded times."""
+    by_object = {approval.object_id: approval for approval in made}
+    deadline = time.monotonic() + timeout
+    while True:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(
+                    publications.c.id,
+                    publications.c.object_id,
+                    publications.c.confirmed_at,
+                ).where(publications.c.campaign_id == campaign_id)
+            ).all()
+            callbacks = connection.execute(
+                select(
+                    callback_inbox.c.subject_id,
+                    callback_inbox.c.received_at,
+                    callback_inbox.c.processed_at,
+                    callback_inbox.c.status,
+                ).where(
+                    callback_inbox.c.source == "make", callback_inbox.c.campaign_id == campaign_id
+                )
+            ).all()
+        object_of = {row.id: row.object_id for row in rows}
+        for approval in made:
+            approval.publications = sum(row.object_id == approval.object_id for row in rows)
+            approval.confirmed = sum(
+                row.object_id == approval.object_id and row.confirmed_at is not None
+                for row in rows
+            )
+        for callback in callbacks:
+            approval = by_object.get(object_of.get(callback.subject_id))
+            if approval is None:
+                continue
+            approval.first_callback = _earliest(approval.first_callback, callback.received_at)
+            if callback.status == "processed":
+                approval.first_recorded = _earliest(approval.first_recorded, callback.processed_at)
+        if all(a.publications == len(ACCOUNTS) == a.confirmed for a in made):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.25)
+
+
+@dataclass
+class PublishRun:
+    run_key: str
+    created: float
+    started: float | None
+    ended: float | None
+    dispatch_started: float | None
+    dispatch_ended: float | None
+    status: str
+
+
+def publish_runs(instance: DagsterInstance) -> dict[str, PublishRun]:
+    """Each publish_job run by run key, with its launch and dispatch-step times."""
+    runs = {}
+    for record in instance.get_run_records(RunsFilter(job_name="publish_job")):
+        run = record.dagster_run
+        dispatch: dict[DagsterEventType, float] = {}
+        for entry in instance.all_logs(run.run_id):
+            if entry.step_key == "publication_requests" and entry.dagster_event_type:
+                dispatch.setdefault(entry.dagster_event_type, entry.timestamp)
+        key = run.tags.get("dagster/run_key", run.run_id[:8])
+        runs[key] = PublishRun(
+            run_key=key,
+            created=_record_created(record),
+            started=record.start_time,
+            ended=record.end_time,
+            dispatch_started=dispatch.get(DagsterEventType.STEP_START),
+            dispatch_ended=dispatch.get(DagsterEventType.STEP_SUCCESS),
+            status=run.status.value,
+        )
+    return runs
+
+
+def report(
+    out: Console,
+    made: list[Approval],
+    runs: dict[str, PublishRun],
+    outcome_runs: list,
+    posts: Counter,
+    complete: bool,
+) -> int:
+    table = Table(title="approval → confirmed publication (seconds after the approval)")
+    columns = (
+        "approval",
+        "object",
+        "its run queued",
+        "run started",
+        "dispatch step",
+        "run ended",
+        "1st callback",
+        "1st recorded",
+        "confirmed",
+    )
+    for column in columns:
+        table.add_column(column, justify="right")
+    latencies = []
+    for approval in made:
+        run = runs.get(f"approval-{approval.approval_id}")
+        since = approval.approved_at
+        if approval.first_callback is not None:
+            latencies.append(approval.first_callback - since)
+        table.add_row(
+            str(approval.approval_id),
+            str(approval.object_id),
+            _after(run and run.created, since),
+            _after(run and run.started, since),
+            _after(run and run.dispatch_started, since),
+            _after(run and run.ended, since),
+            _after(approval.first_callback, since),
+            _after(approval.first_recorded, since),
+            f"{approval.confirmed}/{approval.publications}",
+        )
+    out.print(table)
+
+    launch = [run.started - run.created for run in runs.values() if run.started]
+    to_step = [
+        run.dispatch_started - run.started
+        for run in runs.values()
+        if run.started and run.dispatch_started
+    ]
+    step = [
+        run.dispatch_ended - run.dispatch_started
+        for run in runs.values()
+        if run.dispatch_started and run.dispatch_ended
+    ]
+    whole = [run.ended - run.started for run in runs.values() if run.started and run.ended]
+    print(
+        f"publish_job runs: {len(runs)} ({Counter(run.status for run in runs.values())}); "
+        f"queued→started {_mean(launch)}, started→dispatch step {_mean(to_step)}, "
+        f"dispatch step {_mean(step)}, started→ended {_mean(whole)} (means)"
+    )
+    outcome_whole = [
+        record.end_time - _record_created(record)
+        for record in outcome_runs
+        if record.end_time
+    ]
+    print(
+        f"publication_outcomes_job runs (one per Make callback): {len(outcome_runs)}, "
+        f"queued→ended {_mean(outcome_whole)} (mean)"
+    )
+    duplicates = sum(count - 1 for count in posts.values())
+    missing = len(made) - len(latencies)
+    if latencies:
+        p50 = statistics.median(latencies)
+        p95 = (
+            statistics.quantiles(latencies, n=20, method="inclusive")[-1]
+            if len(latencies) > 1
+            else latencies[0]
+        )
+        worst = max(latencies)
+        goal = "met" if p95 < GOAL_P95_SECONDS and not missing else "NOT met"
+        print(
+            f"summary: {len(made)} approvals → first confirmed Make callback: p50 {p50:.1f} s, "
+            f"p95 {p95:.1f} s, max {worst:.1f} s (goal p95 < {GOAL_P95_SECONDS:.0f} s: {goal}); "
+            f"{missing} without a callback; {len(posts)} posts, {duplicates} duplicates"
+            + ("" if complete else "; NOT every publication was confirmed in time")
+        )
+    else:
+        print(f"summary: no approval got a Make callback in time; {duplicates} duplicates")
+    return 0 if complete and not missing and not duplicates else 1
+
+
+def _record_created(record: Any) -> float:
+    created = record.create_timestamp
+    return (created if created.tzinfo else created.replace(tzinfo=UTC)).timestamp()
+
+
+def _epoch(moment: datetime) -> float:
+    """A naive UTC timestamp of the ops store as epoch seconds."""
+    return moment.replace(tzinfo=UTC).timestamp()
+
+
+def _earliest(current: float | None, moment: datetime | None) -> float | None:
+    if moment is None:
+        return current
+    value = _epoch(moment)
+    return value if current is None else min(current, value)
+
+
+def _after(moment: float | None, since: float) -> str:
+    return "—" if moment is None else f"{moment - since:+.1f}"
+
+
+def _mean(values: list[float]) -> str:
+    return f"{statistics.fmean(values):.1f} s" if values else "—"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
