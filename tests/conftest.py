@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
+from mediaflow_dagster.cms.accounts import add_target, create_social_account
 from mediaflow_dagster.cms.campaigns import create_campaign
 from mediaflow_dagster.cms.database import migrate, ops_engine
 from mediaflow_dagster.processes import free_local_ports
@@ -84,6 +85,23 @@ def campaign_id(engine: Engine) -> int:
         social_account_ids=[],
     )
     return campaign["id"]
+
+
+@pytest.fixture
+def targeted_account(engine: Engine, campaign_id: int) -> dict:
+    """A Facebook page registered with its Make scenario, targeted by `campaign_id`."""
+    account = create_social_account(
+        engine,
+        platform="facebook",
+        name="Mediaflow Bistro",
+        account_type="page",
+        external_account_id="104857600123456",
+        make_connection_id="1",
+        make_scenario_id="2",
+        make_webhook_url="https://hook.eu1.make.com/abc",
+    )
+    add_target(engine, campaign_id, account["id"])
+    return account
 
 
 @pytest.fixture(scope="module")

@@ -179,19 +179,8 @@ def published(publication: dict, token: str) -> dict:
 
 
 @pytest.fixture
-def sent_publication(engine, campaign_id) -> tuple[dict, str]:
+def sent_publication(engine, campaign_id, targeted_account) -> tuple[dict, str]:
     """A publication sent to its scenario with a single-use callback token."""
-    account = accounts.create_social_account(
-        engine,
-        platform="facebook",
-        name="Page",
-        account_type="page",
-        external_account_id="1048576",
-        make_connection_id="1",
-        make_scenario_id="2",
-        make_webhook_url="https://hook.eu1.make.com/abc",
-    )
-    accounts.add_target(engine, campaign_id, account["id"])
     content = cms.create_object(
         engine, campaign_id=campaign_id, object_type="text", title="Post", sources=[], config={}
     )
@@ -204,7 +193,7 @@ def sent_publication(engine, campaign_id) -> tuple[dict, str]:
     [publication] = dispatchable(engine, campaign_id)
     issue_callback_token(engine, publication["id"], "the-token")
     mark_sent(engine, publication, answered=True)
-    assert publication["social_account_id"] == account["id"]
+    assert publication["social_account_id"] == targeted_account["id"]
     return get_publication(engine, publication["id"]), "the-token"
 
 

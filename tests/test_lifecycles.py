@@ -6,7 +6,6 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from mediaflow_dagster.api.app import create_app
-from mediaflow_dagster.cms import accounts
 from mediaflow_dagster.cms import campaigns as cms
 from mediaflow_dagster.cms.errors import Conflict
 from mediaflow_dagster.cms.publishing import Plan, plan_publications
@@ -29,21 +28,6 @@ def ready_object(engine, campaign_id: int, text: str = "Produit X arrive.") -> d
         engine, content["id"], "ready", content_text=text, content_hash=fingerprint
     )
     return cms.get_object(engine, content["id"])
-
-
-def accounts_targeted(engine, campaign_id: int) -> int:
-    account = accounts.create_social_account(
-        engine,
-        platform="facebook",
-        name="Page",
-        account_type="page",
-        external_account_id="1",
-        make_connection_id="1",
-        make_scenario_id="1",
-        make_webhook_url="https://hook.eu1.make.com/a",
-    )
-    accounts.add_target(engine, campaign_id, account["id"])
-    return account["id"]
 
 
 def test_a_campaign_goes_from_draft_to_active_to_paused_and_back(api, campaign_id):
@@ -81,12 +65,11 @@ def test_an_approval_is_bound_to_the_content_it_approved(engine, campaign_id):
 
 
 def test_regenerating_approved_content_voids_its_approval_and_unsent_publications(
-    engine, campaign_id
+    engine, campaign_id, targeted_account
 ):
     content = ready_object(engine, campaign_id)
     cms.change_campaign_status(engine, campaign_id, "active")
     cms.approve_object(engine, content["id"], "ana")
-    assert accounts_targeted(engine, campaign_id)
     plan_publications(engine, campaign_id, lambda *_: Plan("test", {"message": "x"}))
 
     cms.transition_object(engine, content["id"], "generating")

@@ -19,20 +19,12 @@ import pytest
 from standardwebhooks import Webhook
 
 from mediaflow_dagster.blueprints import BLUEPRINT_PLATFORMS, load_blueprint
+from mediaflow_dagster.resources.make_api import MAKE_APPS as CONNECTION_TYPES
 from mediaflow_dagster.sandbox.control import SandboxControl, client_environment
 from mediaflow_dagster.sandbox.faults import FaultRule
 from mediaflow_dagster.sandbox.inbox import CallbackInbox
 from mediaflow_dagster.settings import Settings
 
-CONNECTION_TYPES = {
-    "facebook": "facebook",
-    "instagram": "instagram-business",
-    "youtube": "youtube",
-    "x": "twitter",
-    "tiktok": "tiktok",
-    "linkedin": "linkedin",
-    "wordpress": "wordpress",
-}
 ACCOUNTS = {
     "facebook": ("page", "104857600123456", None),
     "instagram": ("business", "17841400000000001", "image"),

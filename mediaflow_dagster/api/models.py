@@ -16,11 +16,8 @@ from pydantic import (
     model_validator,
 )
 
-from mediaflow_dagster.cms.schema import ACCOUNT_TYPES, OBJECT_TYPES, PLATFORMS
+from mediaflow_dagster.cms.schema import AccountType, ObjectType, Platform
 
-Platform = Literal[PLATFORMS]  # type: ignore[valid-type]
-AccountType = Literal[ACCOUNT_TYPES]  # type: ignore[valid-type]
-ObjectType = Literal[OBJECT_TYPES]  # type: ignore[valid-type]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 

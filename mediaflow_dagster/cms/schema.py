@@ -5,6 +5,8 @@ Timestamps are naive UTC everywhere: SQLite, PostgreSQL and DuckDB then agree on
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -23,9 +25,12 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-PLATFORMS = ("facebook", "instagram", "x", "youtube", "tiktok", "linkedin", "wordpress")
-ACCOUNT_TYPES = ("page", "profile", "business", "channel")
-OBJECT_TYPES = ("video", "image", "text", "audio")
+Platform = Literal["facebook", "instagram", "x", "youtube", "tiktok", "linkedin", "wordpress"]
+AccountType = Literal["page", "profile", "business", "channel"]
+ObjectType = Literal["video", "image", "text", "audio"]
+PLATFORMS: tuple[str, ...] = get_args(Platform)
+ACCOUNT_TYPES: tuple[str, ...] = get_args(AccountType)
+OBJECT_TYPES: tuple[str, ...] = get_args(ObjectType)
 
 metadata = MetaData()
 

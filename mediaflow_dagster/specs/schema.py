@@ -22,10 +22,8 @@ from pydantic import (
     model_validator,
 )
 
-from mediaflow_dagster.cms.schema import OBJECT_TYPES, PLATFORMS
+from mediaflow_dagster.cms.schema import ObjectType, Platform
 
-Platform = Literal[PLATFORMS]  # type: ignore[valid-type]
-ObjectType = Literal[OBJECT_TYPES]  # type: ignore[valid-type]
 MediaKind = Literal["image", "video", "audio"]
 MEDIA_KINDS: tuple[MediaKind, ...] = get_args(MediaKind)
 LengthUnit = Literal["character", "utf16_code_unit", "utf8_byte", "weighted"]
