@@ -1,6 +1,8 @@
 """Campaign and object lifecycles: the moves a user expects, clear refusals for the rest, and
 approvals bound to the content they approved."""
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
@@ -8,7 +10,12 @@ from starlette.testclient import TestClient
 from mediaflow_dagster.api.app import create_app
 from mediaflow_dagster.cms import campaigns as cms
 from mediaflow_dagster.cms.errors import Conflict
-from mediaflow_dagster.cms.publishing import Plan, plan_publications
+from mediaflow_dagster.cms.publishing import (
+    Plan,
+    campaigns_with_due_work,
+    dispatchable,
+    plan_publications,
+)
 from mediaflow_dagster.cms.schema import approvals, publications
 from mediaflow_dagster.resources.make_api import MakeApi
 
@@ -125,3 +132,20 @@ def test_a_schedule_without_a_time_zone_is_refused(api, engine, campaign_id):
 
     assert response.status_code == 422
     assert response.json()["fields"][0]["field"] == "scheduled_time"
+
+
+def test_approved_content_of_a_campaign_made_active_is_picked_up_without_a_new_approval(
+    engine, campaign_id, targeted_account
+):
+    content = ready_object(engine, campaign_id)
+    cms.approve_object(engine, content["id"], "ana")
+    now = datetime(2026, 11, 21, 12, 0)
+    assert campaigns_with_due_work(engine, now, now) == []  # a draft campaign publishes nothing
+
+    cms.change_campaign_status(engine, campaign_id, "active")
+
+    assert campaigns_with_due_work(engine, now, now) == [campaign_id]
+    plan_publications(engine, campaign_id, lambda *_: Plan("test", {"message": "x"}))
+    dispatched = [row["id"] for row in dispatchable(engine, campaign_id)]
+    assert len(dispatched) == 1
+    assert campaigns_with_due_work(engine, now, now) == [campaign_id]  # pending: to send

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, union, update
 
 from mediaflow_dagster.cms.campaigns import (
     PUBLISHING_CAMPAIGN_STATUSES,
@@ -27,6 +27,8 @@ from mediaflow_dagster.cms.errors import Conflict, NotFound
 from mediaflow_dagster.cms.schema import (
     campaign_events,
     campaign_objects,
+    campaign_targets,
+    campaigns,
     publications,
     social_accounts,
 )
@@ -381,25 +383,45 @@ def published_posts(engine: Engine, published_before: datetime) -> list[dict[str
 
 
 def campaigns_with_due_work(engine: Engine, now: datetime, sent_before: datetime) -> list[int]:
-    """Campaigns with a scheduled publication now due, or one to reconcile."""
-    with engine.connect() as connection:
-        return list(
-            connection.execute(
-                select(publications.c.campaign_id)
-                .where(
-                    or_(
-                        and_(
-                            publications.c.status == "scheduled",
-                            publications.c.scheduled_time <= now,
-                        ),
-                        publications.c.status == "unknown",
-                        and_(
-                            publications.c.status == "sent",
-                            publications.c.requested_at < sent_before,
-                        ),
-                    )
-                )
-                .distinct()
-                .order_by(publications.c.campaign_id)
-            ).scalars()
+    """Campaigns with publishing to do: a scheduled publication now due, a pending one, one to
+    reconcile, or, while the campaign publishes, an approved object not yet planned for every
+    active target (the campaign just became active, an account was reconnected)."""
+    due = select(publications.c.campaign_id).where(
+        or_(
+            and_(publications.c.status == "scheduled", publications.c.scheduled_time <= now),
+            publications.c.status.in_(["pending", "unknown"]),
+            and_(publications.c.status == "sent", publications.c.requested_at < sent_before),
         )
+    )
+    active_targets_count = (
+        select(func.count())
+        .select_from(
+            campaign_targets.join(
+                social_accounts, social_accounts.c.id == campaign_targets.c.social_account_id
+            )
+        )
+        .where(
+            campaign_targets.c.campaign_id == campaign_objects.c.campaign_id,
+            campaign_targets.c.is_active.is_(True),
+            social_accounts.c.status == "active",
+        )
+        .scalar_subquery()
+    )
+    planned_count = (
+        select(func.count())
+        .select_from(publications)
+        .where(publications.c.object_id == campaign_objects.c.id)
+        .scalar_subquery()
+    )
+    unplanned = (
+        select(campaign_objects.c.campaign_id)
+        .join(campaigns, campaigns.c.id == campaign_objects.c.campaign_id)
+        .where(
+            campaigns.c.status.in_(PUBLISHING_CAMPAIGN_STATUSES),
+            campaign_objects.c.status.in_(["approved", "publishing"]),
+            planned_count < active_targets_count,
+        )
+    )
+    with engine.connect() as connection:
+        found = connection.execute(union(due, unplanned)).scalars()
+        return sorted(set(found))

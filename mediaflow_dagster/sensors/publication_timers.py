@@ -1,5 +1,7 @@
-"""The sensor that releases scheduled publications when they fall due (not earlier) and has
-publications with an unknown or overdue outcome reconciled."""
+"""The sensor that keeps publishing going without anyone asking: it releases scheduled
+publications when they fall due (not earlier), retries pending ones, has unknown or overdue
+outcomes reconciled, and plans what became publishable (a campaign made active, an account
+reconnected). At most one run per campaign and minute."""
 
 from datetime import timedelta
 
