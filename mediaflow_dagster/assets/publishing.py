@@ -173,23 +173,16 @@ def publication_requests(
         engine, make, campaign_id, now - timedelta(minutes=settings.make_callback_timeout_minutes)
     )
     released = release_due(engine, campaign_id, now)
-    held: dict[str, str] = {}
-    sendable = []
-    for publication in dispatchable(engine, campaign_id):
-        platform = publication["platform"]
-        until = circuits.open_until(engine, platform, now)
-        if until:
-            held[platform] = f"circuit open until {until:%H:%M:%S} UTC: the platform kept failing"
-        else:
-            sendable.append(publication)
     outcomes: Counter[str] = Counter()
-    unsent = []
+    unsent, held = [], {}
     dispatch = partial(_dispatch, engine, make, settings)
     with ThreadPoolExecutor(max_workers=DISPATCH_WORKERS) as pool:
-        for publication, outcome, error in pool.map(dispatch, sendable):
+        for publication, outcome, reason in pool.map(dispatch, dispatchable(engine, campaign_id)):
             outcomes[outcome] += 1
-            if error:
-                unsent.append({"publication": publication["id"], "reason": error})
+            if outcome == "held":
+                held[publication["platform"]] = reason
+            elif reason:
+                unsent.append({"publication": publication["id"], "reason": reason})
     metadata = {
         "sent": outcomes["sent"],
         "outcome_unknown": outcomes["unknown"],
@@ -208,8 +201,13 @@ def publication_requests(
 
 
 def _dispatch(engine, make: MakeScenarios, settings, publication: dict[str, Any]):
-    token = secrets.token_urlsafe(32)
+    """Send one publication; returns it with its outcome (sent, unknown, unsent, refused, held)
+    and the reason when it did not go."""
     platform = publication["platform"]
+    until = circuits.open_until(engine, platform, utcnow())
+    if until:
+        return publication, "held", f"circuit open until {until:%H:%M:%S} UTC: it kept failing"
+    token = secrets.token_urlsafe(32)
     issue_callback_token(engine, publication["id"], token)
     try:
         make.trigger(publication["make_webhook_url"], scenario_payload(publication, token))
