@@ -11,6 +11,7 @@ from dagster import (
     ScheduleDefinition,
     build_schedule_from_partitioned_job,
     define_asset_job,
+    in_process_executor,
 )
 from dagster_dbt import DbtCliResource
 
@@ -41,19 +42,27 @@ from mediaflow_dagster.settings import Settings, get_settings
 content_generation_job = define_asset_job(
     "content_generation_job",
     selection=AssetSelection.assets(content_generation_requests),
+    executor_def=in_process_executor,
 )
 content_ready_job = define_asset_job(
     "content_ready_job",
     selection=AssetSelection.assets(campaign_media),
+    executor_def=in_process_executor,
 )
 publish_job = define_asset_job(
     "publish_job",
     selection=AssetSelection.assets(publication_plans, publication_requests),
+    executor_def=in_process_executor,
 )
-accounts_job = define_asset_job("accounts_job", selection=AssetSelection.assets(social_accounts))
+accounts_job = define_asset_job(
+    "accounts_job",
+    selection=AssetSelection.assets(social_accounts),
+    executor_def=in_process_executor,
+)
 publication_outcomes_job = define_asset_job(
     "publication_outcomes_job",
     selection=AssetSelection.assets(publications),
+    executor_def=in_process_executor,
 )
 insights_job = define_asset_job(
     "insights_job",

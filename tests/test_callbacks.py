@@ -16,9 +16,9 @@ from mediaflow_dagster.cms import accounts
 from mediaflow_dagster.cms import campaigns as cms
 from mediaflow_dagster.cms.publishing import (
     Plan,
+    claim_for_sending,
     dispatchable,
     get_publication,
-    issue_callback_token,
     mark_sent,
     plan_publications,
 )
@@ -191,7 +191,7 @@ def sent_publication(engine, campaign_id, targeted_account) -> tuple[dict, str]:
     planner = lambda account, content: Plan("test", {"message": "Produit X"})  # noqa: E731
     plan_publications(engine, campaign_id, planner)
     [publication] = dispatchable(engine, campaign_id)
-    issue_callback_token(engine, publication["id"], "the-token")
+    assert claim_for_sending(engine, publication["id"], "the-token")
     mark_sent(engine, publication, answered=True)
     assert publication["social_account_id"] == targeted_account["id"]
     return get_publication(engine, publication["id"]), "the-token"

@@ -13,6 +13,7 @@ from mediaflow_dagster.cms.errors import Conflict
 from mediaflow_dagster.cms.publishing import (
     Plan,
     campaigns_with_due_work,
+    claim_for_sending,
     dispatchable,
     plan_publications,
 )
@@ -149,3 +150,19 @@ def test_approved_content_of_a_campaign_made_active_is_picked_up_without_a_new_a
     dispatched = [row["id"] for row in dispatchable(engine, campaign_id)]
     assert len(dispatched) == 1
     assert campaigns_with_due_work(engine, now, now) == [campaign_id]  # pending: to send
+
+
+def test_a_pending_publication_is_sent_by_one_run_only(engine, campaign_id, targeted_account):
+    content = ready_object(engine, campaign_id)
+    cms.change_campaign_status(engine, campaign_id, "active")
+    cms.approve_object(engine, content["id"], "ana")
+    planner = lambda *_: Plan("test", {"message": "x"})  # noqa: E731
+    plan_publications(engine, campaign_id, planner)
+    plan_publications(engine, campaign_id, planner)  # a second run planning at the same time
+    [publication] = dispatchable(engine, campaign_id)
+
+    first = claim_for_sending(engine, publication["id"], "token-of-run-1")
+    second = claim_for_sending(engine, publication["id"], "token-of-run-2")
+
+    assert (first, second) == (True, False)
+    assert dispatchable(engine, campaign_id) == []

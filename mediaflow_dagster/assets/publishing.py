@@ -25,8 +25,8 @@ from mediaflow_dagster.cms.database import utcnow
 from mediaflow_dagster.cms.inbox import process_callback, unprocessed_callbacks
 from mediaflow_dagster.cms.publishing import (
     Plan,
+    claim_for_sending,
     dispatchable,
-    issue_callback_token,
     mark_sent,
     note_dispatch_failure,
     plan_publications,
@@ -208,7 +208,8 @@ def _dispatch(engine, make: MakeScenarios, settings, publication: dict[str, Any]
     if until:
         return publication, "held", f"circuit open until {until:%H:%M:%S} UTC: it kept failing"
     token = secrets.token_urlsafe(32)
-    issue_callback_token(engine, publication["id"], token)
+    if not claim_for_sending(engine, publication["id"], token):
+        return publication, "taken", None
     try:
         make.trigger(publication["make_webhook_url"], scenario_payload(publication, token))
     except OutcomeUnknown:

@@ -3,7 +3,8 @@
 A publication's life: `blocked` (the platform's specs refuse the content, with the reason and a
 fix), `scheduled` (waiting for its time), `pending` (ready to send), `sent` (the scenario took
 it), `unknown` (sent, but no answer: reconciled before anything is sent again), then
-`published` or `failed`.
+`published` or `failed`. While one run sends a publication it is `sending`: claimed, so no
+other run sends it too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, union, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from mediaflow_dagster.cms.campaigns import (
     PUBLISHING_CAMPAIGN_STATUSES,
@@ -32,8 +35,6 @@ from mediaflow_dagster.cms.schema import (
     publications,
     social_accounts,
 )
-
-OPEN_STATUSES = ("blocked", "scheduled", "pending", "sent", "unknown")
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ def token_digest(token: str) -> str:
 
 def plan_publications(engine: Engine, campaign_id: int, planner: Planner) -> int:
     """Create the missing publications of a publishing campaign's approved objects, one per
-    targeted active account, adapted and checked by `planner`; return how many were made."""
+    targeted active account, adapted and checked by `planner`; return how many were planned
+    (a concurrent run may have made some of them first)."""
     if get_campaign(engine, campaign_id)["status"] not in PUBLISHING_CAMPAIGN_STATUSES:
         return 0
     targets = active_targets(engine, campaign_id)
@@ -97,9 +99,16 @@ def plan_publications(engine: Engine, campaign_id: int, planner: Planner) -> int
                     }
                 )
             if new_rows:
-                connection.execute(insert(publications), new_rows)
+                connection.execute(_insert_ignoring_duplicates(connection), new_rows)
                 made += len(new_rows)
     return made
+
+
+def _insert_ignoring_duplicates(connection: Connection):
+    """INSERT … ON CONFLICT DO NOTHING: a run planning the same campaign at the same time has
+    made that publication already, under the same idempotency key."""
+    dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    return dialect_insert(publications).on_conflict_do_nothing()
 
 
 def _initial_status(plan: Plan, scheduled_time: datetime | None, now: datetime) -> str:
@@ -159,7 +168,8 @@ def dispatchable(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
 
 
 def to_reconcile(engine: Engine, campaign_id: int, sent_before: datetime) -> list[dict[str, Any]]:
-    """Publications whose outcome is unknown, or whose callback is overdue."""
+    """Publications whose outcome is unknown, whose callback is overdue, or whose sending run
+    died before it could say."""
     with engine.connect() as connection:
         rows = connection.execute(
             _with_account_and_content(
@@ -167,7 +177,7 @@ def to_reconcile(engine: Engine, campaign_id: int, sent_before: datetime) -> lis
                 or_(
                     publications.c.status == "unknown",
                     and_(
-                        publications.c.status == "sent",
+                        publications.c.status.in_(["sent", "sending"]),
                         publications.c.requested_at < sent_before,
                     ),
                 ),
@@ -176,15 +186,22 @@ def to_reconcile(engine: Engine, campaign_id: int, sent_before: datetime) -> lis
         return [dict(row._mapping) for row in rows]
 
 
-def issue_callback_token(engine: Engine, publication_id: int, token: str) -> None:
-    """Give a pending publication a fresh single-use callback token, before it is sent: the
-    scenario's callback may arrive before its webhook's answer does."""
+def claim_for_sending(engine: Engine, publication_id: int, token: str) -> bool:
+    """Take a pending publication for sending, with a fresh single-use callback token (stored
+    before it is sent: the scenario's callback may arrive before its webhook's answer does).
+    False when another run took it first: then it must not be sent from here."""
     with engine.begin() as connection:
-        connection.execute(
+        claimed = connection.execute(
             update(publications)
             .where(publications.c.id == publication_id, publications.c.status == "pending")
-            .values(callback_token_hash=token_digest(token), callback_token_used_at=None)
+            .values(
+                status="sending",
+                callback_token_hash=token_digest(token),
+                callback_token_used_at=None,
+                requested_at=utcnow(),
+            )
         )
+    return claimed.rowcount == 1
 
 
 def mark_sent(engine: Engine, publication: dict[str, Any], *, answered: bool) -> None:
@@ -194,7 +211,7 @@ def mark_sent(engine: Engine, publication: dict[str, Any], *, answered: bool) ->
     with engine.begin() as connection:
         connection.execute(
             update(publications)
-            .where(publications.c.id == publication["id"], publications.c.status == "pending")
+            .where(publications.c.id == publication["id"], publications.c.status == "sending")
             .values(
                 status="sent" if answered else "unknown",
                 requested_at=now,
@@ -213,12 +230,18 @@ def mark_sent(engine: Engine, publication: dict[str, Any], *, answered: bool) ->
 
 
 def note_dispatch_failure(engine: Engine, publication_id: int, error: str) -> None:
-    """The scenario could not be reached; the publication stays pending for the next run."""
+    """The scenario could not be reached (nothing was sent): the publication is pending again,
+    for the next run."""
     with engine.begin() as connection:
         connection.execute(
             update(publications)
-            .where(publications.c.id == publication_id)
-            .values(error=error, attempts=publications.c.attempts + 1, updated_at=utcnow())
+            .where(publications.c.id == publication_id, publications.c.status == "sending")
+            .values(
+                status="pending",
+                error=error,
+                attempts=publications.c.attempts + 1,
+                updated_at=utcnow(),
+            )
         )
 
 
@@ -322,7 +345,7 @@ def _settle_object(connection: Connection, object_id: int) -> None:
             .group_by(publications.c.status)
         ).all()
     )
-    if any(counts.get(status) for status in ("scheduled", "pending", "sent", "unknown")):
+    if any(counts.get(status) for status in ("scheduled", "pending", "sending", "sent", "unknown")):
         return
     connection.execute(
         update(campaign_objects)
@@ -390,7 +413,10 @@ def campaigns_with_due_work(engine: Engine, now: datetime, sent_before: datetime
         or_(
             and_(publications.c.status == "scheduled", publications.c.scheduled_time <= now),
             publications.c.status.in_(["pending", "unknown"]),
-            and_(publications.c.status == "sent", publications.c.requested_at < sent_before),
+            and_(
+                publications.c.status.in_(["sent", "sending"]),
+                publications.c.requested_at < sent_before,
+            ),
         )
     )
     active_targets_count = (

@@ -4,6 +4,7 @@ honouring 429 + Retry-After, and never repeating a request whose outcome is unkn
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 import httpx
 from tenacity import (
@@ -85,6 +86,13 @@ def send(
         raise OutcomeUnknown(f"sent, but no answer came back: {error!r}") from error
 
 
+@lru_cache(maxsize=8)
+def shared_client(timeout_seconds: float) -> httpx.Client:
+    """One pooled client per timeout and process (thread-safe): a new client per request costs
+    a TLS context each, which caps a dispatcher at a few dozen requests a second."""
+    return httpx.Client(timeout=timeout_seconds)
+
+
 def post_json(
     url: str,
     body: dict,
@@ -94,10 +102,9 @@ def post_json(
     idempotent: bool = False,
 ) -> httpx.Response:
     """POST a JSON body to a webhook; unless said `idempotent`, never resent blindly (`send`)."""
-    with httpx.Client(timeout=timeout_seconds) as client:
-        return send(
-            client,
-            lambda c: c.post(url, json=body),
-            max_attempts=max_attempts,
-            idempotent=idempotent,
-        )
+    return send(
+        shared_client(timeout_seconds),
+        lambda c: c.post(url, json=body),
+        max_attempts=max_attempts,
+        idempotent=idempotent,
+    )

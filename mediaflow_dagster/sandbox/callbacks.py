@@ -53,6 +53,13 @@ class SignedCallbacks:
         self._webhook = Webhook(secret)
         self._timeout_seconds = timeout_seconds
         self._held: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        self._client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        """One client for every callback: a new one per callback costs a TLS context each."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self._timeout_seconds)
+        return self._client
 
     async def deliver(self, url: str, event: dict[str, Any], policy: DeliveryPolicy) -> None:
         """POST `event` to `url`, unless the policy drops it; the first callback of a reordered
@@ -75,9 +82,8 @@ class SignedCallbacks:
         """A duplicate delivery reuses the event's webhook-id."""
         event_id = f"evt_{uuid.uuid4().hex}"
         body = json.dumps(event, separators=(",", ":"))
-        async with httpx.AsyncClient(timeout=self._timeout_seconds) as client:
-            for _ in range(2 if duplicate else 1):
-                await self._deliver_once(client, url, event_id, body)
+        for _ in range(2 if duplicate else 1):
+            await self._deliver_once(self._http(), url, event_id, body)
 
     async def _deliver_once(
         self, client: httpx.AsyncClient, url: str, event_id: str, body: str

@@ -94,6 +94,7 @@ class MakeScenarios:
         self._faults = faults
         self._work = work
         self._timeout_seconds = timeout_seconds
+        self._downloads: httpx.AsyncClient | None = None
 
     def routes(self) -> list[Route]:
         return [Route(f"{MAKE_HOOK_PREFIX}/{{token}}", self.hook, methods=["POST"])]
@@ -186,11 +187,12 @@ class MakeScenarios:
 
     async def _media_type(self, media_url: str) -> str | None:
         """The media's type as the platform sees it when it downloads it; None if it cannot."""
-        try:
-            async with httpx.AsyncClient(
+        if self._downloads is None:
+            self._downloads = httpx.AsyncClient(
                 timeout=self._timeout_seconds, follow_redirects=True
-            ) as client:
-                response = await client.get(media_url)
+            )
+        try:
+            response = await self._downloads.get(media_url)
         except httpx.HTTPError:
             return None
         if response.status_code != 200:

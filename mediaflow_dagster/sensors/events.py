@@ -1,5 +1,5 @@
-"""The shape every event sensor shares: a cursor over an ordered table of facts, one run request
-per new fact keyed by its event id, on the fact's campaign partition."""
+"""The shape every event sensor shares: a cursor over an ordered table of facts, run requests
+keyed by event ids, on the facts' campaign partitions."""
 
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -26,7 +26,9 @@ EventReader = Callable[[Engine, int, int], list[dict[str, Any]]]
 def event_sensor(
     name: str, job: JobDefinition, read_events: EventReader, run_key: Callable[[dict], str]
 ) -> SensorDefinition:
-    """A sensor over an ordered event table: the cursor is the last event id seen."""
+    """A sensor over an ordered event table: the cursor is the last event id seen. One run per
+    campaign and tick, keyed by the campaign's newest event in it: a run handles every
+    unprocessed event of its campaign, so a burst of events costs one run, not one each."""
 
     @sensor(
         name=name,
@@ -38,10 +40,11 @@ def event_sensor(
         events = read_events(ops_store.engine, int(context.cursor or 0), EVENTS_PER_TICK)
         if not events:
             return SensorResult(skip_reason="no new events")
+        newest_per_campaign = {event["campaign_id"]: event for event in events}
         return SensorResult(
             run_requests=[
-                RunRequest(run_key=run_key(event), partition_key=str(event["campaign_id"]))
-                for event in events
+                RunRequest(run_key=run_key(event), partition_key=str(campaign_id))
+                for campaign_id, event in newest_per_campaign.items()
             ],
             cursor=str(events[-1]["id"]),
             dynamic_partitions_requests=new_campaign_partitions(context, events),
