@@ -3,6 +3,7 @@
 
     python3.11 dev.py demo          one campaign end to end on the embedded stores
     python3.11 dev.py test [ARGS]   lint, then the whole test suite (ARGS go to pytest)
+    python3.11 dev.py bench         the benchmarks in benchmarks/, printing their figures
 
 Each command first makes `.venv` and installs the pinned packages of `requirements.lock` (again
 only when the lock or pyproject.toml changed), and prepares the dbt manifest.
@@ -81,13 +82,17 @@ def ensure_postgres() -> None:
 
 
 def main(arguments: list[str]) -> int:
-    if not arguments or arguments[0] not in {"demo", "test"}:
+    if not arguments or arguments[0] not in {"demo", "test", "bench"}:
         print(__doc__)
         return 2
     ensure_environment()
     if arguments[0] == "demo":
         command = [BIN / "mediaflow", "demo", *arguments[1:]]
         return subprocess.call(command, cwd=ROOT, env=ENVIRONMENT)
+    if arguments[0] == "bench":
+        for benchmark in sorted((ROOT / "benchmarks").glob("*.py")):
+            run(BIN / "python", benchmark)
+        return 0
     ensure_postgres()
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")

@@ -17,6 +17,8 @@ INSTANCE_CONFIG = """\
 concurrency:
   pools:
     default_limit: 1
+run_queue:
+  dequeue_interval_seconds: 1
 telemetry:
   enabled: false
 """

@@ -33,7 +33,7 @@ def event_sensor(
     @sensor(
         name=name,
         job=job,
-        minimum_interval_seconds=5,
+        minimum_interval_seconds=2,
         default_status=DefaultSensorStatus.RUNNING,
     )
     def _sensor(context: SensorEvaluationContext, ops_store: OpsStore) -> SensorResult:
