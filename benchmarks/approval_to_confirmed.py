@@ -572,7 +572,8 @@ def report(
         record.end_time - _record_created(record) for record in outcome_runs if record.end_time
     ]
     print(
-        f"publication_outcomes_job runs (one per campaign and sensor tick): {len(outcome_runs)} created, "
+        "publication_outcomes_job runs (one per campaign and sensor tick): "
+        f"{len(outcome_runs)} created, "
         f"{len(outcome_whole)} ended, created→ended {_mean(outcome_whole)} (mean)"
     )
 
