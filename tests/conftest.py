@@ -64,6 +64,21 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
+def stack_settings(settings: Settings, request: pytest.FixtureRequest) -> Iterator[Settings]:
+    """`settings` for a demo stack (sandbox, API, local runs); on PostgreSQL the stack works in
+    its own `<database>_demo`, dropped afterwards."""
+    yield settings
+    if settings.backend == "postgres":
+        server = create_engine(
+            request.getfixturevalue("postgres_server"), isolation_level="AUTOCOMMIT"
+        )
+        demo_database = f"{make_url(settings.postgres_url).database}_demo"
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{demo_database}" WITH (FORCE)'))
+        server.dispose()
+
+
+@pytest.fixture
 def engine(settings: Settings) -> Engine:
     """The ops store of `settings`, migrated."""
     engine = ops_engine(settings.ops_database_url)

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from mediaflow_dagster.cms import accounts, campaigns
 from mediaflow_dagster.cms.schema import publications
 from mediaflow_dagster.demo import approve, demo_stack, generate_content
-from mediaflow_dagster.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -23,8 +22,8 @@ PAGE = {
 
 
 @pytest.fixture
-def demo(tmp_path):
-    with demo_stack(Settings(backend="embedded", home=tmp_path), Console(quiet=True)) as demo:
+def demo(stack_settings):
+    with demo_stack(stack_settings, Console(quiet=True)) as demo:
         yield demo
 
 

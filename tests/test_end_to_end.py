@@ -3,27 +3,13 @@ dbt on the backend's warehouse, and marts that equal the sandbox's ground truth.
 
 import pytest
 from rich.console import Console
-from sqlalchemy import create_engine, make_url, text
 
 from mediaflow_dagster.demo import run_demo
 
 
-@pytest.fixture
-def demo_settings(settings, request):
-    yield settings
-    if settings.backend == "postgres":
-        server = create_engine(
-            request.getfixturevalue("postgres_server"), isolation_level="AUTOCOMMIT"
-        )
-        demo_database = f"{make_url(settings.postgres_url).database}_demo"
-        with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{demo_database}" WITH (FORCE)'))
-        server.dispose()
-
-
 @pytest.mark.slow
-def test_one_campaign_goes_from_creation_to_marts_that_equal_the_ground_truth(demo_settings):
-    report = run_demo(demo_settings, hours=3, console=Console(quiet=True))
+def test_one_campaign_goes_from_creation_to_marts_that_equal_the_ground_truth(stack_settings):
+    report = run_demo(stack_settings, hours=3, console=Console(quiet=True))
 
     performance = report.performance.set_index("platform")
     assert list(performance.index) == ["facebook", "instagram", "youtube"]

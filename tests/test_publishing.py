@@ -15,7 +15,6 @@ from mediaflow_dagster.demo import demo_stack, generate_content
 from mediaflow_dagster.local_runs import RunFailed
 from mediaflow_dagster.sandbox.control import make_hook_url
 from mediaflow_dagster.sandbox.faults import FaultRule
-from mediaflow_dagster.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -37,14 +36,14 @@ CLIP = {
 
 
 @pytest.fixture
-def demo(tmp_path):
-    settings = Settings(
-        backend="embedded",
-        home=tmp_path,
-        http_max_attempts=2,
-        http_timeout_seconds=2,
-        circuit_failure_threshold=2,
-        make_callback_timeout_minutes=0,
+def demo(stack_settings):
+    settings = stack_settings.model_copy(
+        update={
+            "http_max_attempts": 2,
+            "http_timeout_seconds": 2,
+            "circuit_failure_threshold": 2,
+            "make_callback_timeout_minutes": 0,
+        }
     )
     with demo_stack(settings, Console(quiet=True)) as demo:
         yield demo
