@@ -28,23 +28,29 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import httpx
+from bench_campaign import active_campaign
 from dagster import DagsterEventType, DagsterInstance, RunsFilter
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, select
 
-from mediaflow_dagster.cms import accounts, campaigns
+from mediaflow_dagster.cms import campaigns
 from mediaflow_dagster.cms.database import ops_engine
 from mediaflow_dagster.cms.schema import approvals, callback_inbox, publications
 from mediaflow_dagster.local_runs import INSTANCE_CONFIG, LocalOrchestrator
-from mediaflow_dagster.processes import background_service, free_local_ports, settings_environment
-from mediaflow_dagster.sandbox.control import client_environment, make_hook_url, running_sandbox
+from mediaflow_dagster.processes import (
+    background_service,
+    free_local_ports,
+    patched_environ,
+    settings_environment,
+)
+from mediaflow_dagster.sandbox.control import client_environment, running_sandbox
 from mediaflow_dagster.sandbox.faults import FaultRule
 from mediaflow_dagster.settings import Settings, get_settings
 
@@ -53,11 +59,7 @@ GOAL_P95_SECONDS = 15.0
 MAKE_HOOK_LATENCY_MS = 200
 STARTUP_TIMEOUT_SECONDS = 240
 STOP_TIMEOUT_SECONDS = 30
-ACCOUNTS = [
-    ("facebook", "page", "104857600123456"),
-    ("instagram", "business", "17841400000000001"),
-    ("x", "profile", "1500000000000000001"),
-]
+TARGETED_PLATFORMS = 3
 READY_QUERY = """
 query Ready {
   instance { daemonHealth { allDaemonStatuses { daemonType required healthy } } }
@@ -186,49 +188,18 @@ def benchmark_settings(home: Path, sandbox_port: int, tls_port: int, api_port: i
     )
     environment = settings_environment(located) | client_environment(located)
     environment["DAGSTER_HOME"] = str(located.dagster_home)
-    saved = {key: os.environ.get(key) for key in environment}
-    os.environ.update(environment)
-    get_settings.cache_clear()
-    try:
-        yield get_settings()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with patched_environ(environment):
         get_settings.cache_clear()
+        try:
+            yield get_settings()
+        finally:
+            get_settings.cache_clear()
 
 
 def prepare(settings: Settings, engine: Engine, count: int) -> tuple[int, list[int]]:
     """An active campaign targeting three accounts, with `count` images generated through n8n
     and ready for approval; the sensors are ticked here, the daemon is not running yet."""
-    account_ids = [
-        accounts.create_social_account(
-            engine,
-            platform=platform,
-            name=f"bench {platform}",
-            account_type=account_type,
-            external_account_id=external_id,
-            make_connection_id=f"conn-{platform}-bench",
-            make_scenario_id=f"scenario-{platform}-bench",
-            make_webhook_url=make_hook_url(settings, f"{platform}-bench-hook"),
-        )["id"]
-        for platform, account_type, external_id in ACCOUNTS
-    ]
-    today = datetime.now(UTC).date()
-    campaign_id = campaigns.create_campaign(
-        engine,
-        name="Benchmark approvals",
-        description=None,
-        topics=["benchmark"],
-        budget=1000,
-        currency="EUR",
-        start_date=today,
-        end_date=today + timedelta(days=30),
-        social_account_ids=account_ids,
-    )["id"]
-    campaigns.change_campaign_status(engine, campaign_id, "active")
+    campaign_id = active_campaign(engine, settings, "Benchmark approvals", TARGETED_PLATFORMS)
     object_ids = [
         campaigns.create_object(
             engine,
@@ -425,7 +396,7 @@ def wait_for_confirmations(
             if callback.status == "processed":
                 approval.first_recorded = _earliest(approval.first_recorded, callback.processed_at)
         done = [
-            approval.publications == len(ACCOUNTS) <= approval.callbacks
+            approval.publications == TARGETED_PLATFORMS <= approval.callbacks
             and (approval.confirmed == approval.publications or not recorded)
             for approval in made
         ]

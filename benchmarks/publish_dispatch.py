@@ -18,30 +18,23 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench_campaign import ACCOUNTS, active_campaign
 from dagster import DagsterEventType
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, insert, select
 
-from mediaflow_dagster.cms import accounts, campaigns
+from mediaflow_dagster.cms import campaigns
 from mediaflow_dagster.cms.publishing import status_counts
 from mediaflow_dagster.cms.schema import callback_inbox, campaign_objects, publications
 from mediaflow_dagster.demo import DemoStack, demo_stack, generate_content
-from mediaflow_dagster.sandbox.control import make_hook_url
 from mediaflow_dagster.settings import Settings
 
 GOAL_PER_SECOND = 100
 SETTLE_TIMEOUT_SECONDS = 180
-ACCOUNTS = [
-    ("facebook", "page", "104857600123456"),
-    ("instagram", "business", "17841400000000001"),
-    ("x", "profile", "1500000000000000001"),
-    ("linkedin", "page", "2414183"),
-]
 # What the copies of the generated object keep from it (their id, title and times are their own).
 COPIED_COLUMNS = [
     column.name
@@ -74,33 +67,7 @@ def main() -> int:
 def prepare_campaign(demo: DemoStack, objects: int) -> int:
     """An active campaign targeting the four accounts, with `objects` approved image objects."""
     engine = demo.engine
-    account_ids = [
-        accounts.create_social_account(
-            engine,
-            platform=platform,
-            name=f"bench {platform}",
-            account_type=account_type,
-            external_account_id=external_id,
-            make_connection_id=f"conn-{platform}-bench",
-            make_scenario_id=f"scenario-{platform}-bench",
-            make_webhook_url=make_hook_url(demo.settings, f"{platform}-bench-hook"),
-        )["id"]
-        for platform, account_type, external_id in ACCOUNTS
-    ]
-    today = datetime.now(UTC).date()
-    campaign = campaigns.create_campaign(
-        engine,
-        name="Benchmark dispatch",
-        description=None,
-        topics=["benchmark"],
-        budget=1000,
-        currency="EUR",
-        start_date=today,
-        end_date=today + timedelta(days=30),
-        social_account_ids=account_ids,
-    )
-    campaign_id = campaign["id"]
-    campaigns.change_campaign_status(engine, campaign_id, "active")
+    campaign_id = active_campaign(engine, demo.settings, "Benchmark dispatch", len(ACCOUNTS))
     first = campaigns.create_object(
         engine,
         campaign_id=campaign_id,

@@ -7,7 +7,6 @@ daemon would. The sandbox's clock is moved hour by hour so insights grow as they
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -28,7 +27,12 @@ from mediaflow_dagster.cms.publishing import status_counts
 from mediaflow_dagster.dbt_project import dbt_project
 from mediaflow_dagster.local_runs import LocalOrchestrator
 from mediaflow_dagster.partitions import campaign_partitions
-from mediaflow_dagster.processes import background_service, free_local_ports, settings_environment
+from mediaflow_dagster.processes import (
+    background_service,
+    free_local_ports,
+    patched_environ,
+    settings_environment,
+)
 from mediaflow_dagster.sandbox.control import (
     SandboxControl,
     client_environment,
@@ -117,7 +121,7 @@ def demo_stack(settings: Settings, console: Console) -> Iterator[DemoStack]:
         with console.status("parsing the dbt project"):
             dbt_project.preparer.prepare(dbt_project)
     with ExitStack() as stack:
-        stack.enter_context(_patched_environ(_environment(settings)))
+        stack.enter_context(patched_environ(_environment(settings)))
         get_settings.cache_clear()
         stack.callback(get_settings.cache_clear)
         settings = get_settings()
@@ -380,17 +384,3 @@ def _environment(settings: Settings) -> dict[str, str]:
         }
     )
     return settings_environment(located) | client_environment(located)
-
-
-@contextmanager
-def _patched_environ(overrides: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in overrides}
-    os.environ.update(overrides)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value

@@ -45,6 +45,21 @@ def free_local_ports(count: int) -> list[int]:
 
 
 @contextmanager
+def patched_environ(overrides: dict[str, str]) -> Iterator[None]:
+    """These environment variables for the `with` block, the previous ones restored after."""
+    saved = {key: os.environ.get(key) for key in overrides}
+    os.environ.update(overrides)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextmanager
 def background_service(
     command: str,
     settings: Settings,
