@@ -90,7 +90,7 @@ def main(arguments: list[str]) -> int:
         command = [BIN / "mediaflow", "demo", *arguments[1:]]
         return subprocess.call(command, cwd=ROOT, env=ENVIRONMENT)
     if arguments[0] == "bench":
-        for benchmark in sorted((ROOT / "benchmarks").glob("*.py")):
+        for benchmark in sorted((ROOT / "benchmarks").glob("[!_]*.py")):
             run(BIN / "python", benchmark)
         return 0
     ensure_postgres()

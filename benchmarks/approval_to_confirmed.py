@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from bench_campaign import active_campaign
+from _campaign import active_campaign
 from dagster import DagsterEventType, DagsterInstance, RunsFilter
 from rich.console import Console
 from rich.table import Table

@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench_campaign import ACCOUNTS, active_campaign
+from _campaign import ACCOUNTS, active_campaign
 from dagster import DagsterEventType
 from rich.console import Console
 from rich.table import Table
