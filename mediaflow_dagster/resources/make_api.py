@@ -10,7 +10,7 @@ import httpx
 from dagster import ConfigurableResource
 
 from mediaflow_dagster.blueprints import load_blueprint
-from mediaflow_dagster.resources.http import send
+from mediaflow_dagster.resources.http import send, shared_client
 from mediaflow_dagster.settings import Settings
 
 MAKE_APPS = {
@@ -93,13 +93,12 @@ class MakeApi(ConfigurableResource):
     ) -> dict[str, Any]:
         url = f"{self.base_url.rstrip('/')}{path}"
         headers = {"Authorization": f"Token {self.token}"}
-        with httpx.Client(timeout=self.timeout_seconds) as client:
-            response = send(
-                client,
-                lambda c: c.request(method, url, headers=headers, **kwargs),
-                max_attempts=self.max_attempts,
-                idempotent=idempotent,
-            )
+        response = send(
+            shared_client(self.timeout_seconds),
+            lambda c: c.request(method, url, headers=headers, **kwargs),
+            max_attempts=self.max_attempts,
+            idempotent=idempotent,
+        )
         if response.is_error:
             raise MakeRefused(
                 f"Make API {method} {path}: HTTP {response.status_code} {response.text}"
