@@ -3,6 +3,7 @@ honouring 429 + Retry-After, and never repeating a request whose outcome is unkn
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -87,10 +88,19 @@ def send(
 
 
 @lru_cache(maxsize=8)
-def shared_client(timeout_seconds: float) -> httpx.Client:
-    """One pooled client per timeout and process (thread-safe): a new client per request costs
-    a TLS context each, which caps a dispatcher at a few dozen requests a second."""
-    return httpx.Client(timeout=timeout_seconds)
+def shared_client(timeout_seconds: float, ca_bundle: str | None = None) -> httpx.Client:
+    """One pooled client per timeout, trust and process (thread-safe): a new client per request
+    costs a TLS context each, which caps a dispatcher at a few dozen requests a second."""
+    return httpx.Client(timeout=timeout_seconds, verify=tls_context(ca_bundle))
+
+
+def tls_context(ca_bundle: str | None) -> ssl.SSLContext:
+    """The system's trusted authorities plus, when given, the PEM bundle of extra ones (a
+    corporate proxy's)."""
+    context = ssl.create_default_context()
+    if ca_bundle:
+        context.load_verify_locations(cafile=ca_bundle)
+    return context
 
 
 def post_json(

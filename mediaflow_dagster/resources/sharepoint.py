@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ssl
 from functools import lru_cache
 from typing import Any
 
@@ -10,7 +9,7 @@ import httpx
 import msal
 from dagster import ConfigurableResource
 
-from mediaflow_dagster.resources.http import send
+from mediaflow_dagster.resources.http import send, shared_client
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
@@ -41,16 +40,8 @@ def _confidential_app(
         client_credential=client_secret,
         authority=authority,
         instance_discovery=instance_discovery,
-        http_client=httpx.Client(verify=tls_context(ca_bundle), timeout=30),
+        http_client=shared_client(30, ca_bundle),
     )
-
-
-def tls_context(ca_bundle: str | None) -> ssl.SSLContext:
-    """The system's trusted authorities plus, when given, the PEM bundle of extra ones."""
-    context = ssl.create_default_context()
-    if ca_bundle:
-        context.load_verify_locations(cafile=ca_bundle)
-    return context
 
 
 class SharePoint(ConfigurableResource):
@@ -105,14 +96,12 @@ class SharePoint(ConfigurableResource):
     def _call(self, method: str, path: str, *, idempotent: bool, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self._access_token()}", **kwargs.pop("headers", {})}
         url = f"{self.graph_base_url.rstrip('/')}{path}"
-        verify = tls_context(self.ca_bundle)
-        with httpx.Client(timeout=self.timeout_seconds, verify=verify) as client:
-            response = send(
-                client,
-                lambda c: c.request(method, url, headers=headers, **kwargs),
-                max_attempts=self.max_attempts,
-                idempotent=idempotent,
-            )
+        response = send(
+            shared_client(self.timeout_seconds, self.ca_bundle),
+            lambda c: c.request(method, url, headers=headers, **kwargs),
+            max_attempts=self.max_attempts,
+            idempotent=idempotent,
+        )
         if response.is_error:
             raise GraphRequestFailed(
                 f"{method} {path}: HTTP {response.status_code} {response.text}"

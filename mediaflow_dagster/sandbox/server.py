@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import uvicorn
 
@@ -20,27 +21,25 @@ def run_sandbox(settings: Settings) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     certificates = ensure_certificates(settings.home / "sandbox")
     app = create_app(settings)
-    plain = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host=settings.sandbox_host,
-            port=settings.sandbox_port,
-            date_header=False,
-            lifespan="off",
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+
+    def server(port: int, **tls: Any) -> uvicorn.Server:
+        return uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host=settings.sandbox_host,
+                port=port,
+                date_header=False,
+                lifespan="off",
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+                **tls,
+            )
         )
-    )
-    secure = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host=settings.sandbox_host,
-            port=settings.sandbox_tls_port,
-            date_header=False,
-            lifespan="off",
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-            ssl_certfile=certificates.certificate,
-            ssl_keyfile=certificates.private_key,
-        )
+
+    plain = server(settings.sandbox_port)
+    secure = server(
+        settings.sandbox_tls_port,
+        ssl_certfile=certificates.certificate,
+        ssl_keyfile=certificates.private_key,
     )
     asyncio.run(_serve_together(plain, secure))
 
