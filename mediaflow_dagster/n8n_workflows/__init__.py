@@ -1,0 +1,39 @@
+"""The n8n workflows mediaflow ships (importable n8n 1.x JSON): one per kind of content, and
+`mediaflow-deliver`, the sub-workflow they share to store results in SharePoint and call back.
+
+A workflow names the sub-workflow it calls by name; deploying resolves the name to the id the
+n8n instance gave it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+WORKFLOW_DIRECTORY = Path(__file__).parent
+DELIVERY_WORKFLOW = "mediaflow-deliver"
+GENERATION_WORKFLOWS = ("process-image", "generate-video", "generate-text", "generate-audio")
+SUB_WORKFLOW_NODE_TYPE = "n8n-nodes-base.executeWorkflow"
+
+
+def shipped_workflow(name: str) -> dict[str, Any]:
+    return json.loads((WORKFLOW_DIRECTORY / f"{name}.json").read_text())
+
+
+def shipped_workflows() -> list[dict[str, Any]]:
+    """Every shipped workflow, the ones others call first."""
+    return [shipped_workflow(name) for name in (DELIVERY_WORKFLOW, *GENERATION_WORKFLOWS)]
+
+
+def with_sub_workflow_ids(workflow: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
+    """`workflow` with each sub-workflow it calls by name pointed at that workflow's id."""
+    nodes = []
+    for node in workflow["nodes"]:
+        if node["type"] == SUB_WORKFLOW_NODE_TYPE:
+            called = node["parameters"]["workflowId"]
+            if called not in ids:
+                raise LookupError(f"{workflow['name']} calls {called}, which is not deployed")
+            node = {**node, "parameters": {**node["parameters"], "workflowId": ids[called]}}
+        nodes.append(node)
+    return {**workflow, "nodes": nodes}
