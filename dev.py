@@ -6,7 +6,9 @@
     python3.11 dev.py bench         the benchmarks in benchmarks/, printing their figures
 
 Each command first makes `.venv` and installs the pinned packages of `requirements.lock` (again
-only when the lock or pyproject.toml changed), and prepares the dbt manifest.
+only when the lock or pyproject.toml changed), and prepares the dbt manifest. `test` and `bench`
+also install what the media workflows run on: ffmpeg and ImageMagick from Debian's packages where
+missing, and n8n from npm (`n8n/package.json`) into a cache shared by every clone.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 
 
+N8N_PACKAGE = ROOT / "n8n"
+MEDIA_PACKAGES = {"ffprobe": "ffmpeg", "identify": "imagemagick", "fc-list": "fonts-dejavu-core"}
 ENVIRONMENT = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
@@ -81,6 +85,47 @@ def ensure_postgres() -> None:
         time.sleep(0.5)
 
 
+def ensure_media_tools() -> None:
+    """ffmpeg, ImageMagick and a font for watermarks, from Debian's packages."""
+    missing = [package for tool, package in MEDIA_PACKAGES.items() if not shutil.which(tool)]
+    if not missing:
+        return
+    if not shutil.which("apt-get"):
+        sys.exit(f"install {', '.join(missing)} first: the media workflows and checks run them")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    print(f"installing {', '.join(missing)} from Debian's packages", flush=True)
+    apt = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], env=apt, check=True)
+    subprocess.run(
+        [*sudo, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+        env=apt,
+        check=True,
+    )
+
+
+def ensure_n8n() -> None:
+    """n8n from npm, once per version of `n8n/package-lock.json`, in a cache every clone of the
+    repository shares (about 4 minutes the first time); MEDIAFLOW_N8N_COMMAND tells the tests."""
+    lock = (N8N_PACKAGE / "package-lock.json").read_bytes()
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mediaflow"
+    home = cache / f"n8n-{hashlib.sha256(lock).hexdigest()[:16]}"
+    command = home / "node_modules" / ".bin" / "n8n"
+    if not command.exists():
+        if not shutil.which("npm"):
+            sys.exit("install Node.js 20 and npm first: the n8n workflow tests run a real n8n")
+        print("installing n8n from npm (about 4 minutes the first time)", flush=True)
+        home.mkdir(parents=True, exist_ok=True)
+        for name in ("package.json", "package-lock.json"):
+            shutil.copy(N8N_PACKAGE / name, home / name)
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=home,
+            env={**os.environ, "npm_config_nodedir": "/usr"},
+            check=True,
+        )
+    ENVIRONMENT["MEDIAFLOW_N8N_COMMAND"] = str(command)
+
+
 def main(arguments: list[str]) -> int:
     if not arguments or arguments[0] not in {"demo", "test", "bench"}:
         print(__doc__)
@@ -89,6 +134,8 @@ def main(arguments: list[str]) -> int:
     if arguments[0] == "demo":
         command = [BIN / "mediaflow", "demo", *arguments[1:]]
         return subprocess.call(command, cwd=ROOT, env=ENVIRONMENT)
+    ensure_media_tools()
+    ensure_n8n()
     if arguments[0] == "bench":
         for benchmark in sorted((ROOT / "benchmarks").glob("[!_]*.py")):
             run(BIN / "python", benchmark)

@@ -16,7 +16,11 @@ from dagster import (
 from dagster_dbt import DbtCliResource
 
 from mediaflow_dagster.assets.accounts import social_accounts
-from mediaflow_dagster.assets.content import campaign_media, content_generation_requests
+from mediaflow_dagster.assets.content import (
+    campaign_media,
+    content_generation_requests,
+    media_renditions,
+)
 from mediaflow_dagster.assets.dbt import campaign_performance_models
 from mediaflow_dagster.assets.insights import post_insight_snapshots
 from mediaflow_dagster.assets.publishing import (
@@ -24,18 +28,23 @@ from mediaflow_dagster.assets.publishing import (
     publication_requests,
     publications,
 )
+from mediaflow_dagster.assets.sourcing import content_ideas, image_candidates
 from mediaflow_dagster.assets.warehouse import raw_ops_tables
 from mediaflow_dagster.dbt_project import dbt_project
+from mediaflow_dagster.resources.feeds import ContentFeeds
 from mediaflow_dagster.resources.make import MakeScenarios
 from mediaflow_dagster.resources.make_api import MakeApi
 from mediaflow_dagster.resources.n8n import N8nClient
+from mediaflow_dagster.resources.n8n_api import N8nApi
 from mediaflow_dagster.resources.ops_store import OpsStore
 from mediaflow_dagster.resources.platforms.insights import PlatformInsights
 from mediaflow_dagster.resources.sharepoint import SharePoint
+from mediaflow_dagster.resources.stock_photos import StockPhotos
 from mediaflow_dagster.resources.warehouse import Warehouse
 from mediaflow_dagster.sensors.accounts import account_setup_sensor
 from mediaflow_dagster.sensors.approvals import approvals_sensor
 from mediaflow_dagster.sensors.callbacks import callback_sensor
+from mediaflow_dagster.sensors.generation_timers import generation_timers_sensor
 from mediaflow_dagster.sensors.publication_timers import publication_timers_sensor
 from mediaflow_dagster.settings import Settings, get_settings
 
@@ -46,7 +55,7 @@ content_generation_job = define_asset_job(
 )
 content_ready_job = define_asset_job(
     "content_ready_job",
-    selection=AssetSelection.assets(campaign_media),
+    selection=AssetSelection.assets(campaign_media, media_renditions),
     executor_def=in_process_executor,
 )
 publish_job = define_asset_job(
@@ -72,6 +81,11 @@ warehouse_job = define_asset_job(
     "warehouse_job",
     selection=AssetSelection.assets(raw_ops_tables, campaign_performance_models),
 )
+sourcing_job = define_asset_job(
+    "sourcing_job",
+    selection=AssetSelection.assets(image_candidates, content_ideas),
+    executor_def=in_process_executor,
+)
 
 JOBS = [
     accounts_job,
@@ -81,6 +95,7 @@ JOBS = [
     publication_outcomes_job,
     insights_job,
     warehouse_job,
+    sourcing_job,
 ]
 
 
@@ -101,6 +116,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
             callback_url=settings.callback_url("n8n"),
             **http,
         ),
+        "n8n_api": N8nApi(api_url=settings.n8n_api_url, api_key=settings.n8n_api_key, **http),
         "make": MakeScenarios(callback_url=settings.callback_url("make"), **http),
         "make_api": MakeApi.from_settings(settings),
         "sharepoint": SharePoint(
@@ -110,8 +126,12 @@ def build_resources(settings: Settings) -> dict[str, object]:
             instance_discovery=settings.microsoft_instance_discovery,
             ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
             graph_base_url=settings.graph_base_url,
+            drive_id=settings.sharepoint_drive_id,
             link_type=settings.sharepoint_link_type,
             link_scope=settings.sharepoint_link_scope,
+            conflict_behavior=settings.sharepoint_conflict_behavior,
+            upload_chunk_bytes=settings.sharepoint_upload_chunk_bytes,
+            simple_upload_max_bytes=settings.sharepoint_simple_upload_max_bytes,
             **http,
         ),
         "platform_insights": PlatformInsights(
@@ -123,6 +143,8 @@ def build_resources(settings: Settings) -> dict[str, object]:
             youtube_api_key=settings.youtube_api_key,
             **http,
         ),
+        "stock_photos": StockPhotos.from_settings(settings),
+        "content_feeds": ContentFeeds.from_settings(settings),
         "dbt": DbtCliResource(
             project_dir=dbt_project,
             target=settings.dbt_target,
@@ -137,12 +159,15 @@ def build_definitions(settings: Settings) -> Definitions:
             social_accounts,
             content_generation_requests,
             campaign_media,
+            media_renditions,
             publication_plans,
             publication_requests,
             publications,
             post_insight_snapshots,
             raw_ops_tables,
             campaign_performance_models,
+            image_candidates,
+            content_ideas,
         ],
         jobs=JOBS,
         sensors=[
@@ -150,6 +175,7 @@ def build_definitions(settings: Settings) -> Definitions:
             approvals_sensor(publish_job),
             callback_sensor("make", publication_outcomes_job),
             publication_timers_sensor(publish_job),
+            generation_timers_sensor(content_generation_job),
             account_setup_sensor(accounts_job),
         ],
         schedules=[

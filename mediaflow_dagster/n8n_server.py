@@ -10,18 +10,23 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
+from standardwebhooks import Webhook
 
 from mediaflow_dagster.processes import ServiceDidNotStart, free_local_ports
 from mediaflow_dagster.settings import Settings
 
 N8N_COMMAND_VARIABLE = "MEDIAFLOW_N8N_COMMAND"
+CALLBACK_WAIT_SECONDS = 60
 READY_LINE = "Editor is now accessible"
 STOP_TIMEOUT_SECONDS = 15
 OWNER = {
@@ -171,3 +176,46 @@ def _is_imagemagick(convert: Path) -> bool:
     except OSError:
         return False
     return answer.stdout.startswith("Version: ImageMagick")
+
+
+class CallbackReceiver:
+    """A stand-in for mediaflow's callback endpoint, for running the workflows on their own:
+    verifies each signature, keeps the events; answers 503 while `refusing`."""
+
+    def __init__(self, secret: str) -> None:
+        self.events: list[tuple[str, dict[str, Any]]] = []
+        self.arrivals: dict[int, float] = {}
+        self.refusing = False
+        webhook, receiver = Webhook(secret), self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["content-length"]))
+                if receiver.refusing:
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                event = webhook.verify(body, dict(self.headers))
+                receiver.events.append((self.headers["webhook-id"], event))
+                receiver.arrivals.setdefault(event["object_id"], time.monotonic())
+                self.send_response(202)
+                self.end_headers()
+
+            def log_message(self, *arguments: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self._server.server_port}/callbacks/n8n"
+
+    def wait_for(self, object_id: int) -> tuple[str, dict[str, Any]]:
+        deadline = time.monotonic() + CALLBACK_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            for event_id, event in self.events:
+                if event["object_id"] == object_id:
+                    return event_id, event
+            time.sleep(0.1)
+        raise AssertionError(f"no callback for object {object_id} in {CALLBACK_WAIT_SECONDS} s")
+
+    def close(self) -> None:
+        self._server.shutdown()

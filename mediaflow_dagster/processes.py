@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -30,7 +31,12 @@ def settings_environment(settings: Settings) -> dict[str, str]:
             continue
         if name == "home":
             value = value.resolve()
-        text = str(value).lower() if isinstance(value, bool) else str(value)
+        if isinstance(value, bool):
+            text = str(value).lower()
+        elif isinstance(value, list | dict):
+            text = json.dumps(value)
+        else:
+            text = str(value)
         environment[f"MEDIAFLOW_{name.upper()}"] = text
     return environment
 

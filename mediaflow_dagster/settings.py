@@ -7,12 +7,13 @@ The dbt target follows the same switch.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Backend = Literal["embedded", "postgres"]
 
@@ -49,6 +50,20 @@ class Settings(BaseSettings):
 
     n8n_webhook_base_url: str = "http://127.0.0.1:5678/webhook"
     n8n_callback_secret: str = "whsec_bjhuLWNhbGxiYWNrLXNlY3JldC1jaGFuZ2UtbWU="
+    n8n_api_url: str = Field(
+        default="http://127.0.0.1:5678/api/v1",
+        description="n8n's public API: deploying the shipped workflows, retrying executions.",
+    )
+    n8n_api_key: str = ""
+    n8n_callback_timeout_minutes: int = Field(
+        default=30,
+        description="How long a generation may go without its callback before it is stalled.",
+    )
+    n8n_max_generation_attempts: int = 3
+    model_api_url: str = Field(
+        default="https://api.openai.com/v1",
+        description="The OpenAI-compatible endpoint the n8n workflows write and transcribe with.",
+    )
     make_callback_secret: str = "whsec_bWFrZS1jYWxsYmFjay1zZWNyZXQtY2hhbmdlLW1l"
 
     microsoft_authority: str = "https://login.microsoftonline.com/mediaflow-tenant"
@@ -63,6 +78,21 @@ class Settings(BaseSettings):
     sharepoint_drive_id: str = "mediaflow-drive"
     sharepoint_link_type: Literal["view", "edit", "embed"] = "view"
     sharepoint_link_scope: Literal["anonymous", "organization", "users"] = "anonymous"
+    sharepoint_conflict_behavior: Literal["replace", "rename", "fail"] = "replace"
+    sharepoint_upload_chunk_bytes: int = Field(
+        default=10 * 327680,
+        gt=0,
+        le=60 * 1024 * 1024,
+        multiple_of=327680,
+        description="Fragment size of upload sessions: Graph takes multiples of 320 KiB "
+        "(327680 bytes), at most 60 MiB.",
+    )
+    sharepoint_simple_upload_max_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=0,
+        description="Files up to this size go to Graph in one request; larger ones through an "
+        "upload session.",
+    )
 
     facebook_graph_url: str = "https://graph.facebook.com/v24.0"
     facebook_access_token: str = "facebook-page-token"
@@ -71,12 +101,34 @@ class Settings(BaseSettings):
     youtube_data_url: str = "https://www.googleapis.com/youtube/v3"
     youtube_api_key: str = "youtube-api-key"
 
+    unsplash_api_url: str = "https://api.unsplash.com"
+    unsplash_access_key: str = "unsplash-access-key"
+    pexels_api_url: str = "https://api.pexels.com/v1"
+    pexels_api_key: str = "pexels-api-key"
+    content_feed_urls: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="RSS or Atom feeds content ideas come from: URLs separated by commas or "
+        "spaces, or a JSON list of them.",
+    )
+
+    model_api_key: str = Field(
+        default="sk-mediaflow-sandbox",
+        description="The bearer key of the OpenAI-compatible model API the n8n workflows call.",
+    )
+
     http_timeout_seconds: float = 10.0
     http_max_attempts: int = 4
 
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = 8100
     sandbox_tls_port: int = 8101
+
+    @field_validator("content_feed_urls", mode="before")
+    @classmethod
+    def _listed_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return re.findall(r"[^\s,\[\]\"']+", value)
+        return value
 
     @property
     def ops_database_url(self) -> str:

@@ -36,7 +36,9 @@ def generating_object(engine, campaign_id) -> dict:
     content = cms.create_object(
         engine, campaign_id=campaign_id, object_type="text", title="Post", sources=[], config={}
     )
-    cms.transition_object(engine, content["id"], "generating")
+    cms.transition_object(
+        engine, content["id"], "generating", generation_request_id=f"{content['id']}-first"
+    )
     return content
 
 
@@ -55,10 +57,11 @@ def signed(
     return raw, headers
 
 
-def content_ready(object_id: int) -> dict:
+def content_ready(object_id: int, request_id: str | None = None) -> dict:
     return {
         "type": "content.ready",
         "object_id": object_id,
+        "request_id": request_id or f"{object_id}-first",
         "execution_id": "1042",
         "content": {"text": "Produit X arrive !", "hashtags": ["#produitx"]},
         "media": None,
@@ -281,3 +284,44 @@ def test_a_make_callback_for_an_unknown_publication_gets_404(api, engine, settin
 
     assert response.status_code == 404
     assert [row["status"] for row in inbox(engine)] == ["rejected"]
+
+
+def test_a_content_callback_for_an_object_not_generating_gets_409_and_stores_nothing(
+    api, engine, settings, campaign_id
+):
+    draft = cms.create_object(
+        engine, campaign_id=campaign_id, object_type="text", title="Post", sources=[], config={}
+    )
+    raw, headers = signed(settings.n8n_callback_secret, content_ready(draft["id"]))
+
+    response = api.post("/callbacks/n8n", content=raw, headers=headers)
+
+    assert response.status_code == 409
+    assert "not waiting for content" in response.json()["error"]
+    assert inbox(engine) == []
+
+
+def test_a_content_callback_for_a_superseded_request_gets_409(
+    api, engine, settings, generating_object
+):
+    stale = content_ready(generating_object["id"], request_id=f"{generating_object['id']}-old")
+    raw, headers = signed(settings.n8n_callback_secret, stale)
+
+    response = api.post("/callbacks/n8n", content=raw, headers=headers)
+
+    assert response.status_code == 409
+    assert "waits for request" in response.json()["error"]
+    assert inbox(engine) == []
+
+
+def test_a_duplicate_content_callback_after_processing_is_still_a_duplicate(
+    api, engine, settings, generating_object
+):
+    raw, headers = signed(settings.n8n_callback_secret, content_ready(generating_object["id"]))
+    assert api.post("/callbacks/n8n", content=raw, headers=headers).status_code == 202
+    cms.transition_object(engine, generating_object["id"], "ready")
+
+    again = api.post("/callbacks/n8n", content=raw, headers=headers)
+
+    assert again.status_code == 200
+    assert again.json()["status"] == "duplicate"

@@ -48,6 +48,7 @@ def test_sensors_and_schedules_run_unattended_by_default():
         "approvals",
         "make_callbacks",
         "publication_timers",
+        "generation_timers",
         "account_setup",
     }
     assert {"insights_job_schedule", "accounts_job_schedule"} <= schedules

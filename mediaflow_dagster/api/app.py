@@ -27,13 +27,15 @@ from mediaflow_dagster.api.models import (
     CampaignIn,
     CampaignObjectIn,
     CampaignStatusIn,
+    CandidateFilter,
     OnboardingIn,
     SocialAccountIn,
 )
-from mediaflow_dagster.cms import accounts
+from mediaflow_dagster.cms import accounts, sourcing
 from mediaflow_dagster.cms import campaigns as cms
 from mediaflow_dagster.cms.database import migrate, ops_engine
 from mediaflow_dagster.cms.errors import Conflict, NotFound
+from mediaflow_dagster.cms.generation import claim_content_callback
 from mediaflow_dagster.cms.inbox import store_callback
 from mediaflow_dagster.cms.publishing import claim_callback_token, get_publication
 from mediaflow_dagster.resources.http import OutcomeUnknown, ServiceUnavailable
@@ -177,6 +179,27 @@ def create_app(settings: Settings, make_api: MakeApi) -> Starlette:
         )
         return _json(created, 201)
 
+    async def list_candidates(request: Request) -> JSONResponse:
+        try:
+            wanted = CandidateFilter.model_validate(dict(request.query_params))
+        except ValidationError as error:
+            return _error(422, "invalid query", fields=_field_errors(error, set()))
+        campaign_id = request.path_params["campaign_id"]
+        return _json(
+            await run_in_threadpool(sourcing.list_candidates, engine, campaign_id, wanted.kind)
+        )
+
+    async def pick_candidate(request: Request) -> JSONResponse:
+        """Make the candidate a draft object of the campaign: an image of the photo, or a text
+        on the idea."""
+        picked = await run_in_threadpool(
+            sourcing.pick_candidate,
+            engine,
+            request.path_params["campaign_id"],
+            request.path_params["candidate_id"],
+        )
+        return _json(picked, 201)
+
     async def get_object(request: Request) -> JSONResponse:
         return _json(
             await run_in_threadpool(cms.get_object, engine, request.path_params["object_id"])
@@ -245,7 +268,13 @@ def create_app(settings: Settings, make_api: MakeApi) -> Starlette:
         return endpoint
 
     def content_subject(event: Any) -> Subject:
-        return cms.get_object(engine, event.object_id)["campaign_id"], event.object_id, None
+        """The object the callback is about; refused (nothing stored) unless the object waits
+        for content from this very request."""
+        campaign_id = cms.get_object(engine, event.object_id)["campaign_id"]
+        claim = partial(
+            claim_content_callback, object_id=event.object_id, request_id=event.request_id
+        )
+        return campaign_id, event.object_id, claim
 
     def publication_subject(event: Any) -> Subject:
         """The publication the callback is about; refused (nothing stored) when its idempotency
@@ -309,6 +338,12 @@ def create_app(settings: Settings, make_api: MakeApi) -> Starlette:
                 methods=["PUT"],
             ),
             Route("/api/campaigns/{campaign_id:int}/objects", create_object, methods=["POST"]),
+            Route("/api/campaigns/{campaign_id:int}/candidates", list_candidates),
+            Route(
+                "/api/campaigns/{campaign_id:int}/candidates/{candidate_id:int}/pick",
+                pick_candidate,
+                methods=["POST"],
+            ),
             Route("/api/objects/{object_id:int}", get_object),
             Route("/api/objects/{object_id:int}/approve", approve_object, methods=["POST"]),
             Route(

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from mediaflow_dagster.cms.schema import AccountType, ObjectType, Platform
+from mediaflow_dagster.cms.schema import AccountType, CandidateKind, ObjectType, Platform
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -73,6 +73,10 @@ class ApprovalIn(Strict):
     targeting: Targeting | None = None
 
 
+class CandidateFilter(Strict):
+    kind: CandidateKind | None = None
+
+
 class CampaignStatusIn(Strict):
     status: Literal["draft", "scheduled", "active", "paused", "completed", "canceled"]
 
@@ -84,14 +88,12 @@ class OnboardingIn(Strict):
     external_account_id: Name
 
 
-class Media(BaseModel):
-    drive_id: str
-    item_id: str
-    name: str
-    mime_type: str
-    size: int
-    web_url: str
-    sharing_link: str
+class StoredFile(BaseModel):
+    """A file n8n stored in SharePoint: where Graph finds it."""
+
+    drive_id: str = Field(min_length=1)
+    item_id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
 
 
 class GeneratedContent(BaseModel):
@@ -99,18 +101,34 @@ class GeneratedContent(BaseModel):
     hashtags: list[str] = []
 
 
+class Rendition(BaseModel):
+    """The object made for one platform: its own copy, or its own file, or both."""
+
+    platform: Platform
+    text: str | None = None
+    hashtags: list[str] | None = None
+    media: StoredFile | None = None
+
+
 class ContentReady(BaseModel):
     type: Literal["content.ready"]
     object_id: int
+    request_id: str = Field(min_length=1)
     execution_id: str
+    workflow: str | None = None
     content: GeneratedContent | None = None
-    media: Media | None = None
+    media: StoredFile | None = None
+    thumbnail: StoredFile | None = None
+    transcript: StoredFile | None = None
+    renditions: list[Rendition] = []
 
 
 class ContentFailed(BaseModel):
     type: Literal["content.failed"]
     object_id: int
+    request_id: str = Field(min_length=1)
     execution_id: str
+    workflow: str | None = None
     error: str
 
 

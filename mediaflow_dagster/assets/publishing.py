@@ -22,6 +22,7 @@ from dagster import (
 
 from mediaflow_dagster.cms import circuits
 from mediaflow_dagster.cms.database import utcnow
+from mediaflow_dagster.cms.generation import rendition_for
 from mediaflow_dagster.cms.inbox import process_callback, unprocessed_callbacks
 from mediaflow_dagster.cms.publishing import (
     Plan,
@@ -75,7 +76,10 @@ def plan_for(account: dict[str, Any], content: dict[str, Any]) -> Plan:
     )
     return Plan(
         spec_version=specs.version,
-        adapted_content=adapt(spec, facts).model_dump(mode="json"),
+        adapted_content={
+            **adapt(spec, facts).model_dump(mode="json"),
+            "media_url": content["media_url"],
+        },
         violations=[
             f"{violation.message} (fix: {violation.suggested_fix})"
             for violation in check_content(spec, facts)
@@ -83,10 +87,35 @@ def plan_for(account: dict[str, Any], content: dict[str, Any]) -> Plan:
     )
 
 
+RENDITION_FIELDS = (
+    "media_url",
+    "media_mime_type",
+    "media_bytes",
+    "media_width",
+    "media_height",
+    "media_duration_seconds",
+    "media_codec",
+)
+
+
+def platform_content(engine, content: dict[str, Any], platform: str) -> dict[str, Any]:
+    """The object as it goes to `platform`: its rendition for that platform (own copy, own
+    file) where n8n made one, the object itself otherwise."""
+    rendition = rendition_for(engine, content["id"], platform)
+    if rendition is None:
+        return content
+    made = dict(content)
+    if rendition["content_text"] is not None:
+        made |= {"content_text": rendition["content_text"], "hashtags": rendition["hashtags"]}
+    if rendition["media_url"] is not None:
+        made |= {field: rendition[field] for field in RENDITION_FIELDS}
+    return made
+
+
 @asset(
     group_name="publishing",
     partitions_def=campaign_partitions,
-    deps=["campaign_media"],
+    deps=["media_renditions"],
     check_specs=[
         AssetCheckSpec(f"{platform}_content_specs", asset="publication_plans")
         for platform in PLATFORMS
@@ -98,7 +127,13 @@ def publication_plans(context: AssetExecutionContext, ops_store: OpsStore):
     blocked there, with the reason and a suggested fix, before anything reaches Make."""
     engine = ops_store.engine
     campaign_id = int(context.partition_key)
-    made = plan_publications(engine, campaign_id, plan_for)
+    made = plan_publications(
+        engine,
+        campaign_id,
+        lambda account, content: plan_for(
+            account, platform_content(engine, content, account["platform"])
+        ),
+    )
     blocked = [
         row for row in unsuccessful_publications(engine, campaign_id) if row["status"] == "blocked"
     ]
@@ -131,7 +166,7 @@ def scenario_payload(publication: dict[str, Any], callback_token: str) -> dict[s
         "object_id": publication["object_id"],
         "content": {
             "message": adapted.get("message", ""),
-            "media_url": publication["media_url"],
+            "media_url": adapted.get("media_url") or publication["media_url"],
             "hashtags": adapted.get("hashtags", []),
         },
         "platform_config": {

@@ -8,12 +8,21 @@ from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Insert, Table, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 
 def utcnow() -> datetime:
     """Now, as the naive UTC timestamp every store keeps."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def insert_ignoring_duplicates(connection: Connection, table: Table) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike: a row another run
+    stored first under the same unique key stays as it is."""
+    dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    return dialect_insert(table).on_conflict_do_nothing()
 
 
 @lru_cache(maxsize=8)

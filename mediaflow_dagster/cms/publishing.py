@@ -16,8 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, union, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from mediaflow_dagster.cms.campaigns import (
     PUBLISHING_CAMPAIGN_STATUSES,
@@ -25,7 +23,7 @@ from mediaflow_dagster.cms.campaigns import (
     get_campaign,
     objects_in_status,
 )
-from mediaflow_dagster.cms.database import utcnow
+from mediaflow_dagster.cms.database import insert_ignoring_duplicates, utcnow
 from mediaflow_dagster.cms.errors import Conflict, NotFound
 from mediaflow_dagster.cms.schema import (
     campaign_events,
@@ -99,16 +97,9 @@ def plan_publications(engine: Engine, campaign_id: int, planner: Planner) -> int
                     }
                 )
             if new_rows:
-                connection.execute(_insert_ignoring_duplicates(connection), new_rows)
+                connection.execute(insert_ignoring_duplicates(connection, publications), new_rows)
                 made += len(new_rows)
     return made
-
-
-def _insert_ignoring_duplicates(connection: Connection):
-    """INSERT … ON CONFLICT DO NOTHING: a run planning the same campaign at the same time has
-    made that publication already, under the same idempotency key."""
-    dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    return dialect_insert(publications).on_conflict_do_nothing()
 
 
 def _initial_status(plan: Plan, scheduled_time: datetime | None, now: datetime) -> str:

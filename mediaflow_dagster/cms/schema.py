@@ -28,6 +28,8 @@ from sqlalchemy import (
 Platform = Literal["facebook", "instagram", "x", "youtube", "tiktok", "linkedin", "wordpress"]
 AccountType = Literal["page", "profile", "business", "channel"]
 ObjectType = Literal["video", "image", "text", "audio"]
+CandidateSource = Literal["unsplash", "pexels", "rss"]
+CandidateKind = Literal["image", "idea"]
 PLATFORMS: tuple[str, ...] = get_args(Platform)
 ACCOUNT_TYPES: tuple[str, ...] = get_args(AccountType)
 OBJECT_TYPES: tuple[str, ...] = get_args(ObjectType)
@@ -113,6 +115,37 @@ campaign_objects = Table(
     Column("media_codec", String(50)),
     Column("scheduled_time", DateTime),
     Column("targeting", JSON),
+    Column("generation_request_id", String(100)),
+    Column("generation_attempts", Integer, nullable=False, server_default="0"),
+    Column("generation_workflow", String(100)),
+    Column("thumbnail_item_id", String(200)),
+)
+
+media_renditions = Table(
+    "media_renditions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("object_id", Integer, ForeignKey("campaign_objects.id"), nullable=False),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False, index=True),
+    Column("platform", String(20), nullable=False),
+    Column("content_text", Text),
+    Column("hashtags", JSON),
+    Column("sharepoint_drive_id", String(200)),
+    Column("sharepoint_item_id", String(200)),
+    Column("file_name", String(200)),
+    Column("media_url", String(1000)),
+    Column("media_mime_type", String(100)),
+    Column("media_bytes", BigInteger),
+    Column("media_sha256", String(64)),
+    Column("media_width", Integer),
+    Column("media_height", Integer),
+    Column("media_duration_seconds", Float),
+    Column("media_codec", String(50)),
+    Column("violations", JSON),
+    Column("generation_execution_id", String(100)),
+    Column("created_at", DateTime, nullable=False),
+    Column("inspected_at", DateTime),
+    UniqueConstraint("object_id", "platform"),
 )
 
 approvals = Table(
@@ -191,4 +224,27 @@ platform_circuits = Table(
     Column("open_until", DateTime),
     Column("last_error", Text),
     Column("updated_at", DateTime, nullable=False),
+)
+
+content_candidates = Table(
+    "content_candidates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("external_id", String(500), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("summary", Text),
+    Column("url", Text),
+    Column("preview_url", Text),
+    Column("author", String(200)),
+    Column("author_url", Text),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("published_at", DateTime),
+    Column("found_at", DateTime, nullable=False),
+    Column("picked_at", DateTime),
+    Column("picked_object_id", Integer, ForeignKey("campaign_objects.id")),
+    UniqueConstraint("campaign_id", "source", "external_id"),
 )

@@ -31,13 +31,16 @@ class N8nClient(ConfigurableResource):
         *,
         object_id: int,
         object_type: str,
+        request_id: str,
         sources: list[Any],
         config: dict[str, Any],
-    ) -> None:
+    ) -> str | None:
+        """Start the object's workflow; the n8n execution it started, when n8n says."""
         url = f"{self.webhook_base_url.rstrip('/')}/{WORKFLOW_PATHS[object_type]}"
         body = {
             "object_id": object_id,
             "object_type": object_type,
+            "request_id": request_id,
             "sources": sources,
             "config": config,
             "callback_url": self.callback_url,
@@ -49,3 +52,7 @@ class N8nClient(ConfigurableResource):
             raise GenerationRefused(
                 f"n8n refused object {object_id}: HTTP {response.status_code} {response.text[:300]}"
             )
+        try:
+            return str(response.json()["execution_id"])
+        except (ValueError, KeyError, TypeError):
+            return None

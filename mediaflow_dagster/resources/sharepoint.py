@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+from urllib.parse import quote
 
 import httpx
 import msal
 from dagster import ConfigurableResource
+from pydantic import field_validator
 
-from mediaflow_dagster.resources.http import send, shared_client
+from mediaflow_dagster.resources.http import (
+    OutcomeUnknown,
+    ServiceUnavailable,
+    send,
+    shared_client,
+)
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+CONFLICT_BEHAVIOR_PARAMETER = "@microsoft.graph.conflictBehavior"
+UPLOAD_FRAGMENT_MULTIPLE_BYTES = 320 * 1024
+UPLOAD_FRAGMENT_MAX_BYTES = 60 * 1024 * 1024
+STREAM_PIECE_BYTES = 1024 * 1024
 
 
 class GraphSignInFailed(RuntimeError):
@@ -19,7 +35,23 @@ class GraphSignInFailed(RuntimeError):
 
 
 class GraphRequestFailed(RuntimeError):
-    """Graph answered a request with an error."""
+    """Graph answered a request with an error (`status_code`), or kept failing."""
+
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class GraphItemExists(GraphRequestFailed):
+    """An item is already at the path and the conflict behaviour is "fail"."""
+
+
+class _UploadSessionLost(Exception):
+    """The upload URL answered 404: the session expired or was dropped."""
+
+
+class _UploadOutOfStep(Exception):
+    """The session did not expect the fragment sent (416): an earlier answer was lost."""
 
 
 @lru_cache(maxsize=4)
@@ -51,13 +83,106 @@ class SharePoint(ConfigurableResource):
     instance_discovery: bool = True
     ca_bundle: str | None = None
     graph_base_url: str
+    drive_id: str
     link_type: str = "view"
     link_scope: str = "anonymous"
+    conflict_behavior: Literal["replace", "rename", "fail"] = "replace"
+    upload_chunk_bytes: int = 10 * UPLOAD_FRAGMENT_MULTIPLE_BYTES
+    simple_upload_max_bytes: int = 4 * 1024 * 1024
     timeout_seconds: float = 10.0
     max_attempts: int = 4
 
+    @field_validator("upload_chunk_bytes")
+    @classmethod
+    def _graph_fragment_size(cls, value: int) -> int:
+        if not 0 < value <= UPLOAD_FRAGMENT_MAX_BYTES or value % UPLOAD_FRAGMENT_MULTIPLE_BYTES:
+            raise ValueError(
+                f"upload_chunk_bytes is {value}: Graph takes upload fragments in multiples of "
+                f"320 KiB ({UPLOAD_FRAGMENT_MULTIPLE_BYTES} bytes), at most 60 MiB "
+                "(set MEDIAFLOW_SHAREPOINT_UPLOAD_CHUNK_BYTES)"
+            )
+        return value
+
     def get_item(self, drive_id: str, item_id: str) -> dict[str, Any]:
         return self._call("GET", f"/drives/{drive_id}/items/{item_id}", idempotent=True).json()
+
+    def upload(self, library_path: str, source: Path) -> dict[str, Any]:
+        """Put the file `source` at `library_path` in the drive; the driveItem Graph made.
+
+        Files up to `simple_upload_max_bytes` go in one request; larger ones through an upload
+        session, in fragments of `upload_chunk_bytes`. Either way the file is streamed from disk
+        a piece at a time. A fragment whose answer was lost resumes where the session says; a
+        lost session starts over.
+        """
+        library_path = library_path.strip("/")
+        item_path = f"/drives/{self.drive_id}/root:/{quote(library_path)}:"
+        try:
+            with source.open("rb") as file:
+                size = os.fstat(file.fileno()).st_size
+                if size > self.simple_upload_max_bytes:
+                    return self._upload_in_sessions(item_path, file, size)
+                return self._call(
+                    "PUT",
+                    f"{item_path}/content",
+                    params={CONFLICT_BEHAVIOR_PARAMETER: self.conflict_behavior},
+                    headers={"Content-Length": str(size)},
+                    content=_FileRange(file, 0, size),
+                    idempotent=self.conflict_behavior == "replace",
+                ).json()
+        except ServiceUnavailable as error:
+            raise GraphRequestFailed(f"uploading {library_path} gave up: {error}") from error
+        except GraphRequestFailed as error:
+            if error.status_code == 409 and self.conflict_behavior == "fail":
+                raise GraphItemExists(
+                    f"{library_path} is already in drive {self.drive_id} and the conflict "
+                    "behaviour is 'fail' (MEDIAFLOW_SHAREPOINT_CONFLICT_BEHAVIOR): not uploaded"
+                ) from error
+            raise
+
+    def download(self, drive_id: str, item_id: str, destination: Path) -> Path:
+        """Stream the item's content to `destination` (written as a `.part` file beside it,
+        renamed once complete). Graph redirects to a pre-authenticated download URL, which gets
+        no Authorization header."""
+        redirect = self._call(
+            "GET",
+            f"/drives/{drive_id}/items/{item_id}/content",
+            follow_redirects=False,
+            idempotent=True,
+        )
+        download_url = redirect.headers.get("location")
+        if redirect.status_code != 302 or not download_url:
+            raise GraphRequestFailed(
+                f"item {item_id}: Graph answered HTTP {redirect.status_code} with no download URL",
+                redirect.status_code,
+            )
+        response = send(
+            shared_client(self.timeout_seconds, self.ca_bundle),
+            lambda client: _streamed_get(client, download_url),
+            max_attempts=self.max_attempts,
+            idempotent=True,
+        )
+        partial = destination.with_name(f"{destination.name}.part")
+        try:
+            if response.is_error:
+                raise GraphRequestFailed(
+                    f"downloading item {item_id}: HTTP {response.status_code} {response.text}",
+                    response.status_code,
+                )
+            with partial.open("wb") as file:
+                for chunk in response.iter_bytes(STREAM_PIECE_BYTES):
+                    file.write(chunk)
+        except httpx.TransportError as error:
+            partial.unlink(missing_ok=True)
+            raise GraphRequestFailed(f"downloading item {item_id} broke off: {error!r}") from error
+        finally:
+            response.close()
+        return partial.replace(destination)
+
+    def list_versions(self, drive_id: str, item_id: str) -> list[dict[str, Any]]:
+        """The item's versions (Graph's driveItemVersion resources), newest first."""
+        return self._call(
+            "GET", f"/drives/{drive_id}/items/{item_id}/versions", idempotent=True
+        ).json()["value"]
 
     def create_sharing_link(self, drive_id: str, item_id: str) -> str:
         """The item's sharing link of the configured type and scope (Graph returns the existing
@@ -69,6 +194,87 @@ class SharePoint(ConfigurableResource):
             idempotent=True,
         )
         return response.json()["link"]["webUrl"]
+
+    def _upload_in_sessions(self, item_path: str, source: BinaryIO, size: int) -> dict[str, Any]:
+        """Upload through a session; through a new one from the first byte when Graph lost it
+        (404), at most `max_attempts` sessions. A session given up on is cancelled."""
+        for _ in range(self.max_attempts):
+            upload_url = self._call(
+                "POST",
+                f"{item_path}/createUploadSession",
+                json={"item": {CONFLICT_BEHAVIOR_PARAMETER: self.conflict_behavior}},
+                idempotent=True,
+            ).json()["uploadUrl"]
+            try:
+                return self._send_fragments(upload_url, source, size)
+            except _UploadSessionLost:
+                continue
+            except BaseException:
+                self._cancel_upload_session(upload_url)
+                raise
+        raise GraphRequestFailed(
+            f"{item_path}: Graph lost the upload session {self.max_attempts} times", 404
+        )
+
+    def _send_fragments(self, upload_url: str, source: BinaryIO, size: int) -> dict[str, Any]:
+        """PUT the file's fragments in order; the driveItem once the last one is in. When an
+        answer is lost (the connection broke, or the session says it has those bytes), ask the
+        session which bytes it expects next and go on from there, at most `max_attempts` times."""
+        start, resumptions = 0, 0
+        while True:
+            try:
+                answer = self._put_fragment(upload_url, source, start, size)
+            except (OutcomeUnknown, _UploadOutOfStep) as error:
+                resumptions += 1
+                if resumptions > self.max_attempts:
+                    raise GraphRequestFailed(
+                        f"upload kept losing its place ({resumptions} times): {error}"
+                    ) from error
+                start = _first_expected_byte(self._upload_url_request("GET", upload_url).json())
+                continue
+            if answer.status_code != 202:
+                return answer.json()
+            start = _first_expected_byte(answer.json())
+
+    def _put_fragment(
+        self, upload_url: str, source: BinaryIO, start: int, size: int
+    ) -> httpx.Response:
+        length = min(self.upload_chunk_bytes, size - start)
+        return self._upload_url_request(
+            "PUT",
+            upload_url,
+            content=_FileRange(source, start, length),
+            headers={
+                "Content-Length": str(length),
+                "Content-Range": f"bytes {start}-{start + length - 1}/{size}",
+            },
+        )
+
+    def _cancel_upload_session(self, upload_url: str) -> None:
+        """Best effort: an abandoned session also expires on its own."""
+        with contextlib.suppress(GraphRequestFailed, ServiceUnavailable, _UploadSessionLost):
+            self._upload_url_request("DELETE", upload_url)
+
+    def _upload_url_request(self, method: str, upload_url: str, **kwargs: Any) -> httpx.Response:
+        """A request to a session's pre-authenticated upload URL (no Authorization header, which
+        Graph refuses there). 429 and 5xx are retried by `send`, honouring Retry-After; a PUT
+        whose answer is lost raises `OutcomeUnknown`."""
+        response = send(
+            shared_client(self.timeout_seconds, self.ca_bundle),
+            lambda client: client.request(method, upload_url, **kwargs),
+            max_attempts=self.max_attempts,
+            idempotent=method != "PUT",
+        )
+        if response.status_code == 404:
+            raise _UploadSessionLost()
+        if response.status_code == 416:
+            raise _UploadOutOfStep(response.text)
+        if response.is_error:
+            raise GraphRequestFailed(
+                f"{method} upload URL: HTTP {response.status_code} {response.text}",
+                response.status_code,
+            )
+        return response
 
     def _access_token(self) -> str:
         try:
@@ -104,6 +310,45 @@ class SharePoint(ConfigurableResource):
         )
         if response.is_error:
             raise GraphRequestFailed(
-                f"{method} {path}: HTTP {response.status_code} {response.text}"
+                f"{method} {path}: HTTP {response.status_code} {response.text}",
+                response.status_code,
             )
         return response
+
+
+def _first_expected_byte(upload_status: dict[str, Any]) -> int:
+    """Where the first of an upload session's `nextExpectedRanges` ("start-end" or "start-")
+    begins."""
+    ranges = upload_status.get("nextExpectedRanges") or []
+    if not ranges:
+        raise GraphRequestFailed(f"the upload session expects no more bytes: {upload_status}")
+    return int(ranges[0].split("-")[0])
+
+
+@dataclass(frozen=True)
+class _FileRange:
+    """`length` bytes of `file` from `start`, read a piece at a time whenever iterated: a
+    retried request reads them again, and no request keeps a whole fragment in memory."""
+
+    file: BinaryIO
+    start: int
+    length: int
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.file.seek(self.start)
+        remaining = self.length
+        while remaining:
+            piece = self.file.read(min(STREAM_PIECE_BYTES, remaining))
+            if not piece:
+                raise GraphRequestFailed(f"{self.file.name} got shorter while being uploaded")
+            remaining -= len(piece)
+            yield piece
+
+
+def _streamed_get(client: httpx.Client, url: str) -> httpx.Response:
+    """GET `url` leaving a success's body to stream; an error's is read, which frees its
+    connection for the retry."""
+    response = client.send(client.build_request("GET", url), stream=True)
+    if response.is_error:
+        response.read()
+    return response

@@ -15,6 +15,12 @@ MAKE_HOOK_PREFIX = "/make/hook"
 MAKE_API_PREFIX = "/make/api/v2"
 MAKE_OAUTH_PREFIX = "/make/oauth"
 SHAREPOINT_PREFIX = "/sharepoint"
+UNSPLASH_PREFIX = "/unsplash"
+UNSPLASH_IMAGES_PREFIX = "/unsplash/images"
+PEXELS_PREFIX = "/pexels/v1"
+PEXELS_IMAGES_PREFIX = "/pexels/images"
+FEEDS_PREFIX = "/feeds"
+OPENAI_PREFIX = "/openai/v1"
 CONTROL_PREFIX = "/_sandbox"
 
 

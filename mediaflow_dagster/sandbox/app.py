@@ -15,6 +15,7 @@ from mediaflow_dagster.sandbox.callbacks import SignedCallbacks
 from mediaflow_dagster.sandbox.clock import SimulatedClock, SimulatedDateMiddleware
 from mediaflow_dagster.sandbox.control_api import SandboxControlApi
 from mediaflow_dagster.sandbox.faults import FaultInjectionMiddleware, Faults
+from mediaflow_dagster.sandbox.feeds import ContentFeeds
 from mediaflow_dagster.sandbox.graph import Drive, GraphApi, SharedFiles
 from mediaflow_dagster.sandbox.login import AccessTokens, MicrosoftIdentity
 from mediaflow_dagster.sandbox.make import MakeScenarios
@@ -23,9 +24,11 @@ from mediaflow_dagster.sandbox.make_data_store import PublicationRecords
 from mediaflow_dagster.sandbox.make_oauth import MakeOAuth
 from mediaflow_dagster.sandbox.make_team import MakeTeam
 from mediaflow_dagster.sandbox.meta import FacebookGraphApi, InstagramGraphApi
+from mediaflow_dagster.sandbox.models import OpenAiModels
 from mediaflow_dagster.sandbox.n8n import N8nWorkflows
 from mediaflow_dagster.sandbox.platforms import PlatformStore
 from mediaflow_dagster.sandbox.rate_limit import RollingWindowLimit
+from mediaflow_dagster.sandbox.stock_photos import PexelsApi, UnsplashApi
 from mediaflow_dagster.sandbox.youtube import YouTubeDataApi
 from mediaflow_dagster.settings import Settings
 
@@ -71,6 +74,10 @@ def create_app(settings: Settings) -> Starlette:
         InstagramGraphApi(INSTAGRAM_PREFIX, settings.instagram_access_token, platforms, clock),
         YouTubeDataApi(settings.youtube_api_key, platforms, clock),
         MicrosoftIdentity(settings, tokens, clock),
+        UnsplashApi(settings.unsplash_access_key, clock, http_base_url(settings)),
+        PexelsApi(settings.pexels_api_key, http_base_url(settings)),
+        ContentFeeds(http_base_url(settings)),
+        OpenAiModels(settings.model_api_key, clock),
     ]
     return Starlette(
         routes=[route for service in services for route in service.routes()],

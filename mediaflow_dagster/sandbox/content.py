@@ -6,7 +6,9 @@ import hashlib
 import io
 import json
 import re
+import shutil
 import struct
+import subprocess
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,11 +65,20 @@ def media_file(
                 "frameRate": 30,
             }
         }
-        return MediaFile("video.mp4", "video/mp4", mp4_video(seed), facets)
+        video = facets["video"]
+        data = encoded_video(seed, video["width"], video["height"], video["duration"] / 1000)
+        return MediaFile("video.mp4", "video/mp4", data, facets)
     if object_type == "audio":
         facets = {"audio": {"duration": int(config.get("duration_seconds", 20) * 1000)}}
         return MediaFile("audio.mp3", "audio/mpeg", mp3_audio(seed), facets)
     raise ValueError(f"no media file for {object_type!r}")
+
+
+def rendition_file(object_id: int, sources: list[Any], rendition: dict[str, Any]) -> MediaFile:
+    """A picture made for one platform, at the size it asked for."""
+    seed = hashlib.sha256(json.dumps([object_id, sources], sort_keys=True).encode()).digest()
+    picture = jpeg_image(seed, rendition["width"], rendition["height"])
+    return MediaFile(f"{rendition['platform']}.jpg", "image/jpeg", picture)
 
 
 def jpeg_image(seed: bytes, width: int, height: int) -> bytes:
@@ -75,6 +86,42 @@ def jpeg_image(seed: bytes, width: int, height: int) -> bytes:
     output = io.BytesIO()
     Image.new("RGB", (width, height), tuple(seed[:3])).save(output, "JPEG", quality=80)
     return output.getvalue()
+
+
+def encoded_video(seed: bytes, width: int, height: int, duration_seconds: float) -> bytes:
+    """A real H.264 clip of one colour when ffmpeg is installed (so ffprobe reads what Graph
+    reports), else `mp4_video`'s stand-in."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        return mp4_video(seed)
+    colour = seed[:3].hex()
+    completed = subprocess.run(
+        [
+            ffmpeg,
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"color=c=0x{colour}:s={width}x{height}:r=30:d={duration_seconds}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-tune",
+            "stillimage",
+            "-pix_fmt",
+            "yuv420p",
+            "-movflags",
+            "+frag_keyframe+empty_moov",
+            "-f",
+            "mp4",
+            "pipe:1",
+        ],
+        capture_output=True,
+        check=True,
+    )
+    return completed.stdout
 
 
 def mp4_video(seed: bytes) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -14,18 +15,23 @@ from mediaflow_dagster.processes import background_service
 from mediaflow_dagster.sandbox.addresses import (
     CONTROL_PREFIX,
     FACEBOOK_PREFIX,
+    FEEDS_PREFIX,
     GRAPH_PREFIX,
     INSTAGRAM_PREFIX,
     MAKE_API_PREFIX,
     MAKE_HOOK_PREFIX,
     MAKE_OAUTH_PREFIX,
     N8N_WEBHOOK_PREFIX,
+    OPENAI_PREFIX,
+    PEXELS_PREFIX,
     TENANT,
+    UNSPLASH_PREFIX,
     YOUTUBE_PREFIX,
     http_base_url,
     https_base_url,
 )
 from mediaflow_dagster.sandbox.faults import FaultRule
+from mediaflow_dagster.sandbox.feeds import FEEDS
 from mediaflow_dagster.settings import Settings
 
 READY_POLL_SECONDS = 0.1
@@ -47,7 +53,22 @@ def client_environment(settings: Settings) -> dict[str, str]:
         "MEDIAFLOW_MAKE_AUTHORIZE_URL": (
             f"{base}{MAKE_OAUTH_PREFIX}/connections/{{connection_id}}/authorize"
         ),
+        "MEDIAFLOW_MODEL_API_URL": f"{base}{OPENAI_PREFIX}",
+        "MEDIAFLOW_UNSPLASH_API_URL": f"{base}{UNSPLASH_PREFIX}",
+        "MEDIAFLOW_PEXELS_API_URL": f"{base}{PEXELS_PREFIX}",
+        "MEDIAFLOW_CONTENT_FEED_URLS": json.dumps(
+            [f"{base}{FEEDS_PREFIX}/{name}.xml" for name in FEEDS]
+        ),
     }
+
+
+def aimed_at_sandbox(settings: Settings) -> Settings:
+    """`settings` with every client pointed at the sandbox those settings describe."""
+    aimed = {
+        key.removeprefix("MEDIAFLOW_").lower(): value
+        for key, value in client_environment(settings).items()
+    }
+    return Settings(**{**settings.model_dump(), **aimed})
 
 
 def make_hook_url(settings: Settings, token: str) -> str:

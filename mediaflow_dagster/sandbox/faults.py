@@ -24,8 +24,11 @@ class FaultRule(BaseModel):
     `timeout_ms` holds every request that long (set it above the client's timeout), then
     closes the connection without an answer; with `process_before_timeout` the service handles
     the request first (a webhook's post still gets made), so the client cannot know the outcome.
-    The callback fields act on the callbacks a webhook's run sends: late, twice, never, or those
-    of one webhook within `reorder_window_ms` of each other in reverse order.
+    `after_requests` lets that many matching requests through untouched before the rule acts
+    (a failure in the middle of an upload), and `times` caps how many requests it acts on (a
+    fault that heals). The callback fields act on the callbacks a webhook's run sends: late,
+    twice, never, or those of one webhook within `reorder_window_ms` of each other in reverse
+    order.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -42,6 +45,8 @@ class FaultRule(BaseModel):
     reorder_callbacks: bool = False
     reorder_window_ms: PositiveInt = 1000
     callback_delay_ms: NonNegativeInt = 0
+    after_requests: NonNegativeInt = 0
+    times: PositiveInt | None = None
 
 
 class FaultPlan(BaseModel):
@@ -60,6 +65,7 @@ class Faults:
     def apply(self, plan: FaultPlan) -> None:
         self.plan = plan
         self._random = random.Random(plan.seed)
+        self._requests_matched: dict[int, int] = {}
 
     def clear(self) -> None:
         self.apply(FaultPlan())
@@ -70,6 +76,14 @@ class Faults:
             return None
         matching = [rule for rule in self.plan.rules if path.startswith(rule.path_prefix)]
         return max(matching, key=lambda rule: len(rule.path_prefix), default=None)
+
+    def acts_on_request(self, rule: FaultRule) -> bool:
+        """Count one more request matched by `rule`; True when the rule acts on it: past its
+        first `after_requests`, and not yet `times` times."""
+        seen = self._requests_matched.get(id(rule), 0)
+        self._requests_matched[id(rule)] = seen + 1
+        acted_on = seen - rule.after_requests
+        return acted_on >= 0 and (rule.times is None or acted_on < rule.times)
 
     def draws_error(self, rule: FaultRule) -> bool:
         return rule.error_rate > 0 and self._random.random() < rule.error_rate
@@ -95,7 +109,7 @@ class FaultInjectionMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         rule = self.faults.rule_for(scope["path"]) if scope["type"] == "http" else None
-        if rule is not None:
+        if rule is not None and self.faults.acts_on_request(rule):
             await asyncio.sleep(rule.latency_ms / 1000)
             if rule.timeout_ms:
                 await self._time_out(rule, scope, receive)

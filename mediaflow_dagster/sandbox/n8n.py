@@ -14,7 +14,7 @@ from mediaflow_dagster.sandbox.addresses import N8N_WEBHOOK_PREFIX
 from mediaflow_dagster.sandbox.background import BackgroundWork
 from mediaflow_dagster.sandbox.bodies import InvalidBody, parse_body
 from mediaflow_dagster.sandbox.callbacks import DeliveryPolicy, SignedCallbacks
-from mediaflow_dagster.sandbox.content import media_file, post_copy
+from mediaflow_dagster.sandbox.content import MediaFile, media_file, post_copy, rendition_file
 from mediaflow_dagster.sandbox.faults import Faults
 from mediaflow_dagster.sandbox.graph import Drive
 
@@ -32,6 +32,7 @@ class ContentOrder(BaseModel):
 
     object_id: StrictInt
     object_type: Literal["video", "image", "text", "audio"]
+    request_id: str
     sources: list[Any]
     config: dict[str, Any]
     callback_url: str
@@ -73,7 +74,9 @@ class N8nWorkflows:
         policy = DeliveryPolicy.for_webhook(self._faults, request.url.path)
         execution = self._execute(execution_id, order, policy)
         self._work.start(execution, f"n8n execution {execution_id}")
-        return JSONResponse({"message": "Workflow was started"})
+        return JSONResponse(
+            {"message": "Workflow was started", "execution_id": execution_id}, status_code=202
+        )
 
     async def _execute(
         self, execution_id: str, order: ContentOrder, policy: DeliveryPolicy
@@ -82,7 +85,12 @@ class N8nWorkflows:
         await self._callbacks.deliver(order.callback_url, outcome, policy)
 
     def _outcome(self, execution_id: str, order: ContentOrder) -> dict[str, Any]:
-        event = {"object_id": order.object_id, "execution_id": execution_id}
+        event = {
+            "object_id": order.object_id,
+            "request_id": order.request_id,
+            "execution_id": execution_id,
+            "workflow": f"{order.object_type} stand-in",
+        }
         if order.object_type == "video" and not order.sources:
             return {
                 "type": "content.failed",
@@ -97,25 +105,24 @@ class N8nWorkflows:
                 "content": {"text": copy.text, "hashtags": copy.hashtags},
                 "media": None,
             }
+        renditions = [
+            {"platform": rendition["platform"], "media": self._store(order, made)}
+            for rendition in order.config.get("renditions", [])
+            if order.object_type == "image"
+            for made in [rendition_file(order.object_id, order.sources, rendition)]
+        ]
         return {
             "type": "content.ready",
             **event,
             "content": {"text": None, "hashtags": []},
-            "media": self._upload(order),
+            "media": self._store(
+                order, media_file(order.object_type, order.object_id, order.sources, order.config)
+            ),
+            "renditions": renditions,
         }
 
-    def _upload(self, order: ContentOrder) -> dict[str, Any]:
-        made = media_file(order.object_type, order.object_id, order.sources, order.config)
+    def _store(self, order: ContentOrder, made: MediaFile) -> dict[str, Any]:
         item, _ = self._drive.put(
             f"mediaflow/objects/{order.object_id}/{made.name}", made.data, made.facets
         )
-        link, _ = self._drive.share(item, "view", "anonymous")
-        return {
-            "drive_id": self._drive.drive_id,
-            "item_id": item.id,
-            "name": item.name,
-            "mime_type": made.mime_type,
-            "size": len(made.data),
-            "web_url": self._drive.web_url(item),
-            "sharing_link": link.web_url,
-        }
+        return {"drive_id": self._drive.drive_id, "item_id": item.id, "name": item.name}

@@ -33,6 +33,10 @@ class UnsupportedMediaType(ValueError):
     """The file is of a type no platform takes as media."""
 
 
+class ProbeUnavailable(RuntimeError):
+    """ffprobe is not installed, so video and audio files cannot be read here."""
+
+
 @dataclass(frozen=True)
 class InspectedMedia:
     facts: MediaFacts
@@ -90,7 +94,7 @@ def _stream_facts(path: Path, family: str, mime_type: str) -> MediaFacts:
 def _ffprobe(path: Path) -> dict:
     executable = shutil.which("ffprobe")
     if executable is None:
-        raise RuntimeError("ffprobe is not installed: install ffmpeg (apt-get install ffmpeg)")
+        raise ProbeUnavailable("ffprobe is not installed: install ffmpeg (apt-get install ffmpeg)")
     command = [
         executable,
         "-v",
