@@ -37,12 +37,13 @@ def posts(sandbox: SandboxControl, sandbox_settings: Settings) -> dict[str, dict
             json={
                 "object_id": 1,
                 "object_type": "video",
+                "request_id": "1-first",
                 "sources": ["clip.mp4"],
                 "config": {},
                 "callback_url": inbox.url,
             },
         )
-        video_link = json.loads(inbox.next().body)["media"]["sharing_link"]
+        video_link = json.loads(inbox.next().body)["media"]["web_url"]
         accounts = [
             ("facebook", "page", "104857600123456"),
             ("instagram", "business", "17841400000000001"),

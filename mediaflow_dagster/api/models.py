@@ -94,6 +94,7 @@ class StoredFile(BaseModel):
     drive_id: str = Field(min_length=1)
     item_id: str = Field(min_length=1)
     name: str = Field(min_length=1)
+    web_url: str | None = None
 
 
 class GeneratedContent(BaseModel):

@@ -125,4 +125,9 @@ class N8nWorkflows:
         item, _ = self._drive.put(
             f"mediaflow/objects/{order.object_id}/{made.name}", made.data, made.facets
         )
-        return {"drive_id": self._drive.drive_id, "item_id": item.id, "name": item.name}
+        return {
+            "drive_id": self._drive.drive_id,
+            "item_id": item.id,
+            "name": item.name,
+            "web_url": self._drive.web_url(item),
+        }
