@@ -12,7 +12,7 @@ def h264_clip(
     *,
     size: str = "320x568",
     rate: int = 10,
-    source: str = "color=c=blue",
+    source: str = "color",
 ) -> Path:
     subprocess.run(
         [
@@ -23,7 +23,7 @@ def h264_clip(
             "-f",
             "lavfi",
             "-i",
-            f"{source}:s={size}:r={rate}:d={seconds}",
+            f"{source}=s={size}:r={rate}:d={seconds}",
             "-c:v",
             "libx264",
             "-preset",

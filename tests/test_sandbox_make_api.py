@@ -65,12 +65,13 @@ def media_links(sandbox: SandboxControl, sandbox_settings: Settings) -> dict[str
             order = {
                 "object_id": object_id,
                 "object_type": kind,
+                "request_id": f"{kind}-first",
                 "sources": ["clip.mp4"],
                 "config": {},
                 "callback_url": inbox.url,
             }
             httpx.post(f"{n8n}/{workflow}", json=order)
-            links[kind] = json.loads(inbox.next().body)["media"]["sharing_link"]
+            links[kind] = json.loads(inbox.next().body)["media"]["web_url"]
     return links
 
 

@@ -65,13 +65,15 @@ def content_generation_requests(
 
     An object n8n could not be reached for stays a draft and is sent again on the next run.
     Image objects ask for one rendition per platform the campaign targets, at the size the
-    platform recommends.
+    platform recommends; text objects ask for copy written for each of those platforms.
     """
     engine = ops_store.engine
     campaign_id = int(context.partition_key)
     settings = get_settings()
     quiet = _retry_quiet_generations(engine, n8n_api, campaign_id, settings)
-    renditions = _rendition_orders(active_targets(engine, campaign_id))
+    targets = active_targets(engine, campaign_id)
+    renditions = _rendition_orders(targets)
+    platforms = sorted({account["platform"] for account in targets})
     requested, unsent = [], []
     for content in objects_in_status(engine, campaign_id, "draft"):
         request_id = request_id_for(engine, content)
@@ -79,7 +81,7 @@ def content_generation_requests(
         if content["object_type"] == "image":
             config.setdefault("renditions", renditions)
         if content["object_type"] == "text":
-            config.setdefault("platforms", [order["platform"] for order in renditions])
+            config.setdefault("platforms", platforms)
         try:
             execution_id = n8n.request_generation(
                 object_id=content["id"],
