@@ -22,13 +22,13 @@ from typing import Any
 import httpx
 from standardwebhooks import Webhook
 
-from mediaflow_dagster.processes import ServiceDidNotStart, free_local_ports
+from mediaflow_dagster.processes import ServiceDidNotStart, free_local_ports, stop
 from mediaflow_dagster.settings import Settings
 
 N8N_COMMAND_VARIABLE = "MEDIAFLOW_N8N_COMMAND"
 CALLBACK_WAIT_SECONDS = 60
 READY_LINE = "Editor is now accessible"
-STOP_TIMEOUT_SECONDS = 15
+N8N_STOP_TIMEOUT_SECONDS = 15
 OWNER = {
     "email": "owner@mediaflow.local",
     "firstName": "Media",
@@ -127,12 +127,7 @@ def running_n8n(
             _wait_ready(process, log_path, timeout_seconds)
             yield LocalN8n(base_url, _owner_api_key(base_url), log_path)
         finally:
-            process.terminate()
-            try:
-                process.wait(STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, N8N_STOP_TIMEOUT_SECONDS)
 
 
 def _wait_ready(process: subprocess.Popen, log_path: Path, timeout_seconds: float) -> None:
