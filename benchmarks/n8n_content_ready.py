@@ -75,15 +75,7 @@ def main() -> None:
 
 
 def _source_picture(settings: Settings, home: Path) -> str:
-    sharepoint = SharePoint(
-        authority=settings.microsoft_authority,
-        client_id=settings.microsoft_client_id,
-        client_secret=settings.microsoft_client_secret,
-        instance_discovery=settings.microsoft_instance_discovery,
-        ca_bundle=str(settings.ca_bundle),
-        graph_base_url=settings.graph_base_url,
-        drive_id=settings.sharepoint_drive_id,
-    )
+    sharepoint = SharePoint.from_settings(settings)
     picture = home / "source.jpg"
     picture.write_bytes(jpeg_image(b"\x30\x70\xb0", 2400, 1600))
     item = sharepoint.upload("sources/source.jpg", picture)

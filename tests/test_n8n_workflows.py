@@ -39,15 +39,7 @@ class Stack:
         self.n8n = n8n
         self.receiver = receiver
         self.api = N8nApi(api_url=n8n.api_url, api_key=n8n.api_key)
-        self.sharepoint = SharePoint(
-            authority=settings.microsoft_authority,
-            client_id=settings.microsoft_client_id,
-            client_secret=settings.microsoft_client_secret,
-            instance_discovery=False,
-            ca_bundle=str(settings.ca_bundle),
-            graph_base_url=settings.graph_base_url,
-            drive_id=settings.sharepoint_drive_id,
-        )
+        self.sharepoint = SharePoint.from_settings(settings)
         self._object_ids = iter(range(1, 10_000))
 
     def order(self, object_type: str, sources: list[str], config: dict) -> dict:

@@ -141,9 +141,7 @@ def _retry_quiet_generations(engine, n8n_api: N8nApi, campaign_id: int, settings
     left to finish."""
     requested_before = utcnow() - timedelta(minutes=settings.n8n_callback_timeout_minutes)
     outcomes = []
-    for content in quiet_generations(engine, requested_before):
-        if content["campaign_id"] != campaign_id:
-            continue
+    for content in quiet_generations(engine, campaign_id, requested_before):
         execution_id = content["generation_execution_id"]
         execution = n8n_api.execution(execution_id) if execution_id else None
         status = execution["status"] if execution else "unknown"

@@ -64,14 +64,23 @@ def claim_content_callback(connection: Connection, *, object_id: int, request_id
         )
 
 
-def quiet_generations(engine: Engine, requested_before: datetime) -> list[dict[str, Any]]:
-    """Objects still waiting for content that was asked for before `requested_before`."""
+def _waiting_since_before(requested_before: datetime):
+    return and_(
+        campaign_objects.c.status.in_(AWAITING_CONTENT),
+        campaign_objects.c.generation_requested_at < requested_before,
+    )
+
+
+def quiet_generations(
+    engine: Engine, campaign_id: int, requested_before: datetime
+) -> list[dict[str, Any]]:
+    """The campaign's objects still waiting for content asked for before `requested_before`."""
     with engine.connect() as connection:
         rows = connection.execute(
             select(campaign_objects)
             .where(
-                campaign_objects.c.status.in_(AWAITING_CONTENT),
-                campaign_objects.c.generation_requested_at < requested_before,
+                campaign_objects.c.campaign_id == campaign_id,
+                _waiting_since_before(requested_before),
             )
             .order_by(campaign_objects.c.id)
         )
@@ -82,10 +91,7 @@ def campaigns_with_quiet_generations(engine: Engine, requested_before: datetime)
     with engine.connect() as connection:
         rows = connection.execute(
             select(campaign_objects.c.campaign_id)
-            .where(
-                campaign_objects.c.status.in_(AWAITING_CONTENT),
-                campaign_objects.c.generation_requested_at < requested_before,
-            )
+            .where(_waiting_since_before(requested_before))
             .group_by(campaign_objects.c.campaign_id)
             .order_by(campaign_objects.c.campaign_id)
         )

@@ -22,6 +22,7 @@ from mediaflow_dagster.resources.http import (
     send,
     shared_client,
 )
+from mediaflow_dagster.settings import Settings
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 CONFLICT_BEHAVIOR_PARAMETER = "@microsoft.graph.conflictBehavior"
@@ -91,6 +92,25 @@ class SharePoint(ConfigurableResource):
     simple_upload_max_bytes: int = 4 * 1024 * 1024
     timeout_seconds: float = 10.0
     max_attempts: int = 4
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SharePoint:
+        return cls(
+            authority=settings.microsoft_authority,
+            client_id=settings.microsoft_client_id,
+            client_secret=settings.microsoft_client_secret,
+            instance_discovery=settings.microsoft_instance_discovery,
+            ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
+            graph_base_url=settings.graph_base_url,
+            drive_id=settings.sharepoint_drive_id,
+            link_type=settings.sharepoint_link_type,
+            link_scope=settings.sharepoint_link_scope,
+            conflict_behavior=settings.sharepoint_conflict_behavior,
+            upload_chunk_bytes=settings.sharepoint_upload_chunk_bytes,
+            simple_upload_max_bytes=settings.sharepoint_simple_upload_max_bytes,
+            timeout_seconds=settings.http_timeout_seconds,
+            max_attempts=settings.http_max_attempts,
+        )
 
     @field_validator("upload_chunk_bytes")
     @classmethod

@@ -51,7 +51,7 @@ def media_file(
     """The file a workflow renders, at the size and duration its config asks (a portrait
     1080x1350 picture, a 30 s 1080x1920 H.264 clip by default). Graph reports a video's facts
     from the file; these stand-in clips carry them as the facets Graph would report."""
-    seed = hashlib.sha256(json.dumps([object_id, sources], sort_keys=True).encode()).digest()
+    seed = _seed(object_id, sources)
     if object_type == "image":
         width, height = config.get("width", 1080), config.get("height", 1350)
         return MediaFile("image.jpg", "image/jpeg", jpeg_image(seed, width, height))
@@ -76,9 +76,14 @@ def media_file(
 
 def rendition_file(object_id: int, sources: list[Any], rendition: dict[str, Any]) -> MediaFile:
     """A picture made for one platform, at the size it asked for."""
-    seed = hashlib.sha256(json.dumps([object_id, sources], sort_keys=True).encode()).digest()
+    seed = _seed(object_id, sources)
     picture = jpeg_image(seed, rendition["width"], rendition["height"])
     return MediaFile(f"{rendition['platform']}.jpg", "image/jpeg", picture)
+
+
+def _seed(object_id: int, sources: list[Any]) -> bytes:
+    """What a stand-in file's bytes derive from: the same request always makes the same file."""
+    return hashlib.sha256(json.dumps([object_id, sources], sort_keys=True).encode()).digest()
 
 
 def jpeg_image(seed: bytes, width: int, height: int) -> bytes:
