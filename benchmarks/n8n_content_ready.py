@@ -66,7 +66,7 @@ def main() -> None:
                     raise SystemExit(f"object {object_id} failed: {event.get('error')}")
                 latencies.append(receiver.arrivals[object_id] - started)
         receiver.close()
-    quantiles = statistics.quantiles(latencies, n=20)
+    quantiles = statistics.quantiles(latencies, n=20, method="inclusive")
     print(
         f"request → content ready, image with 2 renditions, real n8n 1.123 on loopback, "
         f"{len(latencies)} requests: p50 {statistics.median(latencies):.2f} s, "
