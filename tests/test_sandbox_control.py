@@ -48,6 +48,10 @@ def test_client_environment_points_every_client_at_the_sandbox(tmp_path: Path) -
         "MEDIAFLOW_FACEBOOK_GRAPH_URL": "http://127.0.0.1:9100/facebook/v24.0",
         "MEDIAFLOW_INSTAGRAM_GRAPH_URL": "http://127.0.0.1:9100/instagram/v24.0",
         "MEDIAFLOW_YOUTUBE_DATA_URL": "http://127.0.0.1:9100/youtube/v3",
+        "MEDIAFLOW_YOUTUBE_ANALYTICS_URL": "http://127.0.0.1:9100/youtube-analytics/v2",
+        "MEDIAFLOW_LINKEDIN_API_URL": "http://127.0.0.1:9100/linkedin/rest",
+        "MEDIAFLOW_TIKTOK_API_URL": "http://127.0.0.1:9100/tiktok/v2",
+        "MEDIAFLOW_X_API_URL": "http://127.0.0.1:9100/x/2",
         "MEDIAFLOW_MAKE_API_URL": "http://127.0.0.1:9100/make/api/v2",
         "MEDIAFLOW_MAKE_AUTHORIZE_URL": (
             "http://127.0.0.1:9100/make/oauth/connections/{connection_id}/authorize"

@@ -16,6 +16,7 @@ from mediaflow_dagster.sandbox.control import (
     make_hook_url,
 )
 from mediaflow_dagster.sandbox.inbox import CallbackInbox
+from mediaflow_dagster.sandbox.platforms import PostSeed
 from mediaflow_dagster.settings import Settings
 
 PUBLISHED_AT = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
@@ -201,6 +202,171 @@ def test_instagram_insights_add_up_to_total_interactions(
         values[name] for name in ("likes", "comments", "shares", "saved")
     )
     assert values["likes"] < values["reach"] <= values["views"]
+
+
+@pytest.fixture(scope="module")
+def fresh_instagram_media(
+    posts: dict[str, dict[str, Any]], sandbox: SandboxControl
+) -> dict[str, Any]:
+    """An Instagram media published at the read time: nobody has seen it yet."""
+    [seeded] = sandbox.seed_posts(
+        [PostSeed(platform="instagram", account_id="17841400000000001", publication_id=99)]
+    )
+    return next(
+        post
+        for post in sandbox.ground_truth()["posts"]
+        if post["external_id"] == seeded["external_id"]
+    )
+
+
+def graph_batch(api: str, token: str, relative_urls: list[str], **params: str) -> httpx.Response:
+    batch = [{"method": "GET", "relative_url": url} for url in relative_urls]
+    return httpx.post(f"{api}/", data={"batch": json.dumps(batch), "access_token": token, **params})
+
+
+def test_graph_batch_answers_every_request_in_order_as_it_would_alone(
+    posts: dict[str, dict[str, Any]], apis: dict[str, str], sandbox_settings: Settings
+) -> None:
+    token = sandbox_settings.facebook_access_token
+    post_id = posts["facebook"]["external_id"]
+    alone = httpx.get(
+        f"{apis['facebook']}/{post_id}/insights",
+        params={"metric": FACEBOOK_METRICS, "access_token": token},
+    ).json()
+
+    answer = graph_batch(
+        apis["facebook"],
+        token,
+        [
+            f"{post_id}/insights?metric={FACEBOOK_METRICS}",
+            f"v24.0/{post_id}?fields=shares,comments.summary(true).limit(0)",
+            "104857600123456_1/insights?metric=post_clicks",
+        ],
+    )
+
+    assert answer.status_code == 200
+    insights, fields, unknown = answer.json()
+    assert [item["code"] for item in answer.json()] == [200, 200, 400]
+    assert insights["headers"] == [
+        {"name": "Content-Type", "value": "text/javascript; charset=UTF-8"}
+    ]
+    assert json.loads(insights["body"])["data"] == alone["data"]
+    assert (
+        json.loads(fields["body"])["comments"]["summary"]["total_count"]
+        == (posts["facebook"]["metrics"]["comments"])
+    )
+    error = json.loads(unknown["body"])["error"]
+    assert (error["code"], error["error_subcode"]) == (100, 33)
+    assert error["message"].startswith("Unsupported get request")
+
+
+def test_graph_batch_takes_json_and_leaves_item_headers_out_when_asked(
+    posts: dict[str, dict[str, Any]], apis: dict[str, str], sandbox_settings: Settings
+) -> None:
+    post = posts["instagram"]
+
+    answer = httpx.post(
+        f"{apis['instagram']}/",
+        json={
+            "access_token": sandbox_settings.instagram_access_token,
+            "include_headers": False,
+            "batch": [
+                {
+                    "method": "GET",
+                    "relative_url": f"{post['external_id']}/insights?metric={INSTAGRAM_METRICS}",
+                }
+            ],
+        },
+    )
+
+    [item] = answer.json()
+    assert set(item) == {"code", "body"}
+    data = json.loads(item["body"])["data"]
+    assert {metric["name"]: metric["values"][0]["value"] for metric in data} == post["metrics"]
+
+
+@pytest.mark.usefixtures("posts")
+def test_graph_batch_of_more_than_50_requests_is_refused(
+    apis: dict[str, str], sandbox_settings: Settings
+) -> None:
+    answer = graph_batch(
+        apis["facebook"], sandbox_settings.facebook_access_token, ["104857600123456_1"] * 51
+    )
+
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert (error["code"], error["type"]) == (100, "OAuthException")
+    assert error["message"] == (
+        "(#100) Too many requests in batch message. Maximum batch size is 50"
+    )
+
+
+def test_graph_batch_with_a_wrong_token_is_refused_whole(
+    posts: dict[str, dict[str, Any]], apis: dict[str, str]
+) -> None:
+    answer = graph_batch(
+        apis["facebook"], "someone-elses-token", [posts["facebook"]["external_id"]]
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == 190
+
+
+def test_facebook_post_reads_its_insights_through_field_expansion(
+    posts: dict[str, dict[str, Any]], apis: dict[str, str], sandbox_settings: Settings
+) -> None:
+    post = posts["facebook"]
+
+    answer = httpx.get(
+        f"{apis['facebook']}/{post['external_id']}",
+        params={
+            "fields": f"shares,comments.summary(true).limit(0),insights.metric({FACEBOOK_METRICS})",
+            "access_token": sandbox_settings.facebook_access_token,
+        },
+    ).json()
+
+    insights = {
+        metric["name"]: metric["values"][0]["value"] for metric in answer["insights"]["data"]
+    }
+    assert insights == {name: post["metrics"][name] for name in FACEBOOK_METRICS.split(",")}
+    assert answer["comments"]["summary"]["total_count"] == post["metrics"]["comments"]
+
+
+def test_instagram_withholds_insights_of_media_with_fewer_than_100_views(
+    fresh_instagram_media: dict[str, Any], apis: dict[str, str], sandbox_settings: Settings
+) -> None:
+    answer = httpx.get(
+        f"{apis['instagram']}/{fresh_instagram_media['external_id']}/insights",
+        params={
+            "metric": INSTAGRAM_METRICS,
+            "access_token": sandbox_settings.instagram_access_token,
+        },
+    )
+
+    assert fresh_instagram_media["metrics"]["views"] < 100
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert (error["code"], error["error_subcode"]) == (10, 2108006)
+    assert error["message"] == "(#10) Not enough viewers for the media to show insights"
+
+
+def test_graph_responses_report_app_and_business_use_case_usage(
+    posts: dict[str, dict[str, Any]], apis: dict[str, str], sandbox_settings: Settings
+) -> None:
+    token = sandbox_settings.facebook_access_token
+    post = posts["facebook"]
+
+    single = httpx.get(f"{apis['facebook']}/{post['external_id']}", params={"access_token": token})
+    batch = graph_batch(apis["facebook"], token, [post["external_id"]] * 2)
+
+    for answer in (single, batch):
+        app_usage = json.loads(answer.headers["X-App-Usage"])
+        assert set(app_usage) == {"call_count", "total_cputime", "total_time"}
+        business = json.loads(answer.headers["X-Business-Use-Case-Usage"])
+        [usage] = business[post["account_id"]]
+        assert usage["type"] == "pages"
+        assert usage["estimated_time_to_regain_access"] == 0
+        assert usage["call_count"] < 75
 
 
 def test_youtube_lists_statistics_as_strings_and_skips_unknown_ids(

@@ -17,6 +17,7 @@ from mediaflow_dagster.sandbox.control_api import SandboxControlApi
 from mediaflow_dagster.sandbox.faults import FaultInjectionMiddleware, Faults
 from mediaflow_dagster.sandbox.feeds import ContentFeeds
 from mediaflow_dagster.sandbox.graph import Drive, GraphApi, SharedFiles
+from mediaflow_dagster.sandbox.linkedin import LinkedInShareStatistics
 from mediaflow_dagster.sandbox.login import AccessTokens, MicrosoftIdentity
 from mediaflow_dagster.sandbox.make import MakeScenarios
 from mediaflow_dagster.sandbox.make_api import MakeApi
@@ -29,7 +30,10 @@ from mediaflow_dagster.sandbox.n8n import N8nWorkflows
 from mediaflow_dagster.sandbox.platforms import PlatformStore
 from mediaflow_dagster.sandbox.rate_limit import RollingWindowLimit
 from mediaflow_dagster.sandbox.stock_photos import PexelsApi, UnsplashApi
+from mediaflow_dagster.sandbox.tiktok import TikTokDisplayApi
+from mediaflow_dagster.sandbox.x import XApi
 from mediaflow_dagster.sandbox.youtube import YouTubeDataApi
+from mediaflow_dagster.sandbox.youtube_analytics import YouTubeAnalyticsApi
 from mediaflow_dagster.settings import Settings
 
 DEFAULT_MAKE_API_RATE_LIMIT_PER_MINUTE = 60
@@ -73,6 +77,12 @@ def create_app(settings: Settings) -> Starlette:
         FacebookGraphApi(FACEBOOK_PREFIX, settings.facebook_access_token, platforms, clock),
         InstagramGraphApi(INSTAGRAM_PREFIX, settings.instagram_access_token, platforms, clock),
         YouTubeDataApi(settings.youtube_api_key, platforms, clock),
+        LinkedInShareStatistics(
+            settings.linkedin_access_token, settings.linkedin_version, platforms, clock
+        ),
+        TikTokDisplayApi(settings.tiktok_access_token, platforms, clock),
+        YouTubeAnalyticsApi(settings.youtube_oauth_token, platforms, clock),
+        XApi(settings.x_bearer_token, platforms, clock),
         MicrosoftIdentity(settings, tokens, clock),
         UnsplashApi(settings.unsplash_access_key, clock, http_base_url(settings)),
         PexelsApi(settings.pexels_api_key, http_base_url(settings)),

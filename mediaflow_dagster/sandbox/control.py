@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +18,7 @@ from mediaflow_dagster.sandbox.addresses import (
     FEEDS_PREFIX,
     GRAPH_PREFIX,
     INSTAGRAM_PREFIX,
+    LINKEDIN_PREFIX,
     MAKE_API_PREFIX,
     MAKE_HOOK_PREFIX,
     MAKE_OAUTH_PREFIX,
@@ -25,13 +26,19 @@ from mediaflow_dagster.sandbox.addresses import (
     OPENAI_PREFIX,
     PEXELS_PREFIX,
     TENANT,
+    TIKTOK_PREFIX,
     UNSPLASH_PREFIX,
+    X_PREFIX,
+    YOUTUBE_ANALYTICS_PREFIX,
     YOUTUBE_PREFIX,
     http_base_url,
     https_base_url,
 )
+from mediaflow_dagster.sandbox.clock import iso_z
 from mediaflow_dagster.sandbox.faults import FaultRule
 from mediaflow_dagster.sandbox.feeds import FEEDS
+from mediaflow_dagster.sandbox.metrics import as_utc
+from mediaflow_dagster.sandbox.platforms import PostSeed
 from mediaflow_dagster.settings import Settings
 
 READY_POLL_SECONDS = 0.1
@@ -49,6 +56,10 @@ def client_environment(settings: Settings) -> dict[str, str]:
         "MEDIAFLOW_FACEBOOK_GRAPH_URL": f"{base}{FACEBOOK_PREFIX}",
         "MEDIAFLOW_INSTAGRAM_GRAPH_URL": f"{base}{INSTAGRAM_PREFIX}",
         "MEDIAFLOW_YOUTUBE_DATA_URL": f"{base}{YOUTUBE_PREFIX}",
+        "MEDIAFLOW_YOUTUBE_ANALYTICS_URL": f"{base}{YOUTUBE_ANALYTICS_PREFIX}",
+        "MEDIAFLOW_LINKEDIN_API_URL": f"{base}{LINKEDIN_PREFIX}",
+        "MEDIAFLOW_TIKTOK_API_URL": f"{base}{TIKTOK_PREFIX}",
+        "MEDIAFLOW_X_API_URL": f"{base}{X_PREFIX}",
         "MEDIAFLOW_MAKE_API_URL": f"{base}{MAKE_API_PREFIX}",
         "MEDIAFLOW_MAKE_AUTHORIZE_URL": (
             f"{base}{MAKE_OAUTH_PREFIX}/connections/{{connection_id}}/authorize"
@@ -93,8 +104,46 @@ class SandboxControl:
     def clock(self) -> datetime:
         return datetime.fromisoformat(self._call("GET", "/clock")["now"])
 
-    def ground_truth(self) -> dict[str, Any]:
-        return self._call("GET", "/ground-truth")
+    def seed_posts(self, posts: Iterable[PostSeed]) -> list[dict[str, Any]]:
+        """Put posts straight on their platforms (no Make, no media); each one's platform,
+        external_id, external_url, publish_id, account_id, publication_id and published_at."""
+        body = {"posts": [post.model_dump(mode="json", exclude_none=True) for post in posts]}
+        return self._call("POST", "/posts", json=body)["posts"]
+
+    def restate(
+        self,
+        platform: str,
+        external_id: str,
+        metric: str,
+        *,
+        since: datetime,
+        factor: float | None = None,
+        minus: int | None = None,
+    ) -> None:
+        """The platform corrects `metric` (a native name, `parent.child`, or "all") of a post
+        downwards from `since` on: times `factor`, or less `minus`."""
+        body = {
+            "platform": platform,
+            "external_id": external_id,
+            "metric": metric,
+            "from": _iso(since),
+            "factor": factor,
+            "minus": minus,
+        }
+        self._call("POST", "/restatements", json=body)
+
+    def ground_truth(self, at: datetime | None = None) -> dict[str, Any]:
+        """Every post with its native counters at `at` (default: the sandbox's clock)."""
+        return self._call("GET", "/ground-truth", params={"at": _iso(at)} if at else None)
+
+    def hourly_ground_truth(
+        self, start: datetime, end: datetime, platform: str | None = None
+    ) -> dict[str, Any]:
+        """One row per post and whole hour from `start` to `end`: its counters at the hour."""
+        params = {"from": _iso(start), "to": _iso(end)}
+        if platform is not None:
+            params["platform"] = platform
+        return self._call("GET", "/ground-truth/hourly", params=params)
 
     def set_faults(self, *rules: FaultRule, seed: int = 0) -> None:
         body = {"rules": [rule.model_dump() for rule in rules], "seed": seed}
@@ -122,6 +171,11 @@ class SandboxControl:
         response = self._client.request(method, path, **kwargs)
         response.raise_for_status()
         return response.json()
+
+
+def _iso(instant: datetime) -> str:
+    """`instant` as the sandbox reads it; a naive one is UTC."""
+    return iso_z(as_utc(instant))
 
 
 @contextmanager

@@ -4,19 +4,34 @@ and what each platform refuses before publishing."""
 from __future__ import annotations
 
 import base64
+import itertools
 import math
 import secrets
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from mediaflow_dagster.sandbox.clock import SimulatedClock, iso_z
-from mediaflow_dagster.sandbox.metrics import native_metrics
+from mediaflow_dagster.sandbox.metrics import (
+    EVERY_METRIC,
+    Restatement,
+    UtcInstant,
+    native_metrics,
+    native_names,
+    restated,
+    withheld,
+)
 
 ANY_MEDIA = ("",)
 MINIMUM_TARGETING_AGE = 13
 FIRST_WORDPRESS_POST_ID = 101
 INSTAGRAM_SHORTCODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+HOUR = timedelta(hours=1)
+MAX_HOURLY_TRUTH_HOURS = 31 * 24
 
 
 @dataclass(frozen=True)
@@ -57,12 +72,36 @@ class Post:
     media_url: str | None
     media_type: str | None
     published_at: datetime
+    restatements: list[Restatement] = field(default_factory=list, compare=False, repr=False)
 
     def minutes_live(self, now: datetime) -> int:
         return max(math.floor((now - self.published_at).total_seconds() / 60), 0)
 
     def metrics(self, now: datetime) -> dict[str, Any]:
-        return native_metrics(self.platform, self.external_id, self.minutes_live(now))
+        """The native counters the platform reports at `now`, restatements in force applied."""
+        counted = native_metrics(self.platform, self.external_id, self.minutes_live(now))
+        return restated(counted, self.restatements, now)
+
+
+class PostSeed(BaseModel):
+    """A post put straight on its platform, without a Make scenario or media; the platform
+    gives it an id unless `external_id` is given. `published_at` defaults to the clock."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    platform: Literal["facebook", "instagram", "youtube", "x", "tiktok", "linkedin", "wordpress"]
+    account_id: str = Field(min_length=1)
+    publication_id: int
+    published_at: UtcInstant | None = None
+    external_id: str | None = Field(default=None, min_length=1)
+
+
+class PostConflict(ValueError):
+    """A post with that id is already on the platform."""
+
+
+class UnknownPost(LookupError):
+    pass
 
 
 def account_rejection(platform: str, account_type: str) -> Rejection | None:
@@ -101,9 +140,12 @@ def targeting_rejection(age_min: int | None) -> Rejection | None:
 
 
 class PlatformStore:
+    """Every post on every platform, found by platform and id in constant time."""
+
     def __init__(self, clock: SimulatedClock) -> None:
         self._clock = clock
-        self._posts: list[Post] = []
+        self._posts: dict[tuple[str, str], Post] = {}
+        self._site_posts: Counter[str] = Counter()
 
     def publish(
         self,
@@ -117,12 +159,9 @@ class PlatformStore:
         media_url: str | None,
         media_type: str | None,
     ) -> Post:
-        external_id = self._new_post_id(platform, account_id)
-        post = Post(
+        return self._add(
             platform=platform,
-            external_id=external_id,
-            external_url=_post_url(platform, account_id, external_id),
-            publish_id=f"v_pub_url~v2-1.{_nineteen_digits()}" if platform == "tiktok" else None,
+            external_id=self._new_post_id(platform, account_id),
             account_id=account_id,
             publication_id=publication_id,
             idempotency_key=idempotency_key,
@@ -132,23 +171,55 @@ class PlatformStore:
             media_type=media_type,
             published_at=self._clock.now().replace(microsecond=0),
         )
-        self._posts.append(post)
-        return post
+
+    def seed(self, seeds: list[PostSeed]) -> list[Post]:
+        """Put every seed on its platform at once; none if any given id is taken."""
+        given = [(seed.platform, seed.external_id) for seed in seeds if seed.external_id]
+        taken = [key for key, count in Counter(given).items() if count > 1 or key in self._posts]
+        if taken:
+            platform, external_id = taken[0]
+            raise PostConflict(f"{platform} already has a post {external_id!r}")
+        now = self._clock.now().replace(microsecond=0)
+        return [
+            self._add(
+                platform=seed.platform,
+                external_id=seed.external_id or self._new_post_id(seed.platform, seed.account_id),
+                account_id=seed.account_id,
+                publication_id=seed.publication_id,
+                idempotency_key=f"seeded-{seed.platform}-{seed.publication_id}",
+                object_id=0,
+                message="",
+                media_url=None,
+                media_type=None,
+                published_at=seed.published_at or now,
+            )
+            for seed in seeds
+        ]
 
     def find(self, platform: str, external_id: str) -> Post | None:
-        return next(
-            (
-                post
-                for post in self._posts
-                if post.platform == platform and post.external_id == external_id
-            ),
-            None,
-        )
+        return self._posts.get((platform, external_id))
 
-    def ground_truth(self) -> dict[str, Any]:
+    def restate(self, restatement: Restatement) -> Post:
+        """Have the platform correct one of a post's counters (or all of them) downwards."""
+        post = self.find(restatement.platform, restatement.external_id)
+        if post is None:
+            raise UnknownPost(f"{restatement.platform} has no post {restatement.external_id!r}")
+        names = native_names(post.platform)
+        if restatement.metric != EVERY_METRIC and restatement.metric not in names:
+            raise ValueError(
+                f"metric: {post.platform} has no counter {restatement.metric!r}; "
+                f"one of {', '.join(sorted(names))} or {EVERY_METRIC!r}"
+            )
+        post.restatements.append(restatement)
+        return post
+
+    def ground_truth(self, at: datetime | None = None) -> dict[str, Any]:
+        """Every post with its native counters at `at` (default: the clock's now)."""
         now = self._clock.now()
+        at = at or now
         return {
             "clock": iso_z(now),
+            "at": iso_z(at),
             "posts": [
                 {
                     "platform": post.platform,
@@ -159,29 +230,85 @@ class PlatformStore:
                     "publication_id": post.publication_id,
                     "idempotency_key": post.idempotency_key,
                     "published_at": iso_z(post.published_at),
-                    "metrics": post.metrics(now),
+                    **_truth_at(post, at),
                 }
-                for post in self._posts
+                for post in self._posts.values()
             ],
         }
 
+    def hourly_ground_truth(
+        self, start: datetime, end: datetime, platform: str | None = None
+    ) -> dict[str, Any]:
+        """The native counters of every post live before each whole hour from `start` to `end`
+        (both included), one row per post and hour end."""
+        hour_ends = list(_hour_ends(start, end))
+        if len(hour_ends) > MAX_HOURLY_TRUTH_HOURS:
+            raise ValueError(f"to: at most {MAX_HOURLY_TRUTH_HOURS} hours from `from`")
+        return {
+            "clock": iso_z(self._clock.now()),
+            "from": iso_z(start),
+            "to": iso_z(end),
+            "rows": [
+                {
+                    "platform": post.platform,
+                    "external_id": post.external_id,
+                    "publication_id": post.publication_id,
+                    "hour_end": iso_z(hour_end),
+                    **_truth_at(post, hour_end),
+                }
+                for post in self._posts.values()
+                if platform in (None, post.platform)
+                for hour_end in hour_ends
+                if post.published_at < hour_end
+            ],
+        }
+
+    def _add(self, **fields: Any) -> Post:
+        post = Post(
+            **fields,
+            external_url=_post_url(fields["platform"], fields["account_id"], fields["external_id"]),
+            publish_id=(
+                f"v_pub_url~v2-1.{_nineteen_digits()}" if fields["platform"] == "tiktok" else None
+            ),
+        )
+        self._posts[(post.platform, post.external_id)] = post
+        if post.platform == "wordpress":
+            self._site_posts[post.account_id] += 1
+        return post
+
     def _new_post_id(self, platform: str, account_id: str) -> str:
-        if platform == "facebook":
-            return f"{account_id}_{secrets.randbelow(9 * 10**15) + 10**15}"
-        if platform == "instagram":
-            return f"179{secrets.randbelow(10**14):014d}"
-        if platform == "youtube":
-            return base64.urlsafe_b64encode(secrets.token_bytes(8)).decode().rstrip("=")
-        if platform == "linkedin":
-            return f"urn:li:share:{_nineteen_digits()}"
         if platform == "wordpress":
-            site_posts = [
-                post
-                for post in self._posts
-                if (post.platform, post.account_id) == (platform, account_id)
-            ]
-            return str(FIRST_WORDPRESS_POST_ID + len(site_posts))
-        return _nineteen_digits()
+            first = FIRST_WORDPRESS_POST_ID + self._site_posts[account_id]
+            candidates = (str(post_id) for post_id in itertools.count(first))
+        else:
+            candidates = (_random_post_id(platform, account_id) for _ in itertools.count())
+        return next(post_id for post_id in candidates if (platform, post_id) not in self._posts)
+
+
+def _random_post_id(platform: str, account_id: str) -> str:
+    if platform == "facebook":
+        return f"{account_id}_{secrets.randbelow(9 * 10**15) + 10**15}"
+    if platform == "instagram":
+        return f"179{secrets.randbelow(10**14):014d}"
+    if platform == "youtube":
+        return base64.urlsafe_b64encode(secrets.token_bytes(8)).decode().rstrip("=")
+    if platform == "linkedin":
+        return f"urn:li:share:{_nineteen_digits()}"
+    return _nineteen_digits()
+
+
+def _truth_at(post: Post, at: datetime) -> dict[str, Any]:
+    metrics = post.metrics(at)
+    return {"metrics": metrics, "withheld": withheld(post.platform, metrics)}
+
+
+def _hour_ends(start: datetime, end: datetime) -> Iterator[datetime]:
+    hour_end = start.replace(minute=0, second=0, microsecond=0)
+    if hour_end < start:
+        hour_end += HOUR
+    while hour_end <= end:
+        yield hour_end
+        hour_end += HOUR
 
 
 def _nineteen_digits() -> str:

@@ -1,11 +1,15 @@
-"""The YouTube Data API v3 `videos.list` endpoint: statistics and snippets by video id."""
+"""The YouTube Data API v3 `videos.list` endpoint: statistics and snippets by video id, each
+call spending one unit of the key's daily quota (which resets at midnight Pacific time)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+from collections import Counter
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -17,13 +21,39 @@ from mediaflow_dagster.sandbox.platforms import PlatformStore, Post
 
 MAX_IDS = 50
 PARTS = frozenset({"id", "snippet", "statistics"})
+DEFAULT_DAILY_QUOTA_UNITS = 10_000
+QUOTA_DAY_ZONE = ZoneInfo("America/Los_Angeles")
+
+
+class DailyQuota:
+    """Units a key may spend per Pacific day, counted on the simulated clock."""
+
+    def __init__(self, units: int, clock: SimulatedClock) -> None:
+        self._units = units
+        self._clock = clock
+        self._spent: Counter[tuple[str, date]] = Counter()
+
+    def spend(self, key: str, units: int = 1) -> bool:
+        """False, spending nothing, when `key` has not that many units left today."""
+        today = (key, self._clock.now().astimezone(QUOTA_DAY_ZONE).date())
+        if self._spent[today] + units > self._units:
+            return False
+        self._spent[today] += units
+        return True
 
 
 class YouTubeDataApi:
-    def __init__(self, api_key: str, platforms: PlatformStore, clock: SimulatedClock) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        platforms: PlatformStore,
+        clock: SimulatedClock,
+        daily_quota_units: int = DEFAULT_DAILY_QUOTA_UNITS,
+    ) -> None:
         self._api_key = api_key
         self._platforms = platforms
         self._clock = clock
+        self._quota = DailyQuota(daily_quota_units, clock)
 
     def routes(self) -> list[Route]:
         return [Route(f"{YOUTUBE_PREFIX}/videos", self.list_videos)]
@@ -65,6 +95,15 @@ class YouTubeDataApi:
                 "INVALID_ARGUMENT",
                 domain="youtube.parameter",
             )
+        if not self._quota.spend(self._api_key):
+            return youtube_error(
+                403,
+                "quotaExceeded",
+                "The request cannot be completed because you have exceeded your "
+                '<a href="/youtube/v3/getting-started#quota">quota</a>.',
+                "PERMISSION_DENIED",
+                domain="youtube.quota",
+            )
         posts = [self._platforms.find("youtube", video_id) for video_id in ids]
         items = [self._item(post, parts) for post in posts if post is not None]
         return JSONResponse(
@@ -97,16 +136,19 @@ def etag(resource: Any) -> str:
 
 
 def youtube_error(
-    status: int, reason: str, message: str, grpc_status: str, *, domain: str = "global"
+    status: int,
+    reason: str,
+    message: str,
+    grpc_status: str,
+    *,
+    domain: str = "global",
+    detail: str | None = None,
+    **where: str,
 ) -> JSONResponse:
+    """Google's error shape; `detail` is the item's own message when it differs from the
+    overall one, `where` its `location` and `locationType`."""
+    item = {"message": detail or message, "domain": domain, "reason": reason, **where}
     return JSONResponse(
-        {
-            "error": {
-                "code": status,
-                "message": message,
-                "errors": [{"message": message, "domain": domain, "reason": reason}],
-                "status": grpc_status,
-            }
-        },
+        {"error": {"code": status, "message": message, "errors": [item], "status": grpc_status}},
         status_code=status,
     )
