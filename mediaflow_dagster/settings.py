@@ -100,6 +100,30 @@ class Settings(BaseSettings):
     instagram_access_token: str = "instagram-business-token"
     youtube_data_url: str = "https://www.googleapis.com/youtube/v3"
     youtube_api_key: str = "youtube-api-key"
+    youtube_analytics_url: str = "https://youtubeanalytics.googleapis.com/v2"
+    youtube_oauth_token: str = Field(
+        default="youtube-oauth-token",
+        description="The channel owner's OAuth access token: YouTube Analytics reports need one.",
+    )
+    linkedin_api_url: str = "https://api.linkedin.com/rest"
+    linkedin_access_token: str = "linkedin-access-token"
+    linkedin_version: str = Field(
+        default="202411", description="The LinkedIn-Version header (YYYYMM) the API is read at."
+    )
+    tiktok_api_url: str = "https://open.tiktokapis.com/v2"
+    tiktok_access_token: str = "tiktok-access-token"
+    x_api_url: str = "https://api.x.com/2"
+    x_bearer_token: str = Field(
+        default="x-user-token",
+        description="An OAuth 2.0 user token of the account's owner: X serves non-public metrics "
+        "only to it.",
+    )
+    insights_requests_in_flight: int = Field(
+        default=32, ge=1, description="Insights requests open at once, over every platform."
+    )
+    insights_requests_in_flight_per_platform: int = Field(
+        default=8, ge=1, description="Insights requests open at once to one platform."
+    )
 
     unsplash_api_url: str = "https://api.unsplash.com"
     unsplash_access_key: str = "unsplash-access-key"

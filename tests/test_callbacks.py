@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
+from signing import signed
 from sqlalchemy import select
-from standardwebhooks import Webhook
 from starlette.testclient import TestClient
 
 from mediaflow_dagster.api.app import create_app
@@ -40,21 +38,6 @@ def generating_object(engine, campaign_id) -> dict:
         engine, content["id"], "generating", generation_request_id=f"{content['id']}-first"
     )
     return content
-
-
-def signed(
-    secret: str, body: dict | bytes, *, event_id: str | None = None, age: timedelta = timedelta()
-):
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    event_id = event_id or f"evt_{uuid.uuid4().hex}"
-    moment = datetime.now(UTC) - age
-    headers = {
-        "webhook-id": event_id,
-        "webhook-timestamp": str(int(moment.timestamp())),
-        "webhook-signature": Webhook(secret).sign(event_id, moment, raw.decode()),
-        "content-type": "application/json",
-    }
-    return raw, headers
 
 
 def content_ready(object_id: int, request_id: str | None = None) -> dict:

@@ -28,6 +28,7 @@ from mediaflow_dagster.api.models import (
     CampaignObjectIn,
     CampaignStatusIn,
     CandidateFilter,
+    InsightsCollected,
     OnboardingIn,
     SocialAccountIn,
 )
@@ -37,6 +38,7 @@ from mediaflow_dagster.cms.database import migrate, ops_engine
 from mediaflow_dagster.cms.errors import Conflict, NotFound
 from mediaflow_dagster.cms.generation import claim_content_callback
 from mediaflow_dagster.cms.inbox import store_callback
+from mediaflow_dagster.cms.insights import KeptReadings, keep_readings
 from mediaflow_dagster.cms.publishing import claim_callback_token, get_publication
 from mediaflow_dagster.resources.http import OutcomeUnknown, ServiceUnavailable
 from mediaflow_dagster.resources.make_api import MakeApi, MakeRefused
@@ -267,6 +269,54 @@ def create_app(settings: Settings, make_api: MakeApi) -> Starlette:
 
         return endpoint
 
+    async def take_insights(request: Request) -> JSONResponse:
+        """A signed batch of insight readings from n8n, kept in the inbox whole and its readings
+        of known posts stored for the next collection run to land; a resent batch changes
+        nothing."""
+        raw = await request.body()
+        try:
+            verifiers["n8n"].verify(raw, dict(request.headers), json_parse=False)
+        except (WebhookVerificationError, ValueError) as error:
+            return _error(401, f"signature rejected: {error}")
+        event_id = request.headers["webhook-id"]
+        batch = _parse(raw, InsightsCollected)
+        readings = [
+            {
+                **reading.model_dump(),
+                "collected_at": reading.collected_at.astimezone(UTC).replace(tzinfo=None),
+            }
+            for reading in batch.readings
+        ]
+        kept: list[KeptReadings] = []
+
+        def keep(connection: Connection) -> None:
+            kept.append(keep_readings(connection, event_id, readings))
+
+        stored = await run_in_threadpool(
+            partial(
+                store_callback,
+                engine,
+                event_id=event_id,
+                source="n8n_insights",
+                event_type=batch.type,
+                payload=batch.model_dump(mode="json"),
+                campaign_id=None,
+                subject_id=None,
+                claim=keep,
+            )
+        )
+        if not stored:
+            return _json({"status": "duplicate", "event_id": event_id})
+        outcome = {
+            "event_id": event_id,
+            "stored": kept[0].stored,
+            "duplicates": kept[0].duplicates,
+            "unknown_posts": kept[0].unknown_posts,
+        }
+        if not kept[0].stored and not kept[0].duplicates:
+            return _error(404, "no reading is of a post mediaflow published", **outcome)
+        return _json({"status": "accepted", **outcome}, 202)
+
     def content_subject(event: Any) -> Subject:
         """The object the callback is about; refused (nothing stored) unless the object waits
         for content from this very request."""
@@ -351,6 +401,7 @@ def create_app(settings: Settings, make_api: MakeApi) -> Starlette:
                 callback_endpoint("n8n", N8N_EVENTS, content_subject),
                 methods=["POST"],
             ),
+            Route("/api/analytics", take_insights, methods=["POST"]),
             Route(
                 "/callbacks/make",
                 callback_endpoint("make", MAKE_EVENTS, publication_subject),

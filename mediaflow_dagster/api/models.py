@@ -162,3 +162,24 @@ N8N_EVENTS = TypeAdapter(Annotated[ContentReady | ContentFailed, Field(discrimin
 MAKE_EVENTS = TypeAdapter(
     Annotated[PublicationPublished | PublicationFailed, Field(discriminator="type")]
 )
+
+
+MAX_READINGS_PER_BATCH = 5000
+
+
+class InsightReadingIn(Strict):
+    platform: Platform
+    external_post_id: Name
+    metric: Annotated[str, Field(min_length=1, max_length=100)]
+    value: Annotated[int, Field(ge=0)] | None
+    collected_at: AwareDatetime
+    api_version: Annotated[str, Field(max_length=20)] | None = None
+
+
+class InsightsCollected(Strict):
+    """A batch of lifetime counters an n8n insights workflow read from the platforms."""
+
+    type: Literal["insights.collected"]
+    readings: Annotated[
+        list[InsightReadingIn], Field(min_length=1, max_length=MAX_READINGS_PER_BATCH)
+    ]

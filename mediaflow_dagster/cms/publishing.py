@@ -385,6 +385,7 @@ def published_posts(engine: Engine, published_before: datetime) -> list[dict[str
                 publications.c.external_post_id,
                 publications.c.published_at,
                 social_accounts.c.platform,
+                social_accounts.c.external_account_id,
             )
             .join(social_accounts, social_accounts.c.id == publications.c.social_account_id)
             .where(

@@ -248,3 +248,20 @@ content_candidates = Table(
     Column("picked_object_id", Integer, ForeignKey("campaign_objects.id")),
     UniqueConstraint("campaign_id", "source", "external_id"),
 )
+
+insight_readings = Table(
+    "insight_readings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("batch_id", String(200), nullable=False),
+    Column("publication_id", Integer, ForeignKey("publications.id"), nullable=False),
+    Column("platform", String(20), nullable=False),
+    Column("external_post_id", String(200), nullable=False),
+    Column("metric", String(100), nullable=False),
+    Column("value", BigInteger),
+    Column("collected_at", DateTime, nullable=False),
+    Column("api_version", String(20)),
+    Column("received_at", DateTime, nullable=False),
+    Column("landed_run_id", String(64)),
+    UniqueConstraint("publication_id", "metric", "collected_at"),
+)

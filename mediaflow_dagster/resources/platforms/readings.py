@@ -1,29 +1,64 @@
-"""What every platform's insights collector returns: lifetime counters, in native metric names."""
+"""What every platform's insights collector takes and returns: the posts to read, and their
+lifetime counters (and daily reports, where a platform has them) in native metric names."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
 
 import httpx
 
-from mediaflow_dagster.resources.http import send
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
 class PublishedPost:
     publication_id: int
     external_post_id: str
+    external_account_id: str
+    published_at: datetime
 
 
 @dataclass(frozen=True)
 class MetricReading:
+    """A lifetime counter as the platform reported it; None when it withheld the value."""
+
     publication_id: int
     external_post_id: str
     metric: str
     value: int | None
     collected_at: datetime
+
+
+@dataclass(frozen=True)
+class DailyReading:
+    """One day's value of a metric from a platform's daily report (not a lifetime counter)."""
+
+    publication_id: int
+    external_post_id: str
+    report_date: date
+    metric: str
+    value: float | None
+    collected_at: datetime
+
+
+@dataclass
+class Collected:
+    """One platform's answer for a batch of posts. `missing` are the posts it no longer knows
+    (deleted, or never visible to the token): reported, not failed."""
+
+    readings: list[MetricReading] = field(default_factory=list)
+    daily: list[DailyReading] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    requests: int = 0
+
+    def add(self, other: Collected) -> None:
+        self.readings += other.readings
+        self.daily += other.daily
+        self.missing += other.missing
+        self.requests += other.requests
 
 
 class PlatformRefused(RuntimeError):
@@ -37,17 +72,5 @@ def observed_at(response: httpx.Response) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-class InsightsHttp:
-    """GET with the platform-agnostic retry rules: insights reads are idempotent."""
-
-    def __init__(self, client: httpx.Client, max_attempts: int):
-        self.client = client
-        self.max_attempts = max_attempts
-
-    def get(self, url: str, params: dict[str, str]) -> httpx.Response:
-        return send(
-            self.client,
-            lambda c: c.get(url, params=params),
-            max_attempts=self.max_attempts,
-            idempotent=True,
-        )
+def in_batches(items: list[Item], size: int) -> list[list[Item]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
