@@ -1,7 +1,8 @@
 {#
-    The cross-platform metric vocabulary, in column order. Every native metric maps to
-    one of these through seeds/platform_metric_map.csv; models pivot and unpivot with
-    this list, so a new unified metric is added here and in that seed's accepted values.
+    The cross-platform metric vocabulary, in column order. Models pivot, sum and carry
+    forward with this list; the explicit per-platform mapping to it lives in
+    int_post_insights__unified_snapshots, and which platform supplies which metric in the
+    seed `platforms`.
 #}
 {% macro unified_metrics() %}
     {{ return([

@@ -1,4 +1,4 @@
-{{ config(severity='warn') }}
+{{ config(severity='warn', tags=['raw_audit']) }}
 {#
     Copies of one snapshot (same publication, metric and collection time) are expected to
     be identical; staging keeps one. Warns when copies disagree on the value, which means

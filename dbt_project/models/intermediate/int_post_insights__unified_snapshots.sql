@@ -1,50 +1,139 @@
 {#
-    Native metrics -> unified metrics, through seeds/platform_metric_map.csv. A unified
-    metric of a snapshot is the sum of the native values mapped to it that the platform
-    reported; it is NULL when the platform has no such metric or withheld every value
-    feeding it. A snapshot whose native metrics feed no unified metric still gets a row.
+    Native metrics -> unified metrics, an explicit mapping per platform (the contract's
+    table; docs in models/_unified_metrics.md). One row per publication and collection
+    time. A metric the platform lacks is NULL, never 0; a sum with a withheld (NULL) part
+    is NULL, so a partly withheld total never passes for a complete one.
 #}
-with snapshots as (
-
-    select * from {{ ref('stg_platforms__post_insight_snapshots') }}
-
-),
-
-metric_map as (
-
-    select * from {{ ref('platform_metric_map') }}
-    where unified_metric is not null
-
-),
-
-unified_metric_values as (
+{%- set bigint = dbt.type_bigint() %}
+{%- set lacks = "cast(null as " ~ bigint ~ ")" %}
+with facebook as (
 
     select
-        snapshots.publication_id,
-        snapshots.platform,
-        snapshots.collected_at,
-        metric_map.unified_metric,
-        snapshots.metric_value
-    from snapshots
-    left join metric_map
-        on snapshots.platform = metric_map.platform
-        and (
-            (metric_map.match_type = 'exact' and snapshots.native_metric = metric_map.native_metric)
-            or (
-                metric_map.match_type = 'prefix'
-                and left(snapshots.native_metric, {{ dbt.length('metric_map.native_metric') }}) = metric_map.native_metric
-            )
-        )
+        publication_id,
+        cast('facebook' as {{ dbt.type_string() }}) as platform,
+        external_post_id,
+        collected_at,
+        post_media_view as impressions,
+        post_total_media_view_unique as reach,
+        {{ lacks }} as video_views,
+        reactions_total as likes,
+        comments,
+        shares,
+        {{ lacks }} as saves,
+        post_clicks as clicks,
+        reactions_total + comments + shares as engagements
+    from {{ ref('stg_facebook__post_insights') }}
+
+),
+
+instagram as (
+
+    select
+        publication_id,
+        cast('instagram' as {{ dbt.type_string() }}) as platform,
+        external_post_id,
+        collected_at,
+        views as impressions,
+        reach,
+        {{ lacks }} as video_views,
+        likes,
+        comments,
+        shares,
+        saved as saves,
+        {{ lacks }} as clicks,
+        total_interactions as engagements
+    from {{ ref('stg_instagram__post_insights') }}
+
+),
+
+youtube as (
+
+    select
+        publication_id,
+        cast('youtube' as {{ dbt.type_string() }}) as platform,
+        external_post_id,
+        collected_at,
+        view_count as impressions,
+        {{ lacks }} as reach,
+        view_count as video_views,
+        like_count as likes,
+        comment_count as comments,
+        {{ lacks }} as shares,
+        {{ lacks }} as saves,
+        {{ lacks }} as clicks,
+        like_count + comment_count as engagements
+    from {{ ref('stg_youtube__video_statistics') }}
+
+),
+
+linkedin as (
+
+    select
+        publication_id,
+        cast('linkedin' as {{ dbt.type_string() }}) as platform,
+        external_post_id,
+        collected_at,
+        impression_count as impressions,
+        unique_impressions_count as reach,
+        {{ lacks }} as video_views,
+        like_count as likes,
+        comment_count as comments,
+        share_count as shares,
+        {{ lacks }} as saves,
+        click_count as clicks,
+        like_count + comment_count + share_count + click_count as engagements
+    from {{ ref('stg_linkedin__share_statistics') }}
+
+),
+
+tiktok as (
+
+    select
+        publication_id,
+        cast('tiktok' as {{ dbt.type_string() }}) as platform,
+        external_post_id,
+        collected_at,
+        view_count as impressions,
+        {{ lacks }} as reach,
+        view_count as video_views,
+        like_count as likes,
+        comment_count as comments,
+        share_count as shares,
+        {{ lacks }} as saves,
+        {{ lacks }} as clicks,
+        like_count + comment_count + share_count as engagements
+    from {{ ref('stg_tiktok__video_insights') }}
+
+),
+
+x as (
+
+    select
+        publication_id,
+        cast('x' as {{ dbt.type_string() }}) as platform,
+        external_post_id,
+        collected_at,
+        impression_count as impressions,
+        {{ lacks }} as reach,
+        {{ lacks }} as video_views,
+        like_count as likes,
+        reply_count as comments,
+        retweet_count + quote_count as shares,
+        bookmark_count as saves,
+        url_link_clicks as clicks,
+        like_count + retweet_count + reply_count + quote_count + bookmark_count as engagements
+    from {{ ref('stg_x__tweet_metrics') }}
 
 )
 
-select
-    publication_id,
-    platform,
-    collected_at,
-    {%- for metric in unified_metrics() %}
-    cast(sum(case when unified_metric = '{{ metric }}' then metric_value end) as {{ dbt.type_bigint() }}) as {{ metric }}
-    {{- "," if not loop.last }}
-    {%- endfor %}
-from unified_metric_values
-group by publication_id, platform, collected_at
+select * from facebook
+union all
+select * from instagram
+union all
+select * from youtube
+union all
+select * from linkedin
+union all
+select * from tiktok
+union all
+select * from x

@@ -1,19 +1,20 @@
 {#
     One row per campaign, platform and day: every day of the campaign window on every
-    platform the campaign is on, plus any other day something happened (a post went out,
-    or a snapshot showed growth after the window closed).
+    platform the campaign is on, plus any other day a post went out or grew.
 
-    Metrics are the sums of the hourly deltas whose snapshot hour falls on the day, so
-    summed over days they equal the posts' latest lifetime values. A metric the platform
-    lacks is NULL; one it has is 0 on a day without growth.
+    Metrics are the growth of the campaign's posts on the platform during the day (sums of
+    hourly deltas), so summed over days they equal the posts' latest lifetime values. A
+    metric the platform lacks is NULL; one it has is 0 on a day without growth.
 
-    budget_allocated: the campaign budget spread evenly over the days from start_date to
-    end_date and split evenly over its active platforms; 0 on other days and on platforms
-    without an active target; NULL when the campaign has no budget or no dates.
+    Spend: platforms report none, so the budget plan is the spend: budget_allocated (from
+    int_campaigns__daily_budget; 0 outside the window and on platforms without an active
+    target; NULL when the campaign has no budget or no dates). Costs divide it by the
+    day's results; pacing compares the spend to date with the results to date.
 #}
+{%- set metrics = unified_metrics() %}
 with campaigns as (
 
-    select * from {{ ref('stg_mediaflow__campaigns') }}
+    select * from {{ ref('dim_campaigns') }}
 
 ),
 
@@ -23,65 +24,36 @@ campaign_platforms as (
 
 ),
 
-publications as (
+budget_plan as (
 
-    select * from {{ ref('int_publications__enriched') }}
-
-),
-
-hourly_metric_deltas as (
-
-    select * from {{ ref('int_post_insights__hourly_metric_deltas') }}
+    select * from {{ ref('int_campaigns__daily_budget') }}
 
 ),
 
-metric_coverage as (
+platforms as (
 
-    select * from {{ ref('int_platforms__metric_coverage') }}
-
-),
-
-campaign_window_days as (
-
-    select
-        campaigns.campaign_id,
-        cast({{ dbt.dateadd('day', 'day_offsets.day_offset', 'campaigns.start_date') }} as date) as day
-    from campaigns
-    cross join lateral generate_series(
-        0, {{ dbt.datediff('campaigns.start_date', 'campaigns.end_date', 'day') }}
-    ) as day_offsets (day_offset)
-    where campaigns.start_date <= campaigns.end_date
+    select * from {{ ref('dim_platforms') }}
 
 ),
 
-active_platform_counts as (
+post_days as (
+
+    select * from {{ ref('fct_post_daily') }}
+
+),
+
+daily_growth as (
 
     select
         campaign_id,
-        count(*) as active_platforms
-    from campaign_platforms
-    where is_active_platform
-    group by campaign_id
-
-),
-
-daily_deltas as (
-
-    select
-        publications.campaign_id,
-        publications.platform,
-        cast(hourly_metric_deltas.snapshot_hour as date) as day,
-        {%- for metric in unified_metrics() %}
-        sum(case when hourly_metric_deltas.unified_metric = '{{ metric }}' then hourly_metric_deltas.delta_value end) as {{ metric }},
+        platform,
+        day,
+        {%- for metric in metrics %}
+        sum({{ metric }}_delta) as {{ metric }},
         {%- endfor %}
-        count(case when hourly_metric_deltas.is_counter_decrease then 1 end) as counter_decreases
-    from hourly_metric_deltas
-    inner join publications
-        on hourly_metric_deltas.publication_id = publications.publication_id
-    group by
-        publications.campaign_id,
-        publications.platform,
-        cast(hourly_metric_deltas.snapshot_hour as date)
+        sum(counter_decreases) as counter_decreases
+    from post_days
+    group by campaign_id, platform, day
 
 ),
 
@@ -92,90 +64,121 @@ daily_publications as (
         platform,
         published_date as day,
         count(*) as posts_published
-    from publications
+    from {{ ref('dim_posts') }}
     where is_published
     group by campaign_id, platform, published_date
 
 ),
 
+window_days as (
+
+    select distinct
+        campaigns.campaign_id,
+        campaign_platforms.platform,
+        budget_plan.day
+    from budget_plan
+    inner join campaigns
+        on budget_plan.campaign_id = campaigns.campaign_id
+    inner join campaign_platforms
+        on campaigns.campaign_id = campaign_platforms.campaign_id
+
+),
+
 campaign_platform_days as (
 
-    select
-        campaign_window_days.campaign_id,
-        campaign_platforms.platform,
-        campaign_window_days.day
-    from campaign_window_days
-    inner join campaign_platforms
-        on campaign_window_days.campaign_id = campaign_platforms.campaign_id
+    select campaign_id, platform, day from window_days
     union
-    select campaign_id, platform, day from daily_deltas
+    select campaign_id, platform, day from daily_growth
     union
     select campaign_id, platform, day from daily_publications
 
 ),
 
-daily_metrics as (
+daily as (
 
     select
         campaign_platform_days.campaign_id,
+        campaigns.campaign_name,
         campaign_platform_days.platform,
         campaign_platform_days.day,
         coalesce(daily_publications.posts_published, 0) as posts_published,
-        {%- for metric in unified_metrics() %}
+        {%- for metric in metrics %}
         case
-            when metric_coverage.has_{{ metric }}
-                then cast(coalesce(daily_deltas.{{ metric }}, 0) as {{ dbt.type_bigint() }})
+            when platforms.supplies_{{ metric }}
+                then cast(coalesce(daily_growth.{{ metric }}, 0) as {{ dbt.type_bigint() }})
         end as {{ metric }},
         {%- endfor %}
-        coalesce(daily_deltas.counter_decreases, 0) as counter_decreases
+        cast(coalesce(daily_growth.counter_decreases, 0) as {{ dbt.type_int() }}) as counter_decreases,
+        case
+            when campaigns.budget is not null
+                and campaigns.start_date is not null
+                and campaigns.end_date is not null
+                then coalesce(budget_plan.budget_allocated, 0)
+        end as budget_allocated,
+        budget_plan_platform.platform_budget,
+        campaigns.currency
     from campaign_platform_days
-    left join daily_deltas
-        on campaign_platform_days.campaign_id = daily_deltas.campaign_id
-        and campaign_platform_days.platform = daily_deltas.platform
-        and campaign_platform_days.day = daily_deltas.day
+    inner join campaigns
+        on campaign_platform_days.campaign_id = campaigns.campaign_id
+    left join platforms
+        on campaign_platform_days.platform = platforms.platform
+    left join daily_growth
+        on campaign_platform_days.campaign_id = daily_growth.campaign_id
+        and campaign_platform_days.platform = daily_growth.platform
+        and campaign_platform_days.day = daily_growth.day
     left join daily_publications
         on campaign_platform_days.campaign_id = daily_publications.campaign_id
         and campaign_platform_days.platform = daily_publications.platform
         and campaign_platform_days.day = daily_publications.day
-    left join metric_coverage
-        on campaign_platform_days.platform = metric_coverage.platform
+    left join budget_plan
+        on campaign_platform_days.campaign_id = budget_plan.campaign_id
+        and campaign_platform_days.platform = budget_plan.platform
+        and campaign_platform_days.day = budget_plan.day
+    left join (
+        select distinct campaign_id, platform, platform_budget from budget_plan
+    ) as budget_plan_platform
+        on campaign_platform_days.campaign_id = budget_plan_platform.campaign_id
+        and campaign_platform_days.platform = budget_plan_platform.platform
+
+),
+
+cumulative as (
+
+    select
+        *,
+        sum(budget_allocated) over campaign_platform_to_date as cumulative_budget_allocated,
+        sum(impressions) over campaign_platform_to_date as cumulative_impressions,
+        sum(engagements) over campaign_platform_to_date as cumulative_engagements,
+        sum(engagements) over (partition by campaign_id, platform) as engagements_to_date
+    from daily
+    window campaign_platform_to_date as (
+        partition by campaign_id, platform
+        order by day
+        rows between unbounded preceding and current row
+    )
 
 )
 
 select
-    daily_metrics.campaign_id,
-    campaigns.campaign_name,
-    daily_metrics.platform,
-    daily_metrics.day,
-    daily_metrics.posts_published,
-    {%- for metric in unified_metrics() %}
-    daily_metrics.{{ metric }},
+    campaign_id,
+    campaign_name,
+    platform,
+    day,
+    posts_published,
+    {%- for metric in metrics %}
+    {{ metric }},
     {%- endfor %}
-    cast(daily_metrics.engagements as double precision)
-        / nullif(daily_metrics.impressions, 0) as engagement_rate,
-    daily_metrics.counter_decreases,
-    cast(
-        case
-            when campaigns.budget is null
-                or campaigns.start_date is null
-                or campaigns.end_date is null
-                then null
-            when campaign_platforms.is_active_platform
-                and daily_metrics.day between campaigns.start_date and campaigns.end_date
-                then campaigns.budget / (
-                    ({{ dbt.datediff('campaigns.start_date', 'campaigns.end_date', 'day') }} + 1)
-                    * active_platform_counts.active_platforms
-                )
-            else 0
-        end
-        as {{ dbt.type_numeric() }}
-    ) as budget_allocated,
-    campaigns.currency
-from daily_metrics
-inner join campaigns
-    on daily_metrics.campaign_id = campaigns.campaign_id
-left join campaign_platforms
-    on daily_metrics.campaign_id = campaign_platforms.campaign_id
-    and daily_metrics.platform = campaign_platforms.platform
-left join active_platform_counts
-    on daily_metrics.campaign_id = active_platform_counts.campaign_id
+    {{ safe_ratio('engagements', 'impressions') }} as engagement_rate,
+    counter_decreases,
+    cast(budget_allocated as {{ dbt.type_numeric() }}) as budget_allocated,
+    currency,
+    {{ cost_per('budget_allocated', 'engagements') }} as cost_per_engagement,
+    {{ cost_per('budget_allocated', 'video_views') }} as cost_per_view,
+    {{ cost_per('budget_allocated * 1000', 'impressions') }} as cpm,
+    cast(cumulative_budget_allocated as {{ dbt.type_numeric() }}) as cumulative_budget_allocated,
+    cumulative_impressions,
+    cumulative_engagements,
+    {{ cost_per('cumulative_budget_allocated', 'cumulative_engagements') }} as cumulative_cost_per_engagement,
+    {{ safe_ratio('cumulative_budget_allocated', 'platform_budget') }} as budget_pacing,
+    {{ safe_ratio('cumulative_engagements', 'engagements_to_date') }} as engagements_pacing
+from cumulative

@@ -1,89 +1,58 @@
 {#
     One row per campaign. Each metric is the sum over the campaign's posts of their latest
-    lifetime value; NULL when no post of the campaign has reported it (its platforms lack
-    the metric, or nothing has been collected yet).
+    lifetime value (fct_post_lifetime); NULL when no post of the campaign reported it (its
+    platforms lack the metric, or nothing has been collected yet). Costs divide the
+    budget allocated so far (the plan up to the latest day with data) by the results.
 #}
+{%- set metrics = unified_metrics() %}
 with campaigns as (
 
-    select * from {{ ref('stg_mediaflow__campaigns') }}
+    select * from {{ ref('dim_campaigns') }}
 
 ),
 
-campaign_platforms as (
+post_lifetimes as (
 
-    select * from {{ ref('int_campaigns__platforms') }}
-
-),
-
-publications as (
-
-    select * from {{ ref('int_publications__enriched') }}
-
-),
-
-hourly_metric_deltas as (
-
-    select * from {{ ref('int_post_insights__hourly_metric_deltas') }}
-
-),
-
-unified_snapshots as (
-
-    select * from {{ ref('int_post_insights__unified_snapshots') }}
-
-),
-
-platform_counts as (
-
-    select
-        campaign_id,
-        count(case when is_active_platform then 1 end) as active_platforms,
-        count(case when posts_published > 0 then 1 end) as published_platforms
-    from campaign_platforms
-    group by campaign_id
-
-),
-
-publication_totals as (
-
-    select
-        campaign_id,
-        count(*) as posts_published,
-        min(published_at) as first_published_at
-    from publications
-    where is_published
-    group by campaign_id
+    select * from {{ ref('fct_post_lifetime') }}
 
 ),
 
 lifetime_totals as (
 
     select
-        publications.campaign_id,
-        {%- for metric in unified_metrics() %}
-        cast(
-            sum(case when hourly_metric_deltas.unified_metric = '{{ metric }}' then hourly_metric_deltas.lifetime_value end)
-            as {{ dbt.type_bigint() }}
-        ) as {{ metric }}
-        {{- "," if not loop.last }}
+        campaign_id,
+        {%- for metric in metrics %}
+        cast(sum({{ metric }}) as {{ dbt.type_bigint() }}) as {{ metric }},
         {%- endfor %}
-    from hourly_metric_deltas
-    inner join publications
-        on hourly_metric_deltas.publication_id = publications.publication_id
-    where hourly_metric_deltas.is_latest_hour
-    group by publications.campaign_id
+        sum(counter_decreases) as counter_decreases,
+        min(published_at) as first_published_at,
+        max(last_collected_at) as last_collected_at,
+        max(data_as_of) as data_as_of
+    from post_lifetimes
+    group by campaign_id
 
 ),
 
-collection_times as (
+published_posts as (
 
     select
-        publications.campaign_id,
-        max(unified_snapshots.collected_at) as last_collected_at
-    from unified_snapshots
-    inner join publications
-        on unified_snapshots.publication_id = publications.publication_id
-    group by publications.campaign_id
+        campaign_id,
+        count(*) as posts_published
+    from {{ ref('dim_posts') }}
+    where is_published
+    group by campaign_id
+
+),
+
+budget_to_date as (
+
+    select
+        budget_plan.campaign_id,
+        sum(budget_plan.budget_allocated) as budget_allocated_to_date
+    from {{ ref('int_campaigns__daily_budget') }} as budget_plan
+    cross join (select cast(max(data_as_of) as date) as as_of_date from post_lifetimes) as data_as_of
+    where budget_plan.day <= data_as_of.as_of_date
+    group by budget_plan.campaign_id
 
 )
 
@@ -91,26 +60,30 @@ select
     campaigns.campaign_id,
     campaigns.campaign_name,
     campaigns.campaign_status,
+    campaigns.owner_email,
     campaigns.start_date,
     campaigns.end_date,
     campaigns.budget,
     campaigns.currency,
-    coalesce(publication_totals.posts_published, 0) as posts_published,
-    coalesce(platform_counts.active_platforms, 0) as active_platforms,
-    coalesce(platform_counts.published_platforms, 0) as published_platforms,
-    {%- for metric in unified_metrics() %}
+    coalesce(published_posts.posts_published, 0) as posts_published,
+    campaigns.active_platforms,
+    campaigns.published_platforms,
+    {%- for metric in metrics %}
     lifetime_totals.{{ metric }},
     {%- endfor %}
-    cast(lifetime_totals.engagements as double precision)
-        / nullif(lifetime_totals.impressions, 0) as engagement_rate,
-    publication_totals.first_published_at,
-    collection_times.last_collected_at
+    {{ safe_ratio('lifetime_totals.engagements', 'lifetime_totals.impressions') }} as engagement_rate,
+    {{ safe_ratio('lifetime_totals.clicks', 'lifetime_totals.impressions') }} as click_through_rate,
+    cast(coalesce(lifetime_totals.counter_decreases, 0) as {{ dbt.type_int() }}) as counter_decreases,
+    cast(budget_to_date.budget_allocated_to_date as {{ dbt.type_numeric() }}) as budget_allocated_to_date,
+    {{ cost_per('budget_to_date.budget_allocated_to_date', 'lifetime_totals.engagements') }} as cost_per_engagement,
+    {{ cost_per('budget_to_date.budget_allocated_to_date * 1000', 'lifetime_totals.impressions') }} as cpm,
+    {{ safe_ratio('budget_to_date.budget_allocated_to_date', 'campaigns.budget') }} as budget_pacing,
+    lifetime_totals.first_published_at,
+    lifetime_totals.last_collected_at
 from campaigns
-left join platform_counts
-    on campaigns.campaign_id = platform_counts.campaign_id
-left join publication_totals
-    on campaigns.campaign_id = publication_totals.campaign_id
+left join published_posts
+    on campaigns.campaign_id = published_posts.campaign_id
 left join lifetime_totals
     on campaigns.campaign_id = lifetime_totals.campaign_id
-left join collection_times
-    on campaigns.campaign_id = collection_times.campaign_id
+left join budget_to_date
+    on campaigns.campaign_id = budget_to_date.campaign_id

@@ -8,5 +8,6 @@ select
     campaign_id,
     social_account_id,
     is_active,
-    created_at
+    created_at,
+    revoked_at
 from source_campaign_targets

@@ -14,6 +14,7 @@ select
     start_date,
     end_date,
     status as campaign_status,
+    owner_email,
     created_at,
     updated_at
 from source_campaigns

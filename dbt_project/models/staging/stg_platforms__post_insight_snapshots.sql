@@ -22,6 +22,7 @@ ranked_copies as (
         partition_hour,
         api_version,
         run_id,
+        source as collection_source,
         row_number() over (
             partition by publication_id, metric, collected_at
             order by case when value is null then 1 else 0 end, run_id
@@ -39,6 +40,7 @@ select
     collected_at,
     partition_hour,
     api_version,
-    run_id
+    run_id,
+    collection_source
 from ranked_copies
 where copy_number = 1
