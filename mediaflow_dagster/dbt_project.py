@@ -6,12 +6,25 @@ seconds and rewrites the manifest under the others' feet."""
 
 from pathlib import Path
 
+from dagster import TimeWindow
 from dagster_dbt import DbtProject
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
 SOURCES = ("dbt_project.yml", "models", "macros", "seeds", "tests")
+HOURLY_MODELS = "+tag:hourly"
+"""The incremental fact that reads the raw snapshots and the views it reads them through:
+partitioned by hour in Dagster, like the collection."""
+RAW_AUDIT_TESTS = "tag:raw_audit"
+"""Tests that scan the whole raw snapshot table: `dbt build --selector raw_audit`, not hourly."""
+DBT_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 dbt_project = DbtProject(project_dir=PROJECT_DIR)
+
+
+def incremental_window_vars(window: TimeWindow) -> dict[str, str]:
+    """The dbt vars of an incremental build of the partitions in `window`: redo every hour
+    from the first one's (less the model's lookback) on, naive UTC."""
+    return {"window_start": window.start.replace(tzinfo=None).strftime(DBT_TIMESTAMP_FORMAT)}
 
 
 def _manifest_is_stale() -> bool:

@@ -21,8 +21,12 @@ from mediaflow_dagster.assets.content import (
     content_generation_requests,
     media_renditions,
 )
-from mediaflow_dagster.assets.dbt import campaign_performance_models
+from mediaflow_dagster.assets.dbt import campaign_performance_models, hourly_insight_models
 from mediaflow_dagster.assets.insights import post_insight_snapshots
+from mediaflow_dagster.assets.insights_checks import (
+    impressions_reconcile_to_raw,
+    snapshots_are_fresh,
+)
 from mediaflow_dagster.assets.publishing import (
     publication_plans,
     publication_requests,
@@ -75,7 +79,7 @@ publication_outcomes_job = define_asset_job(
 )
 insights_job = define_asset_job(
     "insights_job",
-    selection=AssetSelection.assets(post_insight_snapshots),
+    selection=AssetSelection.assets(post_insight_snapshots, hourly_insight_models),
 )
 warehouse_job = define_asset_job(
     "warehouse_job",
@@ -86,6 +90,9 @@ sourcing_job = define_asset_job(
     selection=AssetSelection.assets(image_candidates, content_ideas),
     executor_def=in_process_executor,
 )
+
+DAILY_MARTS_CRON = "30 0 * * *"
+"""The marts are rebuilt once a day, after the collection of the day's last hour (at :05)."""
 
 JOBS = [
     accounts_job,
@@ -120,15 +127,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "make": MakeScenarios(callback_url=settings.callback_url("make"), **http),
         "make_api": MakeApi.from_settings(settings),
         "sharepoint": SharePoint.from_settings(settings),
-        "platform_insights": PlatformInsights(
-            facebook_graph_url=settings.facebook_graph_url,
-            facebook_access_token=settings.facebook_access_token,
-            instagram_graph_url=settings.instagram_graph_url,
-            instagram_access_token=settings.instagram_access_token,
-            youtube_data_url=settings.youtube_data_url,
-            youtube_api_key=settings.youtube_api_key,
-            **http,
-        ),
+        "platform_insights": PlatformInsights.from_settings(settings),
         "stock_photos": StockPhotos.from_settings(settings),
         "content_feeds": ContentFeeds.from_settings(settings),
         "dbt": DbtCliResource(
@@ -150,11 +149,13 @@ def build_definitions(settings: Settings) -> Definitions:
             publication_requests,
             publications,
             post_insight_snapshots,
+            hourly_insight_models,
             raw_ops_tables,
             campaign_performance_models,
             image_candidates,
             content_ideas,
         ],
+        asset_checks=[snapshots_are_fresh, impressions_reconcile_to_raw],
         jobs=JOBS,
         sensors=[
             callback_sensor("n8n", content_ready_job),
@@ -166,7 +167,7 @@ def build_definitions(settings: Settings) -> Definitions:
         ],
         schedules=[
             build_schedule_from_partitioned_job(insights_job, minute_of_hour=5),
-            ScheduleDefinition(job=warehouse_job, cron_schedule="20 * * * *"),
+            ScheduleDefinition(job=warehouse_job, cron_schedule=DAILY_MARTS_CRON),
             ScheduleDefinition(job=accounts_job, cron_schedule="*/15 * * * *"),
         ],
         resources=build_resources(settings),

@@ -39,11 +39,13 @@ from mediaflow_dagster.sandbox.control import (
     make_hook_url,
     running_sandbox,
 )
+from mediaflow_dagster.sandbox.unified import unified
 from mediaflow_dagster.settings import Settings, get_settings
 
 CAMPAIGN = {
     "name": "Lancement Produit X",
-    "description": "Launch of product X across the brand's Facebook, Instagram and YouTube.",
+    "description": "Launch of product X across the brand's Facebook, Instagram, YouTube, "
+    "LinkedIn, TikTok and X accounts.",
     "topics": ["produit x", "lancement", "innovation"],
     "budget": "15000.00",
     "currency": "EUR",
@@ -52,6 +54,9 @@ ACCOUNTS = [
     ("facebook", "Mediaflow Bistro", "page", "104857600123456"),
     ("instagram", "mediaflow.bistro", "business", "17841400000000001"),
     ("youtube", "Mediaflow Bistro TV", "channel", "UCmediaflowBistro0000001"),
+    ("linkedin", "Mediaflow Bistro", "page", "2414183"),
+    ("tiktok", "mediaflow.bistro", "business", "mediaflow.bistro"),
+    ("x", "Mediaflow Bistro", "profile", "1500000000000000001"),
 ]
 OBJECTS = [
     {
@@ -241,26 +246,10 @@ def collect_insights(demo: DemoStack, first_hour: datetime, hours: int) -> None:
 
 def expected_performance(ground_truth: dict[str, Any]) -> pd.DataFrame:
     """The per-platform roll-up the marts must show, computed from the sandbox's own counters."""
-    rows = []
-    for post in ground_truth["posts"]:
-        metrics, platform = post["metrics"], post["platform"]
-        if platform == "facebook":
-            reactions = sum(metrics["post_reactions_by_type_total"].values())
-            rows.append(
-                (
-                    platform,
-                    metrics["post_media_view"],
-                    metrics["post_total_media_view_unique"],
-                    reactions + metrics["comments"] + metrics["shares"],
-                )
-            )
-        elif platform == "instagram":
-            rows.append(
-                (platform, metrics["views"], metrics["reach"], metrics["total_interactions"])
-            )
-        elif platform == "youtube":
-            engagements = metrics["likeCount"] + metrics["commentCount"]
-            rows.append((platform, metrics["viewCount"], None, engagements))
+    rows = [
+        {"platform": post["platform"], **unified(post["platform"], post["metrics"])}
+        for post in ground_truth["posts"]
+    ]
     frame = pd.DataFrame(rows, columns=["platform", "impressions", "reach", "engagements"])
     expected = (
         frame.groupby("platform", sort=False)
@@ -272,7 +261,7 @@ def expected_performance(ground_truth: dict[str, Any]) -> pd.DataFrame:
         )
         .reset_index()
     )
-    return expected.set_index("platform").loc[PLATFORM_ORDER].reset_index()
+    return expected.set_index("platform").reindex(PLATFORM_ORDER).reset_index()
 
 
 def _post(cms: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -313,12 +302,13 @@ def _print_report(console: Console, report: DemoReport, settings: Settings) -> N
         table.add_column(column, justify="left" if column == "platform" else "right")
     for row in report.performance.itertuples():
         reach = row.reach if pd.notna(row.reach) else row.video_views
+        reach_label = _count(reach) + (" views" if pd.isna(row.reach) and pd.notna(reach) else "")
         rate = row.engagements / row.impressions if row.impressions else float("nan")
         table.add_row(
             row.platform,
             _count(row.posts_published),
             _count(row.impressions),
-            _count(reach) + ("" if pd.notna(row.reach) else " views"),
+            reach_label,
             _count(row.engagements),
             f"{rate:.2%}" if pd.notna(rate) else "—",
         )
@@ -339,7 +329,9 @@ def _print_report(console: Console, report: DemoReport, settings: Settings) -> N
             if settings.backend == "embedded"
             else make_url(settings.postgres_url).render_as_string(hide_password=True)
         )
-        + " (campaign_performance__daily, campaign_performance__summary)"
+        + " (campaign_performance__daily, campaign_performance__summary, "
+        "platform_performance__daily, post_performance__growth_curve, "
+        "social_media__rollup_report, publishing__timeliness)"
     )
 
 

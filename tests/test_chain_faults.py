@@ -71,7 +71,7 @@ def test_duplicate_callbacks_are_processed_once_and_nothing_is_published_twice(d
     assert {row["status"] for row in inbox} == {"processed"}
     published = [row for row in rows(demo, publications) if row["status"] == "published"]
     posts = demo.sandbox.ground_truth()["posts"]
-    assert len(posts) == len(published) == 6
+    assert len(posts) == len(published) == 13
     assert sorted(post["external_id"] for post in posts) == sorted(
         row["external_post_id"] for row in published
     )
@@ -93,8 +93,8 @@ def test_transient_make_failures_are_retried_until_every_publication_is_made_onc
     publish(demo, campaign_id)
 
     statuses = sorted(row["status"] for row in rows(demo, publications))
-    assert statuses == ["blocked"] * 3 + ["published"] * 6  # a YouTube post is a video, …
-    assert len(demo.sandbox.ground_truth()["posts"]) == 6
+    assert statuses == ["blocked"] * 5 + ["published"] * 13  # YouTube and TikTok take video
+    assert len(demo.sandbox.ground_truth()["posts"]) == 13
 
 
 def test_a_platform_that_is_down_fails_only_its_part_of_the_hour(demo):
@@ -114,7 +114,7 @@ def test_a_platform_that_is_down_fails_only_its_part_of_the_hour(demo):
     landed = warehouse.query(
         "select platform, count(*) as n from raw.post_insight_snapshots group by 1"
     )
-    assert set(landed["platform"]) == {"facebook", "instagram"}
+    assert set(landed["platform"]) == {"facebook", "instagram", "linkedin", "tiktok", "x"}
 
 
 def test_refused_microsoft_credentials_name_the_setting_to_fix(embedded):

@@ -1,18 +1,50 @@
-"""The dbt models (staging, intermediate, marts) as assets, built in the warehouse pool."""
+"""The dbt models as assets, built in the warehouse pool.
 
+The incremental fact that reads the raw snapshots (tag `hourly`) and the views it reads them
+through are partitioned by hour, like the collection they follow: a partition (or a range of
+them, in one run) is handed to dbt as the `window_start` var. Every other model is rebuilt
+whole from the facts, daily.
+
+A test runs with the build that can make it true: the hourly build runs only the tests whose
+every parent it builds (`cautious`); the daily build also those reaching back into the hourly
+fact (`buildable`), which is up to date by then.
+"""
+
+import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from typing import Any
 
-from dagster import AssetExecutionContext
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetMaterialization,
+    FreshnessPolicy,
+    Output,
+)
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from mediaflow_dagster.dbt_project import dbt_project
+from mediaflow_dagster.assets.mart_previews import mart_metadata
+from mediaflow_dagster.dbt_project import (
+    HOURLY_MODELS,
+    RAW_AUDIT_TESTS,
+    dbt_project,
+    incremental_window_vars,
+)
+from mediaflow_dagster.partitions import hourly_partitions
 from mediaflow_dagster.resources.warehouse import WAREHOUSE_POOL, Warehouse
+
+MARTS_GROUP = "marts"
+MARTS_FRESHNESS = FreshnessPolicy.time_window(
+    fail_window=timedelta(hours=30), warn_window=timedelta(hours=26)
+)
 
 
 class LayeredTranslator(DagsterDbtTranslator):
-    """Groups the models by their layer folder (staging, intermediate, marts), seeds apart."""
+    """Groups the models by their layer folder (staging, intermediate, marts), seeds apart; the
+    marts must be rebuilt at least daily."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
@@ -20,15 +52,86 @@ class LayeredTranslator(DagsterDbtTranslator):
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if dbt_resource_props["resource_type"] == "model" and len(fqn) > 2 else None
 
+    def get_asset_spec(self, manifest, unique_id, project):
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if spec.group_name == MARTS_GROUP:
+            return spec.replace_attributes(freshness_policy=MARTS_FRESHNESS)
+        return spec
+
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
+    select=HOURLY_MODELS,
+    exclude=RAW_AUDIT_TESTS,
+    partitions_def=hourly_partitions,
+    dagster_dbt_translator=LayeredTranslator(),
+    pool=WAREHOUSE_POOL,
+    name="hourly_insight_models",
+)
+def hourly_insight_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
+):
+    os.environ.update(warehouse.dbt_environment(), DBT_INDIRECT_SELECTION="cautious")
+    window_vars = incremental_window_vars(context.partition_time_window)
+    yield from dbt.cli(["build", "--vars", json.dumps(window_vars)], context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    exclude=f"{HOURLY_MODELS} {RAW_AUDIT_TESTS}",
     dagster_dbt_translator=LayeredTranslator(),
     pool=WAREHOUSE_POOL,
 )
 def campaign_performance_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
 ):
-    os.environ.update(warehouse.dbt_environment())
-    yield from dbt.cli(["build"], context=context).stream()
+    os.environ.update(warehouse.dbt_environment(), DBT_INDIRECT_SELECTION="buildable")
+    yield from _with_mart_previews(context, dbt.cli(["build"], context=context).stream(), warehouse)
+
+
+def _with_mart_previews(
+    context: AssetExecutionContext, events: Iterator, warehouse: Warehouse
+) -> Iterator:
+    """The build's events, the marts' held back until dbt is done and then given their row
+    count, preview and plot (the warehouse can be read only once dbt let go of it)."""
+    held = []
+    for event in events:
+        if _is_mart_event(context, event):
+            held.append(event)
+        else:
+            yield event
+    for event in held:
+        if isinstance(event, Output | AssetMaterialization):
+            schema, table = _relation(context, event)
+            event = event.with_metadata(
+                {**event.metadata, **mart_metadata(warehouse, schema, table)}
+            )
+        yield event
+
+
+def _is_mart_event(context: AssetExecutionContext, event: Any) -> bool:
+    if isinstance(event, AssetCheckResult | AssetCheckEvaluation):
+        key = event.asset_key
+    elif isinstance(event, Output):
+        key = context.asset_key_for_output(event.output_name)
+    elif isinstance(event, AssetMaterialization):
+        key = event.asset_key
+    else:
+        return False
+    return context.assets_def.group_names_by_key.get(key) == MARTS_GROUP
+
+
+def _relation(
+    context: AssetExecutionContext, event: Output | AssetMaterialization
+) -> tuple[str, str]:
+    """The mart's schema and table, from the relation dagster-dbt read in the manifest."""
+    key = (
+        context.asset_key_for_output(event.output_name)
+        if isinstance(event, Output)
+        else event.asset_key
+    )
+    relation = context.assets_def.specs_by_key[key].metadata["dagster/table_name"]
+    schema, table = relation.split(".")[-2:]
+    return schema, table

@@ -1,7 +1,10 @@
-"""Hourly insights: each published post's lifetime counters, landed append-only in the warehouse."""
+"""Hourly insights: each published post's lifetime counters, landed append-only in the warehouse,
+with the readings n8n posted to `/api/analytics` since the last run."""
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict
+from datetime import datetime
 
 import pandas as pd
 from dagster import (
@@ -9,75 +12,148 @@ from dagster import (
     AssetDep,
     AssetExecutionContext,
     AssetKey,
+    AssetSpec,
     Failure,
     MaterializeResult,
     MetadataValue,
-    asset,
+    multi_asset,
 )
 
+from mediaflow_dagster.cms.insights import mark_landed, unlanded_readings
 from mediaflow_dagster.cms.publishing import published_posts
 from mediaflow_dagster.partitions import hourly_partitions
-from mediaflow_dagster.resources.http import ServiceUnavailable
 from mediaflow_dagster.resources.ops_store import OpsStore
-from mediaflow_dagster.resources.platforms.insights import PlatformInsights
-from mediaflow_dagster.resources.platforms.readings import PlatformRefused, PublishedPost
+from mediaflow_dagster.resources.platforms.insights import PlatformInsights, PlatformOutcome
+from mediaflow_dagster.resources.platforms.readings import PublishedPost
 from mediaflow_dagster.resources.warehouse import WAREHOUSE_POOL, Warehouse
 from mediaflow_dagster.tables import markdown_table
 
+SNAPSHOTS = AssetKey(["raw", "post_insight_snapshots"])
+DAILY_REPORTS = AssetKey(["raw", "post_daily_reports"])
+SNAPSHOT_KEY = ["publication_id", "metric", "collected_at"]
 
-@asset(
-    key=AssetKey(["raw", "post_insight_snapshots"]),
-    group_name="insights",
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            SNAPSHOTS,
+            group_name="insights",
+            description="Lifetime counters of every published post, appended hourly: one row "
+            "per (post, native metric, collected_at), with the API version and the run.",
+            deps=[AssetDep("publications", partition_mapping=AllPartitionMapping())],
+            kinds={"duckdb", "postgres"},
+        ),
+        AssetSpec(
+            DAILY_REPORTS,
+            group_name="insights",
+            description="Per-day values of the platforms' daily reports (YouTube Analytics), "
+            "appended when the hour collects them; a later collection restates a day.",
+            deps=[AssetDep("publications", partition_mapping=AllPartitionMapping())],
+            kinds={"duckdb", "postgres"},
+        ),
+    ],
     partitions_def=hourly_partitions,
-    deps=[AssetDep("publications", partition_mapping=AllPartitionMapping())],
     pool=WAREHOUSE_POOL,
-    kinds={"duckdb", "postgres"},
 )
 def post_insight_snapshots(
     context: AssetExecutionContext,
     ops_store: OpsStore,
     platform_insights: PlatformInsights,
     warehouse: Warehouse,
-) -> MaterializeResult:
-    """Lifetime counters of every post published before the hour's end, one row per (post,
-    metric, collected_at), appended: a platform that fails loses only its own part of the hour."""
+) -> Iterator[MaterializeResult]:
+    """Lifetime counters of every post published before the hour's end, read from each
+    platform's API concurrently, one row per (post, metric, collected_at), appended. A platform
+    that fails loses only its own part of the hour; the others land. n8n's readings not yet
+    landed land too, except those the schedule read at the same instant."""
     window = context.partition_time_window
     hour_start, hour_end = (moment.replace(tzinfo=None) for moment in (window.start, window.end))
     posts_by_platform: dict[str, list[PublishedPost]] = defaultdict(list)
     for post in published_posts(ops_store.engine, hour_end):
         posts_by_platform[post["platform"]].append(
-            PublishedPost(post["publication_id"], post["external_post_id"])
-        )
-    frames, summary, failures = [], [], []
-    for platform, posts in sorted(posts_by_platform.items()):
-        if not platform_insights.supports(platform):
-            summary.append({"platform": platform, "posts": len(posts), "readings": "no collector"})
-            continue
-        try:
-            readings = platform_insights.collect(platform, posts)
-        except (PlatformRefused, ServiceUnavailable) as error:
-            failures.append({"platform": platform, "posts": len(posts), "error": str(error)})
-            continue
-        frames.append(
-            pd.DataFrame([asdict(reading) for reading in readings]).assign(
-                platform=platform, api_version=platform_insights.api_version(platform)
+            PublishedPost(
+                post["publication_id"],
+                post["external_post_id"],
+                post["external_account_id"],
+                post["published_at"],
             )
         )
-        summary.append({"platform": platform, "posts": len(posts), "readings": len(readings)})
-    landed = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    if not landed.empty:
-        warehouse.append(
-            "post_insight_snapshots",
-            landed.assign(partition_hour=hour_start, run_id=context.run.run_id),
-        )
+    outcomes = platform_insights.collect(posts_by_platform, hour_end)
+    run_id = context.run.run_id
+    scheduled = _collected_rows(
+        outcomes, "readings", partition_hour=hour_start, run_id=run_id, source="schedule"
+    )
+    n8n_readings = unlanded_readings(ops_store.engine)
+    from_n8n = _new_n8n_rows(n8n_readings, scheduled, hour_start, run_id)
+    snapshots = pd.concat([scheduled, from_n8n], ignore_index=True)
+    if not snapshots.empty:
+        warehouse.append("post_insight_snapshots", snapshots)
+    daily_reports = _collected_rows(outcomes, "daily", run_id=run_id)
+    if not daily_reports.empty:
+        warehouse.append("post_daily_reports", daily_reports)
+    if n8n_readings:
+        mark_landed(ops_store.engine, [reading["id"] for reading in n8n_readings], run_id)
+    failures = [outcome for outcome in outcomes if outcome.error]
     metadata = {
-        "rows": len(landed),
-        "platforms": MetadataValue.md(markdown_table(summary)),
-        "failures": MetadataValue.md(markdown_table(failures)),
+        "rows": len(snapshots),
+        "rows_from_n8n": len(from_n8n),
+        "n8n_readings_already_collected": len(n8n_readings) - len(from_n8n),
+        "platforms": MetadataValue.md(markdown_table(_summary(outcomes, posts_by_platform))),
     }
     if failures:
         raise Failure(
-            f"{len(failures)} platform(s) failed to report for hour {context.partition_key}",
+            f"{len(failures)} platform(s) failed to report for hour {context.partition_key}: "
+            + "; ".join(f"{outcome.platform}: {outcome.error}" for outcome in failures),
             metadata=metadata,
         )
-    return MaterializeResult(metadata=metadata)
+    yield MaterializeResult(asset_key=SNAPSHOTS, metadata=metadata)
+    yield MaterializeResult(asset_key=DAILY_REPORTS, metadata={"rows": len(daily_reports)})
+
+
+def _collected_rows(outcomes: list[PlatformOutcome], kind: str, **columns) -> pd.DataFrame:
+    """The outcomes' `readings` or `daily` readings as raw rows, with `columns` added."""
+    frames = [
+        pd.DataFrame([asdict(reading) for reading in getattr(outcome.collected, kind)]).assign(
+            platform=outcome.platform, api_version=outcome.api_version
+        )
+        for outcome in outcomes
+        if outcome.collected and getattr(outcome.collected, kind)
+    ]
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True).assign(**columns)
+
+
+def _new_n8n_rows(
+    readings: list[dict], scheduled: pd.DataFrame, hour_start: datetime, run_id: str
+) -> pd.DataFrame:
+    """n8n's readings, less those the schedule read at the same instant (the same snapshot)."""
+    if not readings:
+        return pd.DataFrame()
+    frame = pd.DataFrame(readings).drop(columns=["id", "batch_id", "received_at", "landed_run_id"])
+    if not scheduled.empty:
+        already = frame.merge(scheduled[SNAPSHOT_KEY], on=SNAPSHOT_KEY, how="left", indicator=True)
+        frame = frame[(already["_merge"] == "left_only").to_numpy()]
+    return frame.assign(partition_hour=hour_start, run_id=run_id, source="n8n")
+
+
+def _summary(
+    outcomes: list[PlatformOutcome], posts_by_platform: dict[str, list[PublishedPost]]
+) -> list[dict]:
+    collected = {outcome.platform for outcome in outcomes}
+    return [
+        {
+            "platform": outcome.platform,
+            "posts": outcome.posts,
+            "readings": len(outcome.collected.readings) if outcome.collected else 0,
+            "missing posts": len(outcome.collected.missing) if outcome.collected else 0,
+            "requests": outcome.requests,
+            "rate-limit pauses": outcome.pauses,
+            "seconds": round(outcome.seconds, 2),
+            "error": outcome.error or "",
+        }
+        for outcome in outcomes
+    ] + [
+        {"platform": platform, "posts": len(posts), "error": "no collector"}
+        for platform, posts in sorted(posts_by_platform.items())
+        if platform not in collected
+    ]
