@@ -29,7 +29,7 @@ from sqlalchemy import insert
 
 from mediaflow_dagster.cms import accounts, campaigns
 from mediaflow_dagster.cms.database import migrate, ops_engine, utcnow
-from mediaflow_dagster.cms.schema import publications
+from mediaflow_dagster.cms.schema import campaign_objects, publications
 from mediaflow_dagster.processes import free_local_ports
 from mediaflow_dagster.sandbox.addresses import (
     FACEBOOK_PREFIX,
@@ -158,9 +158,26 @@ def _seed(sandbox, settings: Settings, posts_per_platform: int) -> int:
         end_date=HOUR_END.date(),
         social_account_ids=list(account_ids.values()),
     )["id"]
-    object_id = campaigns.create_object(
-        engine, campaign_id=campaign_id, object_type="video", title="Bench", sources=[], config={}
-    )["id"]
+    now = utcnow()
+    with engine.begin() as connection:
+        connection.execute(
+            insert(campaign_objects),
+            [
+                {
+                    "id": index + 1,
+                    "campaign_id": campaign_id,
+                    "object_type": "video",
+                    "title": f"Bench {index + 1}",
+                    "sources": [],
+                    "config": {},
+                    "hashtags": [],
+                    "status": "published",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for index in range(posts_per_platform)
+            ],
+        )
     spread = timedelta(days=PUBLISHED_OVER_DAYS) / posts_per_platform
     seeds = [
         PostSeed(
@@ -172,11 +189,10 @@ def _seed(sandbox, settings: Settings, posts_per_platform: int) -> int:
         for index in range(posts_per_platform)
         for number, platform in enumerate(ACCOUNTS)
     ]
-    now = utcnow()
     rows = [
         {
             "id": post["publication_id"],
-            "object_id": object_id,
+            "object_id": (post["publication_id"] - 1) // len(ACCOUNTS) + 1,
             "social_account_id": account_ids[post["platform"]],
             "campaign_id": campaign_id,
             "status": "published",

@@ -24,10 +24,10 @@ ACCOUNTS = {
 
 
 def publish_everywhere(
-    engine: Engine, sandbox: SandboxControl, published_at: datetime, posts_per_platform: int = 1
+    engine: Engine, sandbox: SandboxControl, published_at: datetime
 ) -> list[dict]:
     """A campaign of the two days from `published_at` on, targeting one account per platform,
-    and `posts_per_platform` published posts on each; the sandbox's seeded posts."""
+    and one published post of its video on each; the sandbox's seeded posts."""
     account_ids = {
         platform: accounts.create_social_account(
             engine,
@@ -59,10 +59,9 @@ def publish_everywhere(
         PostSeed(
             platform=platform,
             account_id=external_id,
-            publication_id=len(ACCOUNTS) * copy + number,
+            publication_id=number,
             published_at=published_at,
         )
-        for copy in range(posts_per_platform)
         for number, (platform, (_, external_id)) in enumerate(ACCOUNTS.items(), 1)
     )
     at = published_at.replace(tzinfo=None)

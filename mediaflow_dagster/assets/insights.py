@@ -3,7 +3,7 @@ with the readings n8n posted to `/api/analytics` since the last run."""
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import pandas as pd
@@ -67,6 +67,51 @@ def post_insight_snapshots(
     landed land too, except those the schedule read at the same instant."""
     window = context.partition_time_window
     hour_start, hour_end = (moment.replace(tzinfo=None) for moment in (window.start, window.end))
+    run_id = context.run.run_id
+    hour = _collect_hour(ops_store, platform_insights, hour_start, hour_end, run_id)
+    scheduled, daily_reports = hour.snapshots, hour.daily_reports
+    n8n_readings = unlanded_readings(ops_store.engine)
+    from_n8n = _new_n8n_rows(n8n_readings, scheduled, hour_start, run_id)
+    snapshots = pd.concat([scheduled, from_n8n], ignore_index=True)
+    if not snapshots.empty:
+        warehouse.append("post_insight_snapshots", snapshots)
+    if not daily_reports.empty:
+        warehouse.append("post_daily_reports", daily_reports)
+    if n8n_readings:
+        mark_landed(ops_store.engine, [reading["id"] for reading in n8n_readings], run_id)
+    metadata = {
+        "rows": len(snapshots),
+        "rows_from_n8n": len(from_n8n),
+        "n8n_readings_already_collected": len(n8n_readings) - len(from_n8n),
+        "platforms": MetadataValue.md(markdown_table(hour.summary)),
+    }
+    if hour.failures:
+        raise Failure(
+            f"{len(hour.failures)} platform(s) failed to report for hour "
+            f"{context.partition_key}: {'; '.join(hour.failures)}",
+            metadata=metadata,
+        )
+    yield MaterializeResult(asset_key=SNAPSHOTS, metadata=metadata)
+    yield MaterializeResult(asset_key=DAILY_REPORTS, metadata={"rows": len(daily_reports)})
+
+
+@dataclass(frozen=True)
+class CollectedHour:
+    snapshots: pd.DataFrame
+    daily_reports: pd.DataFrame
+    summary: list[dict]
+    failures: list[str]
+
+
+def _collect_hour(
+    ops_store: OpsStore,
+    platform_insights: PlatformInsights,
+    hour_start: datetime,
+    hour_end: datetime,
+    run_id: str,
+) -> CollectedHour:
+    """Every platform's readings of the hour as raw rows; the posts and reading objects are
+    dropped on return, before the rows are landed (some 360,000 for 60,000 posts)."""
     posts_by_platform: dict[str, list[PublishedPost]] = defaultdict(list)
     for post in published_posts(ops_store.engine, hour_end):
         posts_by_platform[post["platform"]].append(
@@ -78,46 +123,31 @@ def post_insight_snapshots(
             )
         )
     outcomes = platform_insights.collect(posts_by_platform, hour_end)
-    run_id = context.run.run_id
-    scheduled = _collected_rows(
-        outcomes, "readings", partition_hour=hour_start, run_id=run_id, source="schedule"
+    return CollectedHour(
+        snapshots=_collected_rows(
+            outcomes, "readings", partition_hour=hour_start, run_id=run_id, source="schedule"
+        ),
+        daily_reports=_collected_rows(outcomes, "daily", run_id=run_id),
+        summary=_summary(outcomes, posts_by_platform),
+        failures=[f"{outcome.platform}: {outcome.error}" for outcome in outcomes if outcome.error],
     )
-    n8n_readings = unlanded_readings(ops_store.engine)
-    from_n8n = _new_n8n_rows(n8n_readings, scheduled, hour_start, run_id)
-    snapshots = pd.concat([scheduled, from_n8n], ignore_index=True)
-    if not snapshots.empty:
-        warehouse.append("post_insight_snapshots", snapshots)
-    daily_reports = _collected_rows(outcomes, "daily", run_id=run_id)
-    if not daily_reports.empty:
-        warehouse.append("post_daily_reports", daily_reports)
-    if n8n_readings:
-        mark_landed(ops_store.engine, [reading["id"] for reading in n8n_readings], run_id)
-    failures = [outcome for outcome in outcomes if outcome.error]
-    metadata = {
-        "rows": len(snapshots),
-        "rows_from_n8n": len(from_n8n),
-        "n8n_readings_already_collected": len(n8n_readings) - len(from_n8n),
-        "platforms": MetadataValue.md(markdown_table(_summary(outcomes, posts_by_platform))),
-    }
-    if failures:
-        raise Failure(
-            f"{len(failures)} platform(s) failed to report for hour {context.partition_key}: "
-            + "; ".join(f"{outcome.platform}: {outcome.error}" for outcome in failures),
-            metadata=metadata,
-        )
-    yield MaterializeResult(asset_key=SNAPSHOTS, metadata=metadata)
-    yield MaterializeResult(asset_key=DAILY_REPORTS, metadata={"rows": len(daily_reports)})
 
 
 def _collected_rows(outcomes: list[PlatformOutcome], kind: str, **columns) -> pd.DataFrame:
-    """The outcomes' `readings` or `daily` readings as raw rows, with `columns` added."""
-    frames = [
-        pd.DataFrame([asdict(reading) for reading in getattr(outcome.collected, kind)]).assign(
-            platform=outcome.platform, api_version=outcome.api_version
-        )
-        for outcome in outcomes
-        if outcome.collected and getattr(outcome.collected, kind)
-    ]
+    """The outcomes' `readings` or `daily` readings as raw rows, with `columns` added; built
+    column by column (an hour of 60,000 posts is some 360,000 readings)."""
+    frames = []
+    for outcome in outcomes:
+        readings = getattr(outcome.collected, kind) if outcome.collected else []
+        if readings:
+            frames.append(
+                pd.DataFrame(
+                    {
+                        field.name: [getattr(reading, field.name) for reading in readings]
+                        for field in fields(readings[0])
+                    }
+                ).assign(platform=outcome.platform, api_version=outcome.api_version)
+            )
     if not frames:
         return pd.DataFrame()
     return pd.concat(frames, ignore_index=True).assign(**columns)

@@ -8,7 +8,6 @@ import io
 
 import pandas as pd
 from dagster import MetadataValue
-from matplotlib.figure import Figure
 
 from mediaflow_dagster.resources.warehouse import Warehouse
 from mediaflow_dagster.tables import markdown_table
@@ -33,7 +32,10 @@ def mart_metadata(warehouse: Warehouse, schema: str, table: str) -> dict[str, Me
 
 def _daily_curve(warehouse: Warehouse, relation: str) -> str:
     """Impressions and engagements per day of the most recently active campaigns, as an inline
-    PNG in Markdown."""
+    PNG in Markdown. matplotlib is imported here: only the marts' build draws, and every other
+    run process of the code location would carry it (about 26 MB)."""
+    from matplotlib.figure import Figure
+
     daily = warehouse.query(
         f"""
         select campaign_name, day, sum(impressions) as impressions,

@@ -27,6 +27,8 @@ from mediaflow_dagster.resources.platforms.x import XInsights
 from mediaflow_dagster.resources.platforms.youtube import YouTubeInsights
 from mediaflow_dagster.settings import Settings
 
+PLATFORM_SETTINGS_PREFIXES = {"facebook", "instagram", "youtube", "linkedin", "tiktok", "x"}
+
 
 @dataclass
 class PlatformOutcome:
@@ -63,19 +65,24 @@ class PlatformInsights(ConfigurableResource):
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides) -> PlatformInsights:
-        fields = {
+        """The resource as `settings` configure it; `overrides` replace fields (a benchmark's
+        one-request-at-a-time collector, say)."""
+        endpoints = {
             name: getattr(settings, name)
             for name in cls.model_fields
-            if name not in ("timeout_seconds", "max_attempts")
-            and not name.startswith("requests_in_flight")
+            if name.split("_")[0] in PLATFORM_SETTINGS_PREFIXES
         }
         return cls(
-            **fields,
-            timeout_seconds=settings.http_timeout_seconds,
-            max_attempts=settings.http_max_attempts,
-            requests_in_flight=settings.insights_requests_in_flight,
-            requests_in_flight_per_platform=settings.insights_requests_in_flight_per_platform,
-            **overrides,
+            **{
+                **endpoints,
+                "timeout_seconds": settings.http_timeout_seconds,
+                "max_attempts": settings.http_max_attempts,
+                "requests_in_flight": settings.insights_requests_in_flight,
+                "requests_in_flight_per_platform": (
+                    settings.insights_requests_in_flight_per_platform
+                ),
+                **overrides,
+            }
         )
 
     def collectors(self) -> dict[str, InsightsCollector]:

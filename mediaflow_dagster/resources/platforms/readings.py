@@ -13,7 +13,7 @@ import httpx
 Item = TypeVar("Item")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PublishedPost:
     publication_id: int
     external_post_id: str
@@ -21,7 +21,7 @@ class PublishedPost:
     published_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MetricReading:
     """A lifetime counter as the platform reported it; None when it withheld the value."""
 
@@ -32,7 +32,7 @@ class MetricReading:
     collected_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DailyReading:
     """One day's value of a metric from a platform's daily report (not a lifetime counter)."""
 
