@@ -4,6 +4,7 @@ withheld, YouTube daily reports) built by dbt, and the numbers the marts must sh
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -497,3 +498,24 @@ def test_incremental_runs_equal_a_full_refresh(warehouse):
 
     assert (incremental_only, refresh_only) == (0, 0)
     assert warehouse.value("select count(*) from marts.fct_post_hourly") == 18
+
+
+def test_the_docs_describe_every_mart_column_and_name_the_dashboards(warehouse):
+    warehouse.dbt("docs", "generate")
+
+    catalog = json.loads((warehouse.target_path / "catalog.json").read_text())
+    manifest = json.loads((warehouse.target_path / "manifest.json").read_text())
+    marts = {
+        node["name"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["schema"] == "marts"
+    }
+    built = {node["metadata"]["name"]: node for node in catalog["nodes"].values()}
+    for name, node in marts.items():
+        assert node["description"], name
+        undocumented = set(built[name]["columns"]) - {
+            column for column, spec in node["columns"].items() if spec["description"]
+        }
+        assert not undocumented, (name, undocumented)
+    dashboards = {exposure["name"] for exposure in manifest["exposures"].values()}
+    assert len(dashboards) == 3

@@ -110,6 +110,13 @@ def schema_changes(table: Table, existing_columns: list[str]) -> list[str]:
     ]
 
 
+SNAPSHOTS_LANDING_INDEX = (
+    f"CREATE INDEX IF NOT EXISTS post_insight_snapshots_partition_hour "
+    f"ON {RAW_SCHEMA}.post_insight_snapshots USING brin (partition_hour)"
+)
+"""How the hourly fact finds what a partition landed without reading every snapshot
+(PostgreSQL; DuckDB's zone maps do it unasked, the snapshots being appended in order)."""
+
 EXISTING_COLUMNS = text(
     "select column_name from information_schema.columns "
     "where table_schema = :schema and table_name = :table order by ordinal_position"
@@ -194,6 +201,7 @@ class Warehouse(ConfigurableResource):
                     ).scalars()
                     for statement in schema_changes(raw_table, list(existing)):
                         connection.execute(text(statement))
+                connection.execute(text(SNAPSHOTS_LANDING_INDEX))
                 if replace:
                     connection.execute(text(f"DELETE FROM {RAW_SCHEMA}.{table}"))
                 _copy_into(connection, table, frame)

@@ -15,10 +15,11 @@
     - full refresh / first build: every snapshot;
     - `dbt build`: collected_at >= max(snapshot_hour) in this table - var lookback_hours
       (48 by default), so values landing late or restated within the lookback are redone;
-    - `--vars '{window_start: ...}'` (a partitioned run, from Dagster): collected_at >=
-      window_start - lookback_hours, rounded down to the hour. Every later hour is redone
-      too: an hour's collection reads the counters after the hour (collected_at is the
-      platforms' clock when answering), and n8n's late readings land with later runs.
+    - `--vars '{window_start: ...}'` (a partitioned run, from Dagster): every hour from the
+      earlier of window_start and the oldest snapshot landed by the partitions from
+      window_start on (partition_hour), so a reading landed late, however old, is taken in
+      and nothing else is redone. Every later hour is redone too: an hour's collection reads
+      the counters after the hour (collected_at is the platforms' clock when answering).
     The value before the first recomputed hour comes from this table (the post's last
     row before it), so an incremental run gives exactly what a full refresh gives.
 #}
@@ -38,8 +39,21 @@
 {%- set scan_start = none %}
 {%- if is_incremental() %}
     {%- if window_start %}
-        {%- set start = modules.datetime.datetime.fromisoformat(window_start | string) %}
-        {%- set scan_start = start.replace(minute=0, second=0, microsecond=0) - lookback %}
+        {%- set start = modules.datetime.datetime.fromisoformat(window_start | string).replace(minute=0, second=0, microsecond=0) %}
+        {%- set earliest = none %}
+        {%- if execute %}
+            {%- set earliest = run_query(
+                'select min(collected_at) from ' ~ source('raw', 'post_insight_snapshots')
+                ~ ' where partition_hour >= ' ~ timestamp_literal(start.strftime('%Y-%m-%d %H:%M:%S'))
+            ).columns[0].values()[0] %}
+            {%- if earliest is string %}
+                {%- set earliest = modules.datetime.datetime.fromisoformat(earliest) %}
+            {%- endif %}
+        {%- endif %}
+        {%- if earliest and earliest < start %}
+            {%- set start = earliest.replace(minute=0, second=0, microsecond=0) %}
+        {%- endif %}
+        {%- set scan_start = start %}
     {%- elif execute %}
         {%- set latest_hour = run_query('select max(snapshot_hour) from ' ~ this).columns[0].values()[0] %}
         {%- if latest_hour is string %}
