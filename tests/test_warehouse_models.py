@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dbt.artifacts.schemas.run import RunExecutionResult
 from dbt.cli.main import dbtRunner
 from sqlalchemy import create_engine, make_url, text
 
@@ -128,8 +129,8 @@ FIRST_SNAPSHOTS = [
     (202, "2026-11-20 13:30:00", (900, 25, 6, 4, 1, 5, 8, 2)),
 ]
 
-# Landed after the first build, inside the window 2026-11-20 13:00-14:00 and its lookback:
-# Facebook's missing hour 12 arrives; X restates its hour 13 and lands hour 12 again.
+# Landed after the first build by the run of partition 2026-11-20 13:00: Facebook's missing
+# hour 12 arrives; X restates its hour 13 and lands hour 12 again.
 LATE_SNAPSHOTS = [
     (101, "2026-11-20 12:40:00", (230, 160, 8, 14, 3, 1, 5, 3)),
     (202, "2026-11-20 13:55:00", (950, 26, 6, 4, 2, 5, 9, 3)),
@@ -154,11 +155,13 @@ DAILY_REPORTS = [
 ]
 
 
-def snapshot_rows(snapshots: list[tuple]) -> str:
-    """An INSERT of the snapshots, one row per native metric the platform answered."""
+def snapshot_rows(snapshots: list[tuple], landed_in: str | None = None) -> str:
+    """An INSERT of the snapshots, one row per native metric the platform answered, landed by
+    the partition `landed_in` (default: the hour each was collected in)."""
     rows = [
         f"({publication}, '{PLATFORMS[publication]}', 'post-{publication}', '{metric}', "
-        f"{'null' if value is None else value}, '{collected_at}', '{collected_at[:13]}:00:00', "
+        f"{'null' if value is None else value}, '{collected_at}', "
+        f"'{landed_in or collected_at[:13] + ':00:00'}', "
         f"'v1', 'run-{collected_at}', 'schedule')"
         for publication, collected_at, values in snapshots
         for metric, value in zip(NATIVE_METRICS[PLATFORMS[publication]], values, strict=True)
@@ -252,7 +255,7 @@ class Warehouse:
         )
         failures = [
             f"{node.node.name}: {node.status} {node.message}"
-            for node in (result.result or [])
+            for node in (result.result if isinstance(result.result, RunExecutionResult) else [])
             if getattr(node, "status", None) in ("error", "fail")
         ]
         assert result.success, failures or result.exception
@@ -286,13 +289,13 @@ def warehouse(
         daily_report_rows(),
     )
     warehouse.dbt("run", "--select", "+fct_post_hourly")
-    warehouse.execute(snapshot_rows(LATE_SNAPSHOTS))
+    warehouse.execute(snapshot_rows(LATE_SNAPSHOTS, landed_in="2026-11-20 13:00:00"))
     warehouse.dbt(
         "run",
         "--select",
         "fct_post_hourly",
         "--vars",
-        '{"window_start": "2026-11-20 13:00:00", "lookback_hours": 1}',
+        '{"window_start": "2026-11-20 13:00:00"}',
     )
     warehouse.execute(snapshot_rows(NEXT_DAY_SNAPSHOTS))
     warehouse.dbt("build", "--vars", '{"lookback_hours": 2}')

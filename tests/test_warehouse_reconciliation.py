@@ -106,9 +106,14 @@ def collected(aimed: Settings, sandbox) -> dict:
             chain.run("insights_job", partition)
             if index == 1:
                 chain.run("insights_job", partition)
-        chain.run("warehouse_job")
+        marts_run = chain.run("warehouse_job")
         warehouse = chain.definitions.resources["warehouse"]
-    return {"truth_at": truth_at, "posts": posts, "warehouse": warehouse}
+    return {
+        "truth_at": truth_at,
+        "posts": posts,
+        "warehouse": warehouse,
+        "checks": marts_run.get_asset_check_evaluations(),
+    }
 
 
 def _own(truth: dict, own: set[str]) -> dict:
@@ -152,7 +157,7 @@ def expected_daily(lifetimes: pd.DataFrame) -> dict[tuple[str, date, str], int]:
 
 
 @pytest.mark.slow
-def test_every_mart_reconciles_to_the_ground_truth_to_the_unit(collected):
+def test_every_mart_and_check_reconciles_to_the_ground_truth_to_the_unit(collected):
     lifetimes = expected_lifetimes(collected["truth_at"])
     daily = expected_daily(lifetimes)
     latest = lifetimes.sort_values("at").groupby(["publication_id", "metric"]).last()
@@ -164,6 +169,9 @@ def test_every_mart_reconciles_to_the_ground_truth_to_the_unit(collected):
     _assert_daily(warehouse, "platform_performance__daily", daily)
     _assert_summary(warehouse, latest)
     _assert_growth_curve(warehouse, lifetimes)
+    failed_checks = [check.check_name for check in collected["checks"] if not check.passed]
+    assert failed_checks == []
+    assert "impressions_reconcile_to_raw" in {check.check_name for check in collected["checks"]}
 
 
 def _assert_counter_decreases_are_flagged(warehouse, lifetimes: pd.DataFrame) -> None:
