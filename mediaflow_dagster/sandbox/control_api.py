@@ -95,20 +95,7 @@ class SandboxControlApi:
         except PostConflict as error:
             return JSONResponse({"error": str(error)}, status_code=409)
         return JSONResponse(
-            {
-                "posts": [
-                    {
-                        "platform": post.platform,
-                        "external_id": post.external_id,
-                        "external_url": post.external_url,
-                        "publish_id": post.publish_id,
-                        "account_id": post.account_id,
-                        "publication_id": post.publication_id,
-                        "published_at": iso_z(post.published_at),
-                    }
-                    for post in posts
-                ]
-            },
+            {"posts": [post.identity() for post in posts]},
             status_code=201,
         )
 

@@ -74,6 +74,18 @@ class Post:
     published_at: datetime
     restatements: list[Restatement] = field(default_factory=list, compare=False, repr=False)
 
+    def identity(self) -> dict[str, Any]:
+        """Where the post lives and which publication made it, as the control API shows it."""
+        return {
+            "platform": self.platform,
+            "external_id": self.external_id,
+            "external_url": self.external_url,
+            "publish_id": self.publish_id,
+            "account_id": self.account_id,
+            "publication_id": self.publication_id,
+            "published_at": iso_z(self.published_at),
+        }
+
     def minutes_live(self, now: datetime) -> int:
         return max(math.floor((now - self.published_at).total_seconds() / 60), 0)
 
@@ -222,14 +234,8 @@ class PlatformStore:
             "at": iso_z(at),
             "posts": [
                 {
-                    "platform": post.platform,
-                    "external_id": post.external_id,
-                    "external_url": post.external_url,
-                    "publish_id": post.publish_id,
-                    "account_id": post.account_id,
-                    "publication_id": post.publication_id,
+                    **post.identity(),
                     "idempotency_key": post.idempotency_key,
-                    "published_at": iso_z(post.published_at),
                     **_truth_at(post, at),
                 }
                 for post in self._posts.values()

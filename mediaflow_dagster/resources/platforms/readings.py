@@ -52,13 +52,11 @@ class Collected:
     readings: list[MetricReading] = field(default_factory=list)
     daily: list[DailyReading] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
-    requests: int = 0
 
     def add(self, other: Collected) -> None:
         self.readings += other.readings
         self.daily += other.daily
         self.missing += other.missing
-        self.requests += other.requests
 
 
 class PlatformRefused(RuntimeError):
