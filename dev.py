@@ -136,11 +136,11 @@ def main(arguments: list[str]) -> int:
         return subprocess.call(command, cwd=ROOT, env=ENVIRONMENT)
     ensure_media_tools()
     ensure_n8n()
+    ensure_postgres()
     if arguments[0] == "bench":
         for benchmark in sorted((ROOT / "benchmarks").glob("[!_]*.py")):
             run(BIN / "python", benchmark)
         return 0
-    ensure_postgres()
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
     return subprocess.call([BIN / "pytest", *arguments[1:]], cwd=ROOT, env=ENVIRONMENT)
