@@ -1,9 +1,9 @@
 """The dbt models as assets, built in the warehouse pool.
 
 The incremental fact that reads the raw snapshots (tag `hourly`) and the views it reads them
-through are partitioned by hour, like the collection they follow: a partition (or a range of
-them, in one run) is handed to dbt as the `window_start` var. Every other model is rebuilt
-whole from the facts, daily.
+through are partitioned by hour, like the collection they follow, one hour per run: the
+partition is handed to dbt as the `window_start` var. Every other model is rebuilt whole from
+the facts, daily.
 
 A test runs with the build that can make it true: the hourly build runs only the tests whose
 every parent it builds (`cautious`); the daily build also those reaching back into the hourly
@@ -21,6 +21,7 @@ from dagster import (
     AssetCheckResult,
     AssetExecutionContext,
     AssetMaterialization,
+    BackfillPolicy,
     FreshnessPolicy,
     Output,
 )
@@ -37,6 +38,8 @@ from mediaflow_dagster.partitions import hourly_partitions
 from mediaflow_dagster.resources.warehouse import WAREHOUSE_POOL, Warehouse
 
 MARTS_GROUP = "marts"
+ONE_HOUR_PER_RUN = BackfillPolicy.multi_run(max_partitions_per_run=1)
+"""As the collection they run with in `insights_job`, which reads each hour on its own."""
 MARTS_FRESHNESS = FreshnessPolicy.time_window(
     fail_window=timedelta(hours=30), warn_window=timedelta(hours=26)
 )
@@ -65,6 +68,7 @@ class LayeredTranslator(DagsterDbtTranslator):
     select=HOURLY_MODELS,
     exclude=RAW_AUDIT_TESTS,
     partitions_def=hourly_partitions,
+    backfill_policy=ONE_HOUR_PER_RUN,
     dagster_dbt_translator=LayeredTranslator(),
     pool=WAREHOUSE_POOL,
     name="hourly_insight_models",

@@ -13,6 +13,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
+    BackfillPolicy,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -53,6 +54,7 @@ SNAPSHOT_KEY = ["publication_id", "metric", "collected_at"]
         ),
     ],
     partitions_def=hourly_partitions,
+    backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=1),
     pool=WAREHOUSE_POOL,
 )
 def post_insight_snapshots(
