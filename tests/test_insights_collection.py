@@ -54,10 +54,13 @@ def snapshots(aimed: Settings):
 
 def test_an_hour_lands_every_platform_s_counters_with_api_version_and_run_id(aimed, sandbox, posts):
     sandbox.set_clock(READ_AT)
+    instance = DagsterInstance.ephemeral()
 
-    result = collect(aimed)
+    result = collect(aimed, instance=instance)
 
     assert result.success
+    progress = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    assert any(message.startswith("tiktok: 1 posts, 4 readings") for message in progress)
     landed = snapshots(aimed)
     assert set(landed["platform"]) == set(ACCOUNTS)
     assert set(landed["run_id"]) == {result.run_id}

@@ -14,6 +14,7 @@ from dagster import (
     AssetKey,
     AssetSpec,
     BackfillPolicy,
+    DagsterLogManager,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -70,7 +71,7 @@ def post_insight_snapshots(
     window = context.partition_time_window
     hour_start, hour_end = (moment.replace(tzinfo=None) for moment in (window.start, window.end))
     run_id = context.run.run_id
-    hour = _collect_hour(ops_store, platform_insights, hour_start, hour_end, run_id)
+    hour = _collect_hour(ops_store, platform_insights, hour_start, hour_end, run_id, context.log)
     scheduled, daily_reports = hour.snapshots, hour.daily_reports
     n8n_readings = unlanded_readings(ops_store.engine)
     from_n8n = _new_n8n_rows(n8n_readings, scheduled, hour_start, run_id)
@@ -111,6 +112,7 @@ def _collect_hour(
     hour_start: datetime,
     hour_end: datetime,
     run_id: str,
+    log: DagsterLogManager,
 ) -> CollectedHour:
     """Every platform's readings of the hour as raw rows; the posts and reading objects are
     dropped on return, before the rows are landed (some 360,000 for 60,000 posts)."""
@@ -124,7 +126,13 @@ def _collect_hour(
                 post["published_at"],
             )
         )
-    outcomes = platform_insights.collect(posts_by_platform, hour_end)
+    log.info(
+        f"reading {sum(map(len, posts_by_platform.values()))} posts on "
+        f"{len(posts_by_platform)} platform(s)"
+    )
+    outcomes = platform_insights.collect(
+        posts_by_platform, hour_end, lambda outcome: log.info(_progress(outcome))
+    )
     return CollectedHour(
         snapshots=_collected_rows(
             outcomes, "readings", partition_hour=hour_start, run_id=run_id, source="schedule"
@@ -132,6 +140,18 @@ def _collect_hour(
         daily_reports=_collected_rows(outcomes, "daily", run_id=run_id),
         summary=_summary(outcomes, posts_by_platform),
         failures=[f"{outcome.platform}: {outcome.error}" for outcome in outcomes if outcome.error],
+    )
+
+
+def _progress(outcome: PlatformOutcome) -> str:
+    done = (
+        f"failed: {outcome.error}"
+        if outcome.error
+        else f"{len(outcome.collected.readings)} readings"
+    )
+    return (
+        f"{outcome.platform}: {outcome.posts} posts, {done} "
+        f"({outcome.requests} requests, {outcome.seconds:.1f} s)"
     )
 
 

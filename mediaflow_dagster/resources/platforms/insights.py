@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -104,13 +105,20 @@ class PlatformInsights(ConfigurableResource):
         return {collector.platform: collector for collector in collectors}
 
     def collect(
-        self, posts_by_platform: dict[str, list[PublishedPost]], hour_end: datetime
+        self,
+        posts_by_platform: dict[str, list[PublishedPost]],
+        hour_end: datetime,
+        on_platform_done: Callable[[PlatformOutcome], None] = lambda outcome: None,
     ) -> list[PlatformOutcome]:
-        """Every platform's posts, read concurrently; one outcome per platform with posts."""
-        return asyncio.run(self._collect(posts_by_platform, hour_end))
+        """Every platform's posts, read concurrently; one outcome per platform with posts,
+        each also handed to `on_platform_done` as soon as its platform is done (progress)."""
+        return asyncio.run(self._collect(posts_by_platform, hour_end, on_platform_done))
 
     async def _collect(
-        self, posts_by_platform: dict[str, list[PublishedPost]], hour_end: datetime
+        self,
+        posts_by_platform: dict[str, list[PublishedPost]],
+        hour_end: datetime,
+        on_platform_done: Callable[[PlatformOutcome], None],
     ) -> list[PlatformOutcome]:
         collectors = self.collectors()
         shared = asyncio.Semaphore(self.requests_in_flight)
@@ -120,7 +128,7 @@ class PlatformInsights(ConfigurableResource):
                 await asyncio.gather(
                     *(
                         self._collect_platform(
-                            collectors[platform], client, shared, posts, hour_end
+                            collectors[platform], client, shared, posts, hour_end, on_platform_done
                         )
                         for platform, posts in sorted(posts_by_platform.items())
                         if platform in collectors and posts
@@ -135,6 +143,7 @@ class PlatformInsights(ConfigurableResource):
         shared: asyncio.Semaphore,
         posts: list[PublishedPost],
         hour_end: datetime,
+        on_platform_done: Callable[[PlatformOutcome], None],
     ) -> PlatformOutcome:
         platform_client = PlatformClient(
             client,
@@ -150,7 +159,7 @@ class PlatformInsights(ConfigurableResource):
             collected = await collector.collect(platform_client, posts, hour_end)
         except (PlatformRefused, ServiceUnavailable) as failure:
             error = str(failure)
-        return PlatformOutcome(
+        outcome = PlatformOutcome(
             platform=collector.platform,
             api_version=collector.api_version,
             posts=len(posts),
@@ -160,3 +169,5 @@ class PlatformInsights(ConfigurableResource):
             pauses=platform_client.pauses,
             seconds=time.monotonic() - started,
         )
+        on_platform_done(outcome)
+        return outcome
