@@ -245,25 +245,16 @@ def _collect_one_hour(settings: Settings, label: str, overrides: dict) -> Collec
         event.message for event in result.all_events if event.event_type_value == "STEP_FAILURE"
     ]
     metadata = materialization[0].metadata if materialization else {}
-    summary = str(metadata.get("platforms").value) if metadata else ""
     return CollectionRun(
         label=label,
         seconds=seconds,
         rows=metadata["rows"].value if metadata else 0,
-        requests=_column_total(summary, "requests"),
-        pauses=_column_total(summary, "rate-limit pauses"),
+        requests=metadata["requests"].value if metadata else 0,
+        pauses=metadata["rate_limit_pauses"].value if metadata else 0,
         failures=failures,
         rss_before_mb=rss_before,
         rss_peak_mb=_peak_rss_mb(),
     )
-
-
-def _column_total(markdown: str, column: str) -> int:
-    lines = [line.strip("|").split("|") for line in markdown.splitlines() if line.startswith("|")]
-    if len(lines) < 3:
-        return 0
-    index = [cell.strip() for cell in lines[0]].index(column)
-    return sum(int(cells[index]) for cells in lines[2:] if cells[index].strip().isdigit())
 
 
 def _peak_rss_mb() -> float:

@@ -18,7 +18,7 @@ from mediaflow_dagster.cms.accounts import add_target, create_social_account
 from mediaflow_dagster.cms.campaigns import create_campaign
 from mediaflow_dagster.cms.database import migrate, ops_engine
 from mediaflow_dagster.processes import free_local_ports
-from mediaflow_dagster.sandbox.control import SandboxControl, client_environment, running_sandbox
+from mediaflow_dagster.sandbox.control import SandboxControl, aimed_at_sandbox, running_sandbox
 from mediaflow_dagster.settings import Settings
 
 POSTGRES_SERVER = os.environ.get(
@@ -138,8 +138,4 @@ def sandbox(sandbox_settings: Settings) -> Iterator[SandboxControl]:
 def aimed(settings: Settings, sandbox_settings: Settings) -> Settings:
     """`settings` (one backend, the test's own stores) with every client aimed at the module's
     sandbox."""
-    endpoints = {
-        key.removeprefix("MEDIAFLOW_").lower(): value
-        for key, value in client_environment(sandbox_settings).items()
-    }
-    return Settings(**{**settings.model_dump(), **endpoints})
+    return aimed_at_sandbox(settings, sandbox_settings)

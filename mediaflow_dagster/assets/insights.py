@@ -86,6 +86,8 @@ def post_insight_snapshots(
         "rows": len(snapshots),
         "rows_from_n8n": len(from_n8n),
         "n8n_readings_already_collected": len(n8n_readings) - len(from_n8n),
+        "requests": sum(platform.get("requests", 0) for platform in hour.summary),
+        "rate_limit_pauses": sum(platform.get("rate-limit pauses", 0) for platform in hour.summary),
         "platforms": MetadataValue.md(markdown_table(hour.summary)),
     }
     if hour.failures:

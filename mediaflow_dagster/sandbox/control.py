@@ -73,11 +73,12 @@ def client_environment(settings: Settings) -> dict[str, str]:
     }
 
 
-def aimed_at_sandbox(settings: Settings) -> Settings:
-    """`settings` with every client pointed at the sandbox those settings describe."""
+def aimed_at_sandbox(settings: Settings, sandbox: Settings | None = None) -> Settings:
+    """`settings` with every client pointed at the sandbox `sandbox` describes (by default,
+    the one `settings` describe)."""
     aimed = {
         key.removeprefix("MEDIAFLOW_").lower(): value
-        for key, value in client_environment(settings).items()
+        for key, value in client_environment(sandbox or settings).items()
     }
     return Settings(**{**settings.model_dump(), **aimed})
 
