@@ -2,13 +2,15 @@
 """Set up and run mediaflow from a fresh clone, with nothing but Python 3.11:
 
     python3.11 dev.py demo          one campaign end to end on the embedded stores
-    python3.11 dev.py test [ARGS]   lint, then the whole test suite (ARGS go to pytest)
+    python3.11 dev.py test [ARGS]   lint, then the whole test suite on every core (ARGS go to
+                                    pytest: `-m "not slow"` leaves the end-to-end runs out)
     python3.11 dev.py bench         the benchmarks in benchmarks/, printing their figures
 
-Each command first makes `.venv` and installs the pinned packages of `requirements.lock` (again
-only when the lock or pyproject.toml changed), and prepares the dbt manifest. `test` and `bench`
-also install what the media workflows run on: ffmpeg and ImageMagick from Debian's packages where
-missing, and n8n from npm (`n8n/package.json`) into a cache shared by every clone.
+Each command first makes `.venv` and installs the pinned packages of `requirements.lock`, mediaflow
+and its sandbox (again only when the lock or a pyproject.toml changed), and prepares the dbt
+manifest. `test` and `bench` also install what the media workflows run on: ffmpeg and ImageMagick
+from Debian's packages where missing, and n8n from npm (`n8n/package.json`) into a cache shared by
+every clone.
 """
 
 from __future__ import annotations
@@ -29,7 +31,11 @@ BIN = VENV / "bin"
 
 N8N_PACKAGE = ROOT / "n8n"
 MEDIA_PACKAGES = {"ffprobe": "ffmpeg", "identify": "imagemagick", "fc-list": "fonts-dejavu-core"}
-ENVIRONMENT = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+ENVIRONMENT = {
+    **os.environ,
+    "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    "VIRTUAL_ENV": str(VENV),
+}
 
 
 def run(*command: str | Path, **kwargs) -> None:
@@ -43,14 +49,17 @@ def ensure_environment() -> None:
         print("creating .venv", flush=True)
         run(sys.executable, "-m", "venv", VENV)
     digest = hashlib.sha256(
-        (ROOT / "requirements.lock").read_bytes() + (ROOT / "pyproject.toml").read_bytes()
+        b"".join(
+            (ROOT / name).read_bytes()
+            for name in ("requirements.lock", "pyproject.toml", "sandbox/pyproject.toml")
+        )
     ).hexdigest()
     stamp = VENV / ".mediaflow-installed"
     if not stamp.exists() or stamp.read_text() != digest:
         print("installing the pinned packages (about a minute the first time)", flush=True)
         pip = (BIN / "python", "-m", "pip", "install", "--disable-pip-version-check", "-q")
         run(*pip, "-r", "requirements.lock")
-        run(*pip, "--no-deps", "-e", ".")
+        run(*pip, "--no-deps", "-e", ".", "-e", "sandbox")
         stamp.write_text(digest)
     run(
         BIN / "dagster-dbt",
@@ -132,7 +141,7 @@ def main(arguments: list[str]) -> int:
         return 2
     ensure_environment()
     if arguments[0] == "demo":
-        command = [BIN / "mediaflow", "demo", *arguments[1:]]
+        command = [BIN / "mediaflow-sandbox", "demo", *arguments[1:]]
         return subprocess.call(command, cwd=ROOT, env=ENVIRONMENT)
     ensure_media_tools()
     ensure_n8n()
@@ -143,7 +152,10 @@ def main(arguments: list[str]) -> int:
         return 0
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
-    return subprocess.call([BIN / "pytest", *arguments[1:]], cwd=ROOT, env=ENVIRONMENT)
+    in_parallel = ["-n", "auto", "--dist", "loadfile"]
+    return subprocess.call(
+        [BIN / "pytest", *in_parallel, *arguments[1:]], cwd=ROOT, env=ENVIRONMENT
+    )
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from mediaflow_dagster.cms import accounts, campaigns
-from mediaflow_dagster.sandbox.control import make_hook_url
-from mediaflow_dagster.settings import Settings
+from mediaflow_sandbox.control import make_hook_url
+from mediaflow_sandbox.settings import SandboxSettings
 
 ACCOUNTS = [
     ("facebook", "page", "104857600123456"),
@@ -19,7 +19,7 @@ ACCOUNTS = [
 ]
 
 
-def active_campaign(engine: Engine, settings: Settings, name: str, platforms: int) -> int:
+def active_campaign(engine: Engine, sandbox: SandboxSettings, name: str, platforms: int) -> int:
     """An active campaign targeting the first `platforms` benchmark accounts."""
     account_ids = [
         accounts.create_social_account(
@@ -30,7 +30,7 @@ def active_campaign(engine: Engine, settings: Settings, name: str, platforms: in
             external_account_id=external_id,
             make_connection_id=f"conn-{platform}-bench",
             make_scenario_id=f"scenario-{platform}-bench",
-            make_webhook_url=make_hook_url(settings, f"{platform}-bench-hook"),
+            make_webhook_url=make_hook_url(sandbox, f"{platform}-bench-hook"),
         )["id"]
         for platform, account_type, external_id in ACCOUNTS[:platforms]
     ]

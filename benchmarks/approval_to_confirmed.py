@@ -43,16 +43,17 @@ from sqlalchemy import Engine, select
 from mediaflow_dagster.cms import campaigns
 from mediaflow_dagster.cms.database import ops_engine
 from mediaflow_dagster.cms.schema import approvals, callback_inbox, publications
-from mediaflow_dagster.local_runs import INSTANCE_CONFIG, LocalOrchestrator
-from mediaflow_dagster.processes import (
+from mediaflow_dagster.settings import Settings, get_settings
+from mediaflow_sandbox.control import client_environment, running_sandbox
+from mediaflow_sandbox.faults import FaultRule
+from mediaflow_sandbox.local_runs import INSTANCE_CONFIG, LocalOrchestrator
+from mediaflow_sandbox.processes import (
     background_service,
     free_local_ports,
     patched_environ,
     settings_environment,
 )
-from mediaflow_dagster.sandbox.control import client_environment, running_sandbox
-from mediaflow_dagster.sandbox.faults import FaultRule
-from mediaflow_dagster.settings import Settings, get_settings
+from mediaflow_sandbox.settings import SandboxSettings
 
 REPO = Path(__file__).resolve().parent.parent
 GOAL_P95_SECONDS = 15.0
@@ -134,13 +135,20 @@ def main() -> int:
 def benchmark(args: argparse.Namespace, home: Path) -> int:
     with ExitStack() as stack:
         sandbox_port, tls_port, api_port, webserver_port = free_local_ports(4)
-        settings = stack.enter_context(benchmark_settings(home, sandbox_port, tls_port, api_port))
+        sandbox_settings = SandboxSettings(
+            home=home / "sandbox", port=sandbox_port, tls_port=tls_port
+        )
+        settings = stack.enter_context(benchmark_settings(home, sandbox_settings, api_port))
         logs = settings.home / "logs"
         print(f"home {home} (logs in logs/)")
-        sandbox = stack.enter_context(running_sandbox(settings, log_path=logs / "sandbox.log"))
+        sandbox = stack.enter_context(
+            running_sandbox(sandbox_settings, log_path=logs / "sandbox.log")
+        )
         api_health = f"{settings.public_api_url}/health"
         stack.enter_context(
-            background_service("api", settings, api_health, log_path=logs / "api.log")
+            background_service(
+                "mediaflow_dagster.cli", "api", {}, api_health, log_path=logs / "api.log"
+            )
         )
         sandbox.set_faults(FaultRule(path_prefix="/make/hook/", latency_ms=MAKE_HOOK_LATENCY_MS))
         print(
@@ -148,7 +156,7 @@ def benchmark(args: argparse.Namespace, home: Path) -> int:
             f"{MAKE_HOOK_LATENCY_MS} ms late"
         )
         engine = ops_engine(settings.ops_database_url)
-        campaign_id, object_ids = prepare(settings, engine, args.approvals)
+        campaign_id, object_ids = prepare(settings, sandbox_settings, engine, args.approvals)
 
         started = time.monotonic()
         webserver = stack.enter_context(
@@ -175,18 +183,16 @@ def benchmark(args: argparse.Namespace, home: Path) -> int:
 
 
 @contextmanager
-def benchmark_settings(home: Path, sandbox_port: int, tls_port: int, api_port: int):
+def benchmark_settings(home: Path, sandbox: SandboxSettings, api_port: int):
     """The settings of every process (this one, the servers, dagster dev and its runs) as
     MEDIAFLOW_* variables, every client aimed at the sandbox; restored at the end."""
     located = Settings(
         backend="embedded",
         home=home,
-        sandbox_port=sandbox_port,
-        sandbox_tls_port=tls_port,
         api_port=api_port,
         public_api_url=f"http://127.0.0.1:{api_port}",
     )
-    environment = settings_environment(located) | client_environment(located)
+    environment = settings_environment(located) | client_environment(sandbox)
     environment["DAGSTER_HOME"] = str(located.dagster_home)
     with patched_environ(environment):
         get_settings.cache_clear()
@@ -196,10 +202,12 @@ def benchmark_settings(home: Path, sandbox_port: int, tls_port: int, api_port: i
             get_settings.cache_clear()
 
 
-def prepare(settings: Settings, engine: Engine, count: int) -> tuple[int, list[int]]:
+def prepare(
+    settings: Settings, sandbox: SandboxSettings, engine: Engine, count: int
+) -> tuple[int, list[int]]:
     """An active campaign targeting three accounts, with `count` images generated through n8n
     and ready for approval; the sensors are ticked here, the daemon is not running yet."""
-    campaign_id = active_campaign(engine, settings, "Benchmark approvals", TARGETED_PLATFORMS)
+    campaign_id = active_campaign(engine, sandbox, "Benchmark approvals", TARGETED_PLATFORMS)
     object_ids = [
         campaigns.create_object(
             engine,
@@ -458,7 +466,7 @@ def publish_runs(instance: DagsterInstance) -> dict[str, PublishRun]:
             if entry.dagster_event_type:
                 first.setdefault((entry.step_key, entry.dagster_event_type.value), entry.timestamp)
         step_loads = step_work = 0.0
-        for step in ("publication_plans", "publication_requests"):
+        for step in ("ops__publication_plans", "ops__publication_requests"):
             worker = first.get((step, DagsterEventType.STEP_WORKER_STARTING.value))
             begun = first.get((step, DagsterEventType.STEP_START.value))
             done = first.get((step, DagsterEventType.STEP_SUCCESS.value))
@@ -470,7 +478,7 @@ def publish_runs(instance: DagsterInstance) -> dict[str, PublishRun]:
             created=_record_created(record),
             launched=first.get((None, DagsterEventType.RUN_STARTING.value)),
             started=first.get((None, DagsterEventType.RUN_START.value)),
-            dispatch=first.get(("publication_requests", DagsterEventType.STEP_START.value)),
+            dispatch=first.get(("ops__publication_requests", DagsterEventType.STEP_START.value)),
             ended=record.end_time,
             step_loads=step_loads,
             step_work=step_work,

@@ -30,8 +30,8 @@ from sqlalchemy import insert
 from mediaflow_dagster.cms import accounts, campaigns
 from mediaflow_dagster.cms.database import migrate, ops_engine, utcnow
 from mediaflow_dagster.cms.schema import campaign_objects, publications
-from mediaflow_dagster.processes import free_local_ports
-from mediaflow_dagster.sandbox.addresses import (
+from mediaflow_dagster.settings import Settings
+from mediaflow_sandbox.addresses import (
     FACEBOOK_PREFIX,
     INSTAGRAM_PREFIX,
     LINKEDIN_PREFIX,
@@ -39,10 +39,11 @@ from mediaflow_dagster.sandbox.addresses import (
     X_PREFIX,
     YOUTUBE_PREFIX,
 )
-from mediaflow_dagster.sandbox.control import aimed_at_sandbox, running_sandbox
-from mediaflow_dagster.sandbox.faults import FaultRule
-from mediaflow_dagster.sandbox.platforms import PostSeed
-from mediaflow_dagster.settings import Settings
+from mediaflow_sandbox.control import client_environment, running_sandbox
+from mediaflow_sandbox.faults import FaultRule
+from mediaflow_sandbox.platforms import PostSeed
+from mediaflow_sandbox.processes import free_local_ports, patched_environ, settings_environment
+from mediaflow_sandbox.settings import SandboxSettings
 
 GOAL_SECONDS = 60
 GOAL_PEAK_MB = 500
@@ -96,10 +97,12 @@ def main() -> int:
     console = Console()
     with tempfile.TemporaryDirectory(prefix="mediaflow-insights-bench-") as home:
         port, tls_port = free_local_ports(2)
-        settings = aimed_at_sandbox(
-            Settings(home=Path(home), sandbox_port=port, sandbox_tls_port=tls_port)
+        settings = Settings(home=Path(home))
+        sandbox_settings = SandboxSettings(
+            home=Path(home) / "sandbox", port=port, tls_port=tls_port
         )
-        with running_sandbox(settings) as sandbox:
+        aimed = settings_environment(settings) | client_environment(sandbox_settings)
+        with patched_environ(aimed), running_sandbox(sandbox_settings) as sandbox:
             sandbox.set_clock(HOUR_END)
             started = time.monotonic()
             seeded = _seed(sandbox, settings, args.posts)
@@ -117,7 +120,10 @@ def main() -> int:
                 _in_child(
                     settings,
                     "one request at a time",
-                    {"requests_in_flight": 1, "requests_in_flight_per_platform": 1},
+                    {
+                        "insights_requests_in_flight": 1,
+                        "insights_requests_in_flight_per_platform": 1,
+                    },
                 ),
             ]
     _print(console, runs, args)
@@ -220,12 +226,14 @@ def _in_child(settings: Settings, label: str, overrides: dict) -> CollectionRun:
 def _collect_one_hour(settings: Settings, label: str, overrides: dict) -> CollectionRun:
     from dagster import DagsterInstance, materialize
 
-    from mediaflow_dagster.assets.insights import SNAPSHOTS, post_insight_snapshots
+    from mediaflow_dagster.assets.insights import post_insight_snapshots
+    from mediaflow_dagster.assets.keys import SNAPSHOTS
     from mediaflow_dagster.definitions import build_resources
+    from mediaflow_dagster.resources.configuration import resource_from_environment
     from mediaflow_dagster.resources.platforms.insights import PlatformInsights
 
     resources = build_resources(settings)
-    resources["platform_insights"] = PlatformInsights.from_settings(settings, **overrides)
+    resources["platform_insights"] = resource_from_environment(PlatformInsights, **overrides)
     rss_before = _peak_rss_mb()
     started = time.monotonic()
     result = materialize(

@@ -31,10 +31,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from mediaflow_dagster.processes import free_local_ports, patched_environ
+from mediaflow_dagster.resources.configuration import client_from_environment
 from mediaflow_dagster.resources.sharepoint import SharePoint
-from mediaflow_dagster.sandbox.control import client_environment, running_sandbox
-from mediaflow_dagster.settings import Settings
+from mediaflow_sandbox.control import client_environment, running_sandbox
+from mediaflow_sandbox.processes import free_local_ports
+from mediaflow_sandbox.settings import SandboxSettings
 
 GOAL_PEAK_MB = 150
 MIB = 1024 * 1024
@@ -62,14 +63,11 @@ def main() -> int:
         parser.error("--file-mib sizes must differ")
     with ExitStack() as stack:
         uploaders = [stack.enter_context(uploader_process()) for _ in args.file_mib]
-        from mediaflow_dagster.definitions import build_resources
-
         home = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="mediaflow-bench-")))
         port, tls_port = free_local_ports(2)
-        settings = Settings(home=home, sandbox_port=port, sandbox_tls_port=tls_port)
-        stack.enter_context(running_sandbox(settings, log_path=home / "sandbox.log"))
-        with patched_environ(client_environment(settings)):
-            sharepoint = build_resources(Settings(home=home))["sharepoint"]
+        sandbox = SandboxSettings(home=home / "sandbox", port=port, tls_port=tls_port)
+        stack.enter_context(running_sandbox(sandbox, log_path=home / "sandbox.log"))
+        sharepoint = client_from_environment(SharePoint, client_environment(sandbox))
         return measure(
             sharepoint, home, args.total_mib, dict(zip(args.file_mib, uploaders, strict=True))
         )

@@ -14,13 +14,14 @@ from pathlib import Path
 
 import httpx
 
-from mediaflow_dagster.n8n_server import CallbackReceiver, running_n8n
-from mediaflow_dagster.processes import free_local_ports
+from mediaflow_dagster.resources.configuration import client_from_environment
 from mediaflow_dagster.resources.n8n_api import N8nApi
 from mediaflow_dagster.resources.sharepoint import SharePoint
-from mediaflow_dagster.sandbox.content import jpeg_image
-from mediaflow_dagster.sandbox.control import aimed_at_sandbox, running_sandbox
-from mediaflow_dagster.settings import Settings
+from mediaflow_sandbox.content import jpeg_image
+from mediaflow_sandbox.control import client_environment, running_sandbox
+from mediaflow_sandbox.n8n_server import CallbackReceiver, running_n8n
+from mediaflow_sandbox.processes import free_local_ports
+from mediaflow_sandbox.settings import SandboxSettings
 
 RENDITIONS = [
     {"platform": "instagram", "width": 1080, "height": 1350, "max_bytes": 8_000_000},
@@ -35,16 +36,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mediaflow-bench-") as folder:
         home = Path(folder)
         port, tls_port = free_local_ports(2)
-        settings = aimed_at_sandbox(
-            Settings(home=home, sandbox_port=port, sandbox_tls_port=tls_port)
-        )
-        receiver = CallbackReceiver(settings.n8n_callback_secret)
+        sandbox = SandboxSettings(home=home / "sandbox", port=port, tls_port=tls_port)
+        environment = client_environment(sandbox)
+        receiver = CallbackReceiver(sandbox.credentials().n8n_callback_secret)
         with (
-            running_sandbox(settings, log_path=home / "sandbox.log"),
-            running_n8n(settings, home / "n8n") as n8n,
+            running_sandbox(sandbox, log_path=home / "sandbox.log"),
+            running_n8n(environment, home / "n8n") as n8n,
         ):
-            N8nApi(api_url=n8n.api_url, api_key=n8n.api_key).deploy()
-            source = _source_picture(settings, home)
+            N8nApi(n8n_api_url=n8n.api_url, n8n_api_key=n8n.api_key).deploy()
+            source = _source_picture(sandbox, home)
             latencies = []
             for object_id in range(1, args.requests + 1):
                 started = time.monotonic()
@@ -74,12 +74,12 @@ def main() -> None:
     )
 
 
-def _source_picture(settings: Settings, home: Path) -> str:
-    sharepoint = SharePoint.from_settings(settings)
+def _source_picture(sandbox: SandboxSettings, home: Path) -> str:
+    sharepoint = client_from_environment(SharePoint, client_environment(sandbox))
     picture = home / "source.jpg"
     picture.write_bytes(jpeg_image(b"\x30\x70\xb0", 2400, 1600))
     item = sharepoint.upload("sources/source.jpg", picture)
-    return sharepoint.create_sharing_link(settings.sharepoint_drive_id, item["id"])
+    return sharepoint.create_sharing_link(sandbox.sharepoint_drive_id, item["id"])
 
 
 if __name__ == "__main__":

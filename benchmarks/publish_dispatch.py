@@ -30,8 +30,8 @@ from sqlalchemy import func, insert, select
 from mediaflow_dagster.cms import campaigns
 from mediaflow_dagster.cms.publishing import status_counts
 from mediaflow_dagster.cms.schema import callback_inbox, campaign_objects, publications
-from mediaflow_dagster.demo import DemoStack, demo_stack, generate_content
 from mediaflow_dagster.settings import Settings
+from mediaflow_sandbox.demo import DemoStack, demo_stack, generate_content
 
 GOAL_PER_SECOND = 100
 SETTLE_TIMEOUT_SECONDS = 180
@@ -67,7 +67,9 @@ def main() -> int:
 def prepare_campaign(demo: DemoStack, objects: int) -> int:
     """An active campaign targeting the four accounts, with `objects` approved image objects."""
     engine = demo.engine
-    campaign_id = active_campaign(engine, demo.settings, "Benchmark dispatch", len(ACCOUNTS))
+    campaign_id = active_campaign(
+        engine, demo.sandbox_settings, "Benchmark dispatch", len(ACCOUNTS)
+    )
     first = campaigns.create_object(
         engine,
         campaign_id=campaign_id,
@@ -113,9 +115,9 @@ def measure(demo: DemoStack, campaign_id: int, out: Console) -> int:
     counts = status_counts(demo.engine, campaign_id)
     print(
         f"  publish_job run {result.run_id[:8]}: planned in "
-        f"{steps.get('publication_plans', float('nan')):.2f} s, by status {counts}"
+        f"{steps.get('ops__publication_plans', float('nan')):.2f} s, by status {counts}"
     )
-    seconds = steps["publication_requests"]
+    seconds = steps["ops__publication_requests"]
 
     settle_started = time.monotonic()
     callbacks = wait_for_callbacks(demo, campaign_id, len(expected))
@@ -179,7 +181,7 @@ def step_seconds(demo: DemoStack, run_id: str) -> dict[str, float]:
 def sent_count(result: Any) -> int:
     for event in result.get_asset_materialization_events():
         materialization = event.materialization
-        if materialization.asset_key.to_user_string() == "publication_requests":
+        if materialization.asset_key.to_user_string() == "ops/publication_requests":
             return int(materialization.metadata["sent"].value)
     raise SystemExit("publication_requests did not materialize")
 

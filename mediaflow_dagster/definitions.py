@@ -11,6 +11,7 @@ from dagster import (
     ScheduleDefinition,
     build_schedule_from_partitioned_job,
     define_asset_job,
+    definitions,
     in_process_executor,
 )
 from dagster_dbt import DbtCliResource
@@ -35,6 +36,11 @@ from mediaflow_dagster.assets.publishing import (
 from mediaflow_dagster.assets.sourcing import content_ideas, image_candidates
 from mediaflow_dagster.assets.warehouse import raw_ops_tables
 from mediaflow_dagster.dbt_project import dbt_project
+from mediaflow_dagster.resources.configuration import (
+    client_from_environment,
+    require_environment,
+    resource_from_environment,
+)
 from mediaflow_dagster.resources.feeds import ContentFeeds
 from mediaflow_dagster.resources.make import MakeScenarios
 from mediaflow_dagster.resources.make_api import MakeApi
@@ -106,33 +112,41 @@ JOBS = [
 ]
 
 
-def build_resources(settings: Settings) -> dict[str, object]:
-    http = {
-        "timeout_seconds": settings.http_timeout_seconds,
-        "max_attempts": settings.http_max_attempts,
-    }
+CONFIGURED_FROM_ENVIRONMENT = (
+    N8nApi,
+    MakeApi,
+    SharePoint,
+    PlatformInsights,
+    StockPhotos,
+    ContentFeeds,
+)
+
+
+def build_resources(settings: Settings, *, resolve_secrets: bool = False) -> dict:
+    """Every resource: the stores as `settings` choose them, each service's fields from its own
+    `MEDIAFLOW_*` variables, secrets as `EnvVar`s (`resources/configuration.py`). Every
+    variable that is needed and not set is named at once. Outside a Dagster run (a report, a
+    test) `resolve_secrets` reads the secrets now instead."""
+    require_environment(*CONFIGURED_FROM_ENVIRONMENT)
+    configured = client_from_environment if resolve_secrets else resource_from_environment
     return {
-        "ops_store": OpsStore(database_url=settings.ops_database_url),
-        "warehouse": Warehouse(
-            backend=settings.backend,
-            duckdb_path=str(settings.warehouse_path),
-            postgres_url=settings.postgres_url,
+        "ops_store": configured(
+            OpsStore, backend=settings.backend, sqlite_path=str(settings.ops_sqlite_path)
         ),
-        "n8n": N8nClient(
-            webhook_base_url=settings.n8n_webhook_base_url,
-            callback_url=settings.callback_url("n8n"),
-            **http,
+        "warehouse": configured(
+            Warehouse, backend=settings.backend, duckdb_path=str(settings.warehouse_path)
         ),
-        "n8n_api": N8nApi(api_url=settings.n8n_api_url, api_key=settings.n8n_api_key, **http),
-        "make": MakeScenarios(callback_url=settings.callback_url("make"), **http),
-        "make_api": MakeApi.from_settings(settings),
-        "sharepoint": SharePoint.from_settings(settings),
-        "platform_insights": PlatformInsights.from_settings(settings),
-        "stock_photos": StockPhotos.from_settings(settings),
-        "content_feeds": ContentFeeds.from_settings(settings),
+        "n8n": configured(N8nClient, callback_url=settings.callback_url("n8n")),
+        "n8n_api": configured(N8nApi),
+        "make": configured(MakeScenarios, callback_url=settings.callback_url("make")),
+        "make_api": configured(MakeApi),
+        "sharepoint": configured(SharePoint),
+        "platform_insights": configured(PlatformInsights),
+        "stock_photos": configured(StockPhotos),
+        "content_feeds": configured(ContentFeeds),
         "dbt": DbtCliResource(
             project_dir=dbt_project,
-            target=settings.dbt_target,
+            target="postgres" if settings.backend == "postgres" else "duckdb",
             dbt_executable=str(Path(sys.executable).with_name("dbt")),
         ),
     }
@@ -174,4 +188,8 @@ def build_definitions(settings: Settings) -> Definitions:
     )
 
 
-defs = build_definitions(get_settings())
+@definitions
+def defs() -> Definitions:
+    """The code location, built when Dagster loads it (not when a module imports this one): the
+    settings and every resource's variables are read then, and a missing one stops it."""
+    return build_definitions(get_settings())

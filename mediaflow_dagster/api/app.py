@@ -40,9 +40,10 @@ from mediaflow_dagster.cms.generation import claim_content_callback
 from mediaflow_dagster.cms.inbox import store_callback
 from mediaflow_dagster.cms.insights import KeptReadings, keep_readings
 from mediaflow_dagster.cms.publishing import claim_callback_token, get_publication
+from mediaflow_dagster.resources.configuration import client_from_environment
 from mediaflow_dagster.resources.http import OutcomeUnknown, ServiceUnavailable
 from mediaflow_dagster.resources.make_api import MakeApi, MakeRefused
-from mediaflow_dagster.settings import Settings
+from mediaflow_dagster.settings import CallbackSecrets, Settings
 
 Subject = tuple[int, int, Callable[[Connection], None] | None]
 
@@ -84,13 +85,17 @@ def _error(status_code: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status_code)
 
 
-def create_app(settings: Settings, make_api: MakeApi) -> Starlette:
-    """The API on `settings`' ops store; `make_api` is how onboarding asks Make for connections."""
+def create_app(settings: Settings) -> Starlette:
+    """The API on `settings`' ops store. The callback secrets and the Make API (how onboarding
+    asks Make for connections) come from the environment: a missing secret stops it here,
+    naming its variable."""
+    secrets = CallbackSecrets.load()
+    make_api = client_from_environment(MakeApi)
     engine = ops_engine(settings.ops_database_url)
     migrate(engine)
     verifiers = {
-        "n8n": Webhook(settings.n8n_callback_secret),
-        "make": Webhook(settings.make_callback_secret),
+        "n8n": Webhook(secrets.n8n_callback_secret.get_secret_value()),
+        "make": Webhook(secrets.make_callback_secret.get_secret_value()),
     }
 
     async def health(request: Request) -> JSONResponse:

@@ -3,6 +3,7 @@ account's connection tested so that an expired one gets nothing published until 
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from mediaflow_dagster.assets.keys import OPS
 from mediaflow_dagster.cms.accounts import (
     accounts_awaiting_setup,
     accounts_to_check,
@@ -19,7 +20,7 @@ from mediaflow_dagster.tables import markdown_table
 MAKE_FAILURES = (MakeRefused, ServiceUnavailable, OutcomeUnknown)
 
 
-@asset(group_name="accounts", kinds={"make"})
+@asset(key_prefix=OPS, group_name="accounts", kinds={"make"})
 def social_accounts(
     context: AssetExecutionContext, ops_store: OpsStore, make_api: MakeApi
 ) -> MaterializeResult:

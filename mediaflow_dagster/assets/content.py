@@ -19,6 +19,7 @@ from dagster import (
     asset,
 )
 
+from mediaflow_dagster.assets.keys import OPS, ops_key
 from mediaflow_dagster.cms.campaigns import (
     active_targets,
     content_fingerprint,
@@ -56,7 +57,7 @@ from mediaflow_dagster.specs.inspection import (
 from mediaflow_dagster.tables import markdown_table
 
 
-@asset(group_name="content", partitions_def=campaign_partitions, kinds={"n8n"})
+@asset(key_prefix=OPS, group_name="content", partitions_def=campaign_partitions, kinds={"n8n"})
 def content_generation_requests(
     context: AssetExecutionContext, ops_store: OpsStore, n8n: N8nClient, n8n_api: N8nApi
 ) -> MaterializeResult:
@@ -178,6 +179,7 @@ def _retry_quiet_generations(engine, n8n_api: N8nApi, campaign_id: int, settings
 
 
 @asset(
+    key_prefix=OPS,
     group_name="content",
     partitions_def=campaign_partitions,
     deps=[content_generation_requests],
@@ -350,11 +352,12 @@ def _media_columns(inspected: InspectedMedia) -> dict[str, Any]:
 
 
 @asset(
+    key_prefix=OPS,
     group_name="content",
     partitions_def=campaign_partitions,
     deps=[campaign_media],
     kinds={"sharepoint"},
-    check_specs=[AssetCheckSpec("rendition_specs", asset="media_renditions")],
+    check_specs=[AssetCheckSpec("rendition_specs", asset=ops_key("media_renditions"))],
 )
 def media_renditions(context: AssetExecutionContext, ops_store: OpsStore, sharepoint: SharePoint):
     """Each object's per-platform renditions as files: their facts read from the file (Pillow for

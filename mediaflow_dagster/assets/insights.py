@@ -11,7 +11,6 @@ from dagster import (
     AllPartitionMapping,
     AssetDep,
     AssetExecutionContext,
-    AssetKey,
     AssetSpec,
     BackfillPolicy,
     DagsterLogManager,
@@ -21,6 +20,7 @@ from dagster import (
     multi_asset,
 )
 
+from mediaflow_dagster.assets.keys import DAILY_REPORTS, SNAPSHOTS, ops_key
 from mediaflow_dagster.cms.insights import mark_landed, unlanded_readings
 from mediaflow_dagster.cms.publishing import published_posts
 from mediaflow_dagster.partitions import hourly_partitions
@@ -30,8 +30,6 @@ from mediaflow_dagster.resources.platforms.readings import PublishedPost
 from mediaflow_dagster.resources.warehouse import WAREHOUSE_POOL, Warehouse
 from mediaflow_dagster.tables import markdown_table
 
-SNAPSHOTS = AssetKey(["raw", "post_insight_snapshots"])
-DAILY_REPORTS = AssetKey(["raw", "post_daily_reports"])
 SNAPSHOT_KEY = ["publication_id", "metric", "collected_at"]
 
 
@@ -42,7 +40,7 @@ SNAPSHOT_KEY = ["publication_id", "metric", "collected_at"]
             group_name="insights",
             description="Lifetime counters of every published post, appended hourly: one row "
             "per (post, native metric, collected_at), with the API version and the run.",
-            deps=[AssetDep("publications", partition_mapping=AllPartitionMapping())],
+            deps=[AssetDep(ops_key("publications"), partition_mapping=AllPartitionMapping())],
             kinds={"duckdb", "postgres"},
         ),
         AssetSpec(
@@ -50,7 +48,7 @@ SNAPSHOT_KEY = ["publication_id", "metric", "collected_at"]
             group_name="insights",
             description="Per-day values of the platforms' daily reports (YouTube Analytics), "
             "appended when the hour collects them; a later collection restates a day.",
-            deps=[AssetDep("publications", partition_mapping=AllPartitionMapping())],
+            deps=[AssetDep(ops_key("publications"), partition_mapping=AllPartitionMapping())],
             kinds={"duckdb", "postgres"},
         ),
     ],

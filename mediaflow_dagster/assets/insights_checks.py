@@ -5,16 +5,14 @@ from datetime import UTC, datetime, timedelta
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetKey,
     MetadataValue,
     asset_check,
 )
 
+from mediaflow_dagster.assets.keys import PLATFORM_MART, SNAPSHOTS
 from mediaflow_dagster.resources.warehouse import Warehouse
 from mediaflow_dagster.tables import markdown_table
 
-SNAPSHOTS = AssetKey(["raw", "post_insight_snapshots"])
-PLATFORM_MART = AssetKey(["marts", "platform_performance__daily"])
 WARN_AFTER = timedelta(hours=2)
 ERROR_AFTER = timedelta(hours=6)
 

@@ -20,6 +20,7 @@ from dagster import (
     asset,
 )
 
+from mediaflow_dagster.assets.keys import OPS, ops_key
 from mediaflow_dagster.cms import circuits
 from mediaflow_dagster.cms.database import utcnow
 from mediaflow_dagster.cms.generation import rendition_for
@@ -113,11 +114,12 @@ def platform_content(engine, content: dict[str, Any], platform: str) -> dict[str
 
 
 @asset(
+    key_prefix=OPS,
     group_name="publishing",
     partitions_def=campaign_partitions,
-    deps=["media_renditions"],
+    deps=[ops_key("media_renditions")],
     check_specs=[
-        AssetCheckSpec(f"{platform}_content_specs", asset="publication_plans")
+        AssetCheckSpec(f"{platform}_content_specs", asset=ops_key("publication_plans"))
         for platform in PLATFORMS
     ],
 )
@@ -184,6 +186,7 @@ def scenario_payload(publication: dict[str, Any], callback_token: str) -> dict[s
 
 
 @asset(
+    key_prefix=OPS,
     group_name="publishing",
     partitions_def=campaign_partitions,
     deps=[publication_plans],
@@ -305,6 +308,7 @@ def _reconcile(engine, make: MakeScenarios, campaign_id: int, sent_before) -> di
 
 
 @asset(
+    key_prefix=OPS,
     group_name="publishing",
     partitions_def=campaign_partitions,
     deps=[publication_requests],

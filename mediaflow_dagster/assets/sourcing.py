@@ -7,6 +7,7 @@ from typing import Any
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 from sqlalchemy import Engine
 
+from mediaflow_dagster.assets.keys import OPS
 from mediaflow_dagster.cms.campaigns import get_campaign
 from mediaflow_dagster.cms.sourcing import land_candidates, list_candidates
 from mediaflow_dagster.partitions import campaign_partitions
@@ -19,7 +20,12 @@ from mediaflow_dagster.tables import markdown_table
 PREVIEW_ROWS = 20
 
 
-@asset(group_name="sourcing", partitions_def=campaign_partitions, kinds={"unsplash", "pexels"})
+@asset(
+    key_prefix=OPS,
+    group_name="sourcing",
+    partitions_def=campaign_partitions,
+    kinds={"unsplash", "pexels"},
+)
 def image_candidates(
     context: AssetExecutionContext, ops_store: OpsStore, stock_photos: StockPhotos
 ) -> MaterializeResult:
@@ -49,7 +55,7 @@ def image_candidates(
     return MaterializeResult(metadata=metadata)
 
 
-@asset(group_name="sourcing", partitions_def=campaign_partitions, kinds={"rss"})
+@asset(key_prefix=OPS, group_name="sourcing", partitions_def=campaign_partitions, kinds={"rss"})
 def content_ideas(
     context: AssetExecutionContext, ops_store: OpsStore, content_feeds: ContentFeeds
 ) -> MaterializeResult:
@@ -59,11 +65,11 @@ def content_ideas(
     engine = ops_store.engine
     campaign_id = int(context.partition_key)
     topics = get_campaign(engine, campaign_id)["topics"]
-    if not content_feeds.urls:
+    if not content_feeds.content_feed_urls:
         context.log.warning("no content feeds are configured: set MEDIAFLOW_CONTENT_FEED_URLS")
     read: dict[str, list[FeedEntry]] = {}
     failures = []
-    for url in content_feeds.urls:
+    for url in content_feeds.content_feed_urls:
         try:
             read[url] = content_feeds.read(url)
         except (FeedUnreadable, ServiceUnavailable) as error:

@@ -3,6 +3,7 @@
 import pandas as pd
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
 
+from mediaflow_dagster.assets.keys import RAW
 from mediaflow_dagster.resources.ops_store import OpsStore
 from mediaflow_dagster.resources.warehouse import (
     LANDED_OPS_TABLES,
@@ -13,7 +14,7 @@ from mediaflow_dagster.resources.warehouse import (
 
 RAW_OPS_SPECS = [
     AssetSpec(
-        key=["raw", table.name],
+        key=[RAW, table.name],
         group_name="warehouse",
         description=f"The ops store's `{table.name}` table, copied whole.",
         kinds={"duckdb", "postgres"},
@@ -28,4 +29,4 @@ def raw_ops_tables(context: AssetExecutionContext, ops_store: OpsStore, warehous
     for table in LANDED_OPS_TABLES:
         frame = as_raw_frame(table, pd.read_sql(table.select(), ops_store.engine))
         warehouse.replace(table.name, frame)
-        yield MaterializeResult(asset_key=["raw", table.name], metadata={"rows": len(frame)})
+        yield MaterializeResult(asset_key=[RAW, table.name], metadata={"rows": len(frame)})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -23,6 +24,13 @@ def insert_ignoring_duplicates(connection: Connection, table: Table) -> Insert:
     stored first under the same unique key stays as it is."""
     dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
     return dialect_insert(table).on_conflict_do_nothing()
+
+
+def ops_database_url(backend: str, sqlite_path: str | Path, postgres_url: str | None) -> str:
+    """The ops store's SQLAlchemy URL; it can carry a password: never log it."""
+    if backend == "postgres":
+        return postgres_url
+    return f"sqlite:///{Path(sqlite_path).resolve()}"
 
 
 @lru_cache(maxsize=8)

@@ -2,7 +2,8 @@
 `mediaflow-deliver`, the sub-workflow they share to store results in SharePoint and call back.
 
 A workflow names the sub-workflow it calls by name; deploying resolves the name to the id the
-n8n instance gave it.
+n8n instance gave it. The workflows read their settings from n8n's environment: the variables of
+`WORKFLOW_VARIABLES`, with n8n configured as `N8N_RUNTIME` says.
 """
 
 from __future__ import annotations
@@ -15,6 +16,25 @@ WORKFLOW_DIRECTORY = Path(__file__).parent
 DELIVERY_WORKFLOW = "mediaflow-deliver"
 GENERATION_WORKFLOWS = ("process-image", "generate-video", "generate-text", "generate-audio")
 SUB_WORKFLOW_NODE_TYPE = "n8n-nodes-base.executeWorkflow"
+WORKFLOW_VARIABLES = (
+    "MEDIAFLOW_N8N_CALLBACK_SECRET",
+    "MEDIAFLOW_MICROSOFT_AUTHORITY",
+    "MEDIAFLOW_MICROSOFT_CLIENT_ID",
+    "MEDIAFLOW_MICROSOFT_CLIENT_SECRET",
+    "MEDIAFLOW_GRAPH_BASE_URL",
+    "MEDIAFLOW_SHAREPOINT_DRIVE_ID",
+    "MEDIAFLOW_MODEL_API_URL",
+    "MEDIAFLOW_MODEL_API_KEY",
+)
+"""What the shipped workflows read from n8n's environment, besides `MEDIAFLOW_N8N_WORK_DIR` (a
+folder for intermediate files) and, behind a corporate proxy, `NODE_EXTRA_CA_CERTS`."""
+N8N_RUNTIME = {
+    "N8N_BLOCK_ENV_ACCESS_IN_NODE": "false",
+    "NODE_FUNCTION_ALLOW_BUILTIN": "crypto,fs,path,child_process",
+    "N8N_DEFAULT_BINARY_DATA_MODE": "filesystem",
+}
+"""How n8n must run for the workflows: their code nodes read the environment, sign callbacks
+(crypto), and run ffmpeg and ImageMagick on files."""
 
 
 def shipped_workflow(name: str) -> dict[str, Any]:

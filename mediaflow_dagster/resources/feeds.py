@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import feedparser
-from dagster import ConfigurableResource
 from feedparser.exceptions import ThingsNobodyCaresAboutButMe
+from pydantic import Field
 
-from mediaflow_dagster.resources.http import send, shared_client
-from mediaflow_dagster.settings import Settings
+from mediaflow_dagster.resources.http import HttpResource, send, shared_client
 
 ACCEPTED_TYPES = "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.8"
 
@@ -39,25 +38,17 @@ class FeedEntry:
         return topic.casefold() in text.casefold()
 
 
-class ContentFeeds(ConfigurableResource):
-    urls: list[str]
-    timeout_seconds: float = 10.0
-    max_attempts: int = 4
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ContentFeeds:
-        return cls(
-            urls=settings.content_feed_urls,
-            timeout_seconds=settings.http_timeout_seconds,
-            max_attempts=settings.http_max_attempts,
-        )
+class ContentFeeds(HttpResource):
+    content_feed_urls: list[str] = Field(
+        default=[], description="The RSS or Atom feeds content ideas come from."
+    )
 
     def read(self, url: str) -> list[FeedEntry]:
         """The feed's entries, as it lists them; `FeedUnreadable` when it cannot be trusted."""
         response = send(
-            shared_client(self.timeout_seconds),
+            shared_client(self.http_timeout_seconds),
             lambda client: client.get(url, headers={"Accept": ACCEPTED_TYPES}),
-            max_attempts=self.max_attempts,
+            max_attempts=self.http_max_attempts,
             idempotent=True,
         )
         if response.is_error:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 import httpx
+from dagster import ConfigurableResource
 from tenacity import (
     RetryCallState,
     retry,
@@ -17,6 +18,13 @@ from tenacity import (
 )
 
 RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
+
+
+class HttpResource(ConfigurableResource):
+    """A resource calling a service over HTTP: how long to wait for an answer, how often to try."""
+
+    http_timeout_seconds: float = 10.0
+    http_max_attempts: int = 4
 
 
 class ServiceUnavailable(RuntimeError):

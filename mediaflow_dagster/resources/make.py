@@ -8,27 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from dagster import ConfigurableResource
-
-from mediaflow_dagster.resources.http import post_json
+from mediaflow_dagster.resources.http import HttpResource, post_json
 
 
 class ScenarioRefused(RuntimeError):
     """The scenario's webhook answered with a client error (scenario off, payload refused)."""
 
 
-class MakeScenarios(ConfigurableResource):
+class MakeScenarios(HttpResource):
     callback_url: str
-    timeout_seconds: float = 10.0
-    max_attempts: int = 4
 
     def trigger(self, webhook_url: str, payload: dict[str, Any]) -> None:
         payload = {**payload, "callback_url": self.callback_url}
         response = post_json(
             webhook_url,
             payload,
-            timeout_seconds=self.timeout_seconds,
-            max_attempts=self.max_attempts,
+            timeout_seconds=self.http_timeout_seconds,
+            max_attempts=self.http_max_attempts,
         )
         if response.is_error:
             raise ScenarioRefused(f"HTTP {response.status_code}: {response.text[:300]}")
@@ -39,8 +35,8 @@ class MakeScenarios(ConfigurableResource):
         response = post_json(
             webhook_url,
             {"action": "lookup", "idempotency_key": idempotency_key},
-            timeout_seconds=self.timeout_seconds,
-            max_attempts=self.max_attempts,
+            timeout_seconds=self.http_timeout_seconds,
+            max_attempts=self.http_max_attempts,
             idempotent=True,
         )
         if response.is_error or "json" not in response.headers.get("content-type", ""):

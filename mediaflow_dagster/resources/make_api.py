@@ -4,14 +4,13 @@ from the platform's blueprint. OAuth tokens stay with Make; mediaflow keeps only
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
-from dagster import ConfigurableResource
+from pydantic import Field
 
 from mediaflow_dagster.blueprints import load_blueprint
-from mediaflow_dagster.resources.http import send, shared_client
-from mediaflow_dagster.settings import Settings
+from mediaflow_dagster.resources.http import HttpResource, send, shared_client
 
 MAKE_APPS = {
     "facebook": "facebook",
@@ -28,34 +27,32 @@ class MakeRefused(RuntimeError):
     """Make answered with an error that retrying will not fix."""
 
 
-class MakeApi(ConfigurableResource):
-    base_url: str
-    token: str
-    team_id: int
-    authorize_url: str
-    zone: str
-    timeout_seconds: float = 10.0
-    max_attempts: int = 4
+class MakeApi(HttpResource):
+    secrets: ClassVar[tuple[str, ...]] = ("make_api_token",)
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> MakeApi:
-        return cls(
-            base_url=settings.make_api_base_url,
-            token=settings.make_api_token,
-            team_id=settings.make_team_id,
-            authorize_url=settings.make_authorize_url,
-            zone=settings.make_zone,
-            timeout_seconds=settings.http_timeout_seconds,
-            max_attempts=settings.http_max_attempts,
-        )
+    make_zone: str = "eu1"
+    make_api_url: str = Field(
+        default="https://{zone}.make.com/api/v2",
+        description="Make API v2 base URL; `{zone}` is replaced by make_zone.",
+    )
+    make_authorize_url: str = Field(
+        default="https://{zone}.make.com/oauth/connections/{connection_id}/authorize",
+        description="Where an agent grants Make access to a platform account (OAuth).",
+    )
+    make_api_token: str = Field(description="A Make API token of the team (secret).")
+    make_team_id: int = 1
+
+    @property
+    def base_url(self) -> str:
+        return self.make_api_url.format(zone=self.make_zone)
 
     def create_connection(self, platform: str, name: str) -> str:
         body = {"accountName": name, "accountType": MAKE_APPS[platform]}
-        answer = self._call("POST", "/connections", params={"teamId": self.team_id}, json=body)
+        answer = self._call("POST", "/connections", params={"teamId": self.make_team_id}, json=body)
         return str(answer["connection"]["id"])
 
     def authorization_url(self, connection_id: str, redirect_uri: str) -> str:
-        url = self.authorize_url.format(zone=self.zone, connection_id=connection_id)
+        url = self.make_authorize_url.format(zone=self.make_zone, connection_id=connection_id)
         return str(httpx.URL(url, params={"redirect_uri": redirect_uri}))
 
     def connection_verified(self, connection_id: str) -> bool:
@@ -66,7 +63,7 @@ class MakeApi(ConfigurableResource):
         """A webhook for one account's scenario: its id and the URL mediaflow publishes to."""
         body = {
             "name": name,
-            "teamId": self.team_id,
+            "teamId": self.make_team_id,
             "typeName": "gateway-webhook",
             "method": False,
             "header": False,
@@ -80,7 +77,7 @@ class MakeApi(ConfigurableResource):
         blueprint = load_blueprint(platform, hook_id=int(hook_id), connection_id=int(connection_id))
         body = {
             "blueprint": json.dumps(blueprint),
-            "teamId": self.team_id,
+            "teamId": self.make_team_id,
             "scheduling": json.dumps({"type": "immediately"}),
         }
         scenario = self._call("POST", "/scenarios", params={"confirmed": "true"}, json=body)
@@ -92,11 +89,11 @@ class MakeApi(ConfigurableResource):
         self, method: str, path: str, *, idempotent: bool = False, **kwargs: Any
     ) -> dict[str, Any]:
         url = f"{self.base_url.rstrip('/')}{path}"
-        headers = {"Authorization": f"Token {self.token}"}
+        headers = {"Authorization": f"Token {self.make_api_token}"}
         response = send(
-            shared_client(self.timeout_seconds),
+            shared_client(self.http_timeout_seconds),
             lambda c: c.request(method, url, headers=headers, **kwargs),
-            max_attempts=self.max_attempts,
+            max_attempts=self.http_max_attempts,
             idempotent=idempotent,
         )
         if response.is_error:

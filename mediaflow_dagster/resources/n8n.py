@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dagster import ConfigurableResource
-
-from mediaflow_dagster.resources.http import post_json
+from mediaflow_dagster.resources.http import HttpResource, post_json
 
 WORKFLOW_PATHS = {
     "video": "generate-video",
@@ -20,11 +18,9 @@ class GenerationRefused(RuntimeError):
     """n8n answered the request with a client error: resending it will not help."""
 
 
-class N8nClient(ConfigurableResource):
-    webhook_base_url: str
+class N8nClient(HttpResource):
+    n8n_webhook_base_url: str = "http://127.0.0.1:5678/webhook"
     callback_url: str
-    timeout_seconds: float = 10.0
-    max_attempts: int = 4
 
     def request_generation(
         self,
@@ -36,7 +32,7 @@ class N8nClient(ConfigurableResource):
         config: dict[str, Any],
     ) -> str | None:
         """Start the object's workflow; the n8n execution it started, when n8n says."""
-        url = f"{self.webhook_base_url.rstrip('/')}/{WORKFLOW_PATHS[object_type]}"
+        url = f"{self.n8n_webhook_base_url.rstrip('/')}/{WORKFLOW_PATHS[object_type]}"
         body = {
             "object_id": object_id,
             "object_type": object_type,
@@ -46,7 +42,10 @@ class N8nClient(ConfigurableResource):
             "callback_url": self.callback_url,
         }
         response = post_json(
-            url, body, timeout_seconds=self.timeout_seconds, max_attempts=self.max_attempts
+            url,
+            body,
+            timeout_seconds=self.http_timeout_seconds,
+            max_attempts=self.http_max_attempts,
         )
         if response.is_error:
             raise GenerationRefused(

@@ -3,12 +3,12 @@ executions they run."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from dagster import ConfigurableResource
+from pydantic import Field
 
 from mediaflow_dagster.n8n_workflows import shipped_workflows, with_sub_workflow_ids
-from mediaflow_dagster.resources.http import send, shared_client
+from mediaflow_dagster.resources.http import HttpResource, send, shared_client
 
 WORKFLOW_FIELDS = ("name", "nodes", "connections", "settings")
 PUBLIC_WORKFLOW_SETTINGS = (
@@ -26,11 +26,14 @@ class N8nApiError(RuntimeError):
     """n8n's API refused a request."""
 
 
-class N8nApi(ConfigurableResource):
-    api_url: str
-    api_key: str
-    timeout_seconds: float = 10.0
-    max_attempts: int = 4
+class N8nApi(HttpResource):
+    secrets: ClassVar[tuple[str, ...]] = ("n8n_api_key",)
+
+    n8n_api_url: str = Field(
+        default="http://127.0.0.1:5678/api/v1",
+        description="n8n's public API: deploying the shipped workflows, retrying executions.",
+    )
+    n8n_api_key: str = Field(description="An n8n API key (secret).")
 
     def deploy(self) -> dict[str, str]:
         """Create or update every shipped workflow by name and activate it; their ids by name."""
@@ -74,12 +77,12 @@ class N8nApi(ConfigurableResource):
                 return workflows
 
     def _call(self, method: str, path: str, *, missing_ok: bool = False, **kwargs: Any) -> Any:
-        url = f"{self.api_url.rstrip('/')}{path}"
-        headers = {"X-N8N-API-KEY": self.api_key, "Accept": "application/json"}
+        url = f"{self.n8n_api_url.rstrip('/')}{path}"
+        headers = {"X-N8N-API-KEY": self.n8n_api_key, "Accept": "application/json"}
         response = send(
-            shared_client(self.timeout_seconds, None),
+            shared_client(self.http_timeout_seconds, None),
             lambda client: client.request(method, url, headers=headers, **kwargs),
-            max_attempts=self.max_attempts,
+            max_attempts=self.http_max_attempts,
             idempotent=method in ("GET", "PUT"),
         )
         if missing_ok and response.status_code == 404:

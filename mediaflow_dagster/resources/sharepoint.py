@@ -8,21 +8,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO, ClassVar, Literal
 from urllib.parse import quote
 
 import httpx
 import msal
-from dagster import ConfigurableResource
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from mediaflow_dagster.resources.http import (
+    HttpResource,
     OutcomeUnknown,
     ServiceUnavailable,
     send,
     shared_client,
 )
-from mediaflow_dagster.settings import Settings
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 CONFLICT_BEHAVIOR_PARAMETER = "@microsoft.graph.conflictBehavior"
@@ -77,48 +76,41 @@ def _confidential_app(
     )
 
 
-class SharePoint(ConfigurableResource):
-    authority: str
-    client_id: str
-    client_secret: str
-    instance_discovery: bool = True
-    ca_bundle: str | None = None
-    graph_base_url: str
-    drive_id: str
-    link_type: str = "view"
-    link_scope: str = "anonymous"
-    conflict_behavior: Literal["replace", "rename", "fail"] = "replace"
-    upload_chunk_bytes: int = 10 * UPLOAD_FRAGMENT_MULTIPLE_BYTES
-    simple_upload_max_bytes: int = 4 * 1024 * 1024
-    timeout_seconds: float = 10.0
-    max_attempts: int = 4
+class SharePoint(HttpResource):
+    secrets: ClassVar[tuple[str, ...]] = ("microsoft_client_secret",)
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> SharePoint:
-        return cls(
-            authority=settings.microsoft_authority,
-            client_id=settings.microsoft_client_id,
-            client_secret=settings.microsoft_client_secret,
-            instance_discovery=settings.microsoft_instance_discovery,
-            ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
-            graph_base_url=settings.graph_base_url,
-            drive_id=settings.sharepoint_drive_id,
-            link_type=settings.sharepoint_link_type,
-            link_scope=settings.sharepoint_link_scope,
-            conflict_behavior=settings.sharepoint_conflict_behavior,
-            upload_chunk_bytes=settings.sharepoint_upload_chunk_bytes,
-            simple_upload_max_bytes=settings.sharepoint_simple_upload_max_bytes,
-            timeout_seconds=settings.http_timeout_seconds,
-            max_attempts=settings.http_max_attempts,
-        )
+    microsoft_authority: str = "https://login.microsoftonline.com/organizations"
+    microsoft_client_id: str = Field(description="The app registration's client id.")
+    microsoft_client_secret: str = Field(description="The app registration's secret (secret).")
+    microsoft_instance_discovery: bool = True
+    ca_bundle: str | None = Field(
+        default=None,
+        description="PEM file of extra certificate authorities to trust (a corporate proxy's).",
+    )
+    graph_base_url: str = "https://graph.microsoft.com/v1.0"
+    sharepoint_drive_id: str = Field(description="The document library media is stored in.")
+    sharepoint_link_type: Literal["view", "edit", "embed"] = "view"
+    sharepoint_link_scope: Literal["anonymous", "organization", "users"] = "anonymous"
+    sharepoint_conflict_behavior: Literal["replace", "rename", "fail"] = "replace"
+    sharepoint_upload_chunk_bytes: int = Field(
+        default=10 * UPLOAD_FRAGMENT_MULTIPLE_BYTES,
+        description="Fragment size of upload sessions: Graph takes multiples of 320 KiB "
+        "(327680 bytes), at most 60 MiB.",
+    )
+    sharepoint_simple_upload_max_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=0,
+        description="Files up to this size go to Graph in one request; larger ones through an "
+        "upload session.",
+    )
 
-    @field_validator("upload_chunk_bytes")
+    @field_validator("sharepoint_upload_chunk_bytes")
     @classmethod
     def _graph_fragment_size(cls, value: int) -> int:
         if not 0 < value <= UPLOAD_FRAGMENT_MAX_BYTES or value % UPLOAD_FRAGMENT_MULTIPLE_BYTES:
             raise ValueError(
-                f"upload_chunk_bytes is {value}: Graph takes upload fragments in multiples of "
-                f"320 KiB ({UPLOAD_FRAGMENT_MULTIPLE_BYTES} bytes), at most 60 MiB "
+                f"sharepoint_upload_chunk_bytes is {value}: Graph takes upload fragments in "
+                f"multiples of 320 KiB ({UPLOAD_FRAGMENT_MULTIPLE_BYTES} bytes), at most 60 MiB "
                 "(set MEDIAFLOW_SHAREPOINT_UPLOAD_CHUNK_BYTES)"
             )
         return value
@@ -135,27 +127,28 @@ class SharePoint(ConfigurableResource):
         lost session starts over.
         """
         library_path = library_path.strip("/")
-        item_path = f"/drives/{self.drive_id}/root:/{quote(library_path)}:"
+        item_path = f"/drives/{self.sharepoint_drive_id}/root:/{quote(library_path)}:"
         try:
             with source.open("rb") as file:
                 size = os.fstat(file.fileno()).st_size
-                if size > self.simple_upload_max_bytes:
+                if size > self.sharepoint_simple_upload_max_bytes:
                     return self._upload_in_sessions(item_path, file, size)
                 return self._call(
                     "PUT",
                     f"{item_path}/content",
-                    params={CONFLICT_BEHAVIOR_PARAMETER: self.conflict_behavior},
+                    params={CONFLICT_BEHAVIOR_PARAMETER: self.sharepoint_conflict_behavior},
                     headers={"Content-Length": str(size)},
                     content=_FileRange(file, 0, size),
-                    idempotent=self.conflict_behavior == "replace",
+                    idempotent=self.sharepoint_conflict_behavior == "replace",
                 ).json()
         except ServiceUnavailable as error:
             raise GraphRequestFailed(f"uploading {library_path} gave up: {error}") from error
         except GraphRequestFailed as error:
-            if error.status_code == 409 and self.conflict_behavior == "fail":
+            if error.status_code == 409 and self.sharepoint_conflict_behavior == "fail":
                 raise GraphItemExists(
-                    f"{library_path} is already in drive {self.drive_id} and the conflict "
-                    "behaviour is 'fail' (MEDIAFLOW_SHAREPOINT_CONFLICT_BEHAVIOR): not uploaded"
+                    f"{library_path} is already in drive {self.sharepoint_drive_id} and the "
+                    "conflict behaviour is 'fail' (MEDIAFLOW_SHAREPOINT_CONFLICT_BEHAVIOR): "
+                    "not uploaded"
                 ) from error
             raise
 
@@ -176,9 +169,9 @@ class SharePoint(ConfigurableResource):
                 redirect.status_code,
             )
         response = send(
-            shared_client(self.timeout_seconds, self.ca_bundle),
+            shared_client(self.http_timeout_seconds, self.ca_bundle),
             lambda client: _streamed_get(client, download_url),
-            max_attempts=self.max_attempts,
+            max_attempts=self.http_max_attempts,
             idempotent=True,
         )
         partial = destination.with_name(f"{destination.name}.part")
@@ -210,7 +203,7 @@ class SharePoint(ConfigurableResource):
         response = self._call(
             "POST",
             f"/drives/{drive_id}/items/{item_id}/createLink",
-            json={"type": self.link_type, "scope": self.link_scope},
+            json={"type": self.sharepoint_link_type, "scope": self.sharepoint_link_scope},
             idempotent=True,
         )
         return response.json()["link"]["webUrl"]
@@ -218,11 +211,11 @@ class SharePoint(ConfigurableResource):
     def _upload_in_sessions(self, item_path: str, source: BinaryIO, size: int) -> dict[str, Any]:
         """Upload through a session; through a new one from the first byte when Graph lost it
         (404), at most `max_attempts` sessions. A session given up on is cancelled."""
-        for _ in range(self.max_attempts):
+        for _ in range(self.http_max_attempts):
             upload_url = self._call(
                 "POST",
                 f"{item_path}/createUploadSession",
-                json={"item": {CONFLICT_BEHAVIOR_PARAMETER: self.conflict_behavior}},
+                json={"item": {CONFLICT_BEHAVIOR_PARAMETER: self.sharepoint_conflict_behavior}},
                 idempotent=True,
             ).json()["uploadUrl"]
             try:
@@ -233,7 +226,7 @@ class SharePoint(ConfigurableResource):
                 self._cancel_upload_session(upload_url)
                 raise
         raise GraphRequestFailed(
-            f"{item_path}: Graph lost the upload session {self.max_attempts} times", 404
+            f"{item_path}: Graph lost the upload session {self.http_max_attempts} times", 404
         )
 
     def _send_fragments(self, upload_url: str, source: BinaryIO, size: int) -> dict[str, Any]:
@@ -246,7 +239,7 @@ class SharePoint(ConfigurableResource):
                 answer = self._put_fragment(upload_url, source, start, size)
             except (OutcomeUnknown, _UploadOutOfStep) as error:
                 resumptions += 1
-                if resumptions > self.max_attempts:
+                if resumptions > self.http_max_attempts:
                     raise GraphRequestFailed(
                         f"upload kept losing its place ({resumptions} times): {error}"
                     ) from error
@@ -259,7 +252,7 @@ class SharePoint(ConfigurableResource):
     def _put_fragment(
         self, upload_url: str, source: BinaryIO, start: int, size: int
     ) -> httpx.Response:
-        length = min(self.upload_chunk_bytes, size - start)
+        length = min(self.sharepoint_upload_chunk_bytes, size - start)
         return self._upload_url_request(
             "PUT",
             upload_url,
@@ -280,9 +273,9 @@ class SharePoint(ConfigurableResource):
         Graph refuses there). 429 and 5xx are retried by `send`, honouring Retry-After; a PUT
         whose answer is lost raises `OutcomeUnknown`."""
         response = send(
-            shared_client(self.timeout_seconds, self.ca_bundle),
+            shared_client(self.http_timeout_seconds, self.ca_bundle),
             lambda client: client.request(method, upload_url, **kwargs),
-            max_attempts=self.max_attempts,
+            max_attempts=self.http_max_attempts,
             idempotent=method != "PUT",
         )
         if response.status_code == 404:
@@ -299,16 +292,16 @@ class SharePoint(ConfigurableResource):
     def _access_token(self) -> str:
         try:
             app = _confidential_app(
-                self.authority,
-                self.client_id,
-                self.client_secret,
-                self.instance_discovery,
+                self.microsoft_authority,
+                self.microsoft_client_id,
+                self.microsoft_client_secret,
+                self.microsoft_instance_discovery,
                 self.ca_bundle,
             )
             result = app.acquire_token_for_client(scopes=[GRAPH_SCOPE])
         except (ValueError, httpx.HTTPError) as error:
             raise GraphSignInFailed(
-                f"cannot reach the Microsoft authority {self.authority}: {error} "
+                f"cannot reach the Microsoft authority {self.microsoft_authority}: {error} "
                 "(check MEDIAFLOW_MICROSOFT_AUTHORITY and MEDIAFLOW_CA_BUNDLE)"
             ) from error
         if "access_token" not in result:
@@ -323,9 +316,9 @@ class SharePoint(ConfigurableResource):
         headers = {"Authorization": f"Bearer {self._access_token()}", **kwargs.pop("headers", {})}
         url = f"{self.graph_base_url.rstrip('/')}{path}"
         response = send(
-            shared_client(self.timeout_seconds, self.ca_bundle),
+            shared_client(self.http_timeout_seconds, self.ca_bundle),
             lambda c: c.request(method, url, headers=headers, **kwargs),
-            max_attempts=self.max_attempts,
+            max_attempts=self.http_max_attempts,
             idempotent=idempotent,
         )
         if response.is_error:

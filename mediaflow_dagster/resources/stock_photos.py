@@ -4,17 +4,17 @@ photos a query finds, with the full-size file, a preview and the photographer to
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from dagster import ConfigurableResource
+from pydantic import Field
 
-from mediaflow_dagster.resources.http import send, shared_client
-from mediaflow_dagster.settings import Settings
+from mediaflow_dagster.resources.http import HttpResource, send, shared_client
+from mediaflow_dagster.settings import variable_name
 
 PROVIDERS = ("unsplash", "pexels")
-KEY_SETTINGS = {
-    "unsplash": "MEDIAFLOW_UNSPLASH_ACCESS_KEY",
-    "pexels": "MEDIAFLOW_PEXELS_API_KEY",
+KEY_VARIABLES = {
+    "unsplash": variable_name("unsplash_access_key"),
+    "pexels": variable_name("pexels_api_key"),
 }
 
 
@@ -36,25 +36,14 @@ class FoundPhoto:
     height: int
 
 
-class StockPhotos(ConfigurableResource):
-    unsplash_api_url: str
-    unsplash_access_key: str
-    pexels_api_url: str
-    pexels_api_key: str
-    photos_per_query: int = 10
-    timeout_seconds: float = 10.0
-    max_attempts: int = 4
+class StockPhotos(HttpResource):
+    secrets: ClassVar[tuple[str, ...]] = ("unsplash_access_key", "pexels_api_key")
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> StockPhotos:
-        return cls(
-            unsplash_api_url=settings.unsplash_api_url,
-            unsplash_access_key=settings.unsplash_access_key,
-            pexels_api_url=settings.pexels_api_url,
-            pexels_api_key=settings.pexels_api_key,
-            timeout_seconds=settings.http_timeout_seconds,
-            max_attempts=settings.http_max_attempts,
-        )
+    unsplash_api_url: str = "https://api.unsplash.com"
+    unsplash_access_key: str = Field(description="Unsplash API access key (secret).")
+    pexels_api_url: str = "https://api.pexels.com/v1"
+    pexels_api_key: str = Field(description="Pexels API key (secret).")
+    stock_photos_per_query: int = Field(default=10, ge=1, le=80)
 
     def search(self, provider: str, query: str) -> list[FoundPhoto]:
         """The first page of photos `provider` finds for `query`."""
@@ -69,7 +58,7 @@ class StockPhotos(ConfigurableResource):
         answer = self._get(
             "unsplash",
             f"{self.unsplash_api_url.rstrip('/')}/search/photos",
-            {"query": query, "per_page": self.photos_per_query},
+            {"query": query, "per_page": self.stock_photos_per_query},
             {"Authorization": f"Client-ID {self.unsplash_access_key}", "Accept-Version": "v1"},
         )
         return [
@@ -92,7 +81,7 @@ class StockPhotos(ConfigurableResource):
         answer = self._get(
             "pexels",
             f"{self.pexels_api_url.rstrip('/')}/search",
-            {"query": query, "per_page": self.photos_per_query},
+            {"query": query, "per_page": self.stock_photos_per_query},
             {"Authorization": self.pexels_api_key},
         )
         return [
@@ -115,15 +104,15 @@ class StockPhotos(ConfigurableResource):
         self, provider: str, url: str, params: dict[str, Any], headers: dict[str, str]
     ) -> dict[str, Any]:
         response = send(
-            shared_client(self.timeout_seconds),
+            shared_client(self.http_timeout_seconds),
             lambda client: client.get(url, params=params, headers=headers),
-            max_attempts=self.max_attempts,
+            max_attempts=self.http_max_attempts,
             idempotent=True,
         )
         if response.status_code == 401:
             raise PhotoSearchRefused(
                 f"{provider} refused the API key (HTTP 401 {response.text[:200]}): "
-                f"check {KEY_SETTINGS[provider]}"
+                f"check {KEY_VARIABLES[provider]}"
             )
         if response.is_error:
             raise PhotoSearchRefused(

@@ -10,6 +10,7 @@ import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import ClassVar
 
 import duckdb
 import pandas as pd
@@ -35,6 +36,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateSchema, CreateTable
 
 from mediaflow_dagster.cms import schema as ops
+from mediaflow_dagster.settings import Backend
 
 RAW_SCHEMA = "raw"
 COPY_CHUNK_ROWS = 100_000
@@ -145,13 +147,15 @@ def _copy_into(connection: Connection, table: str, frame: pd.DataFrame) -> None:
 
 
 class Warehouse(ConfigurableResource):
-    backend: str
+    secrets: ClassVar[tuple[str, ...]] = ("postgres_url",)
+
+    backend: Backend = "embedded"
     duckdb_path: str
-    postgres_url: str
+    postgres_url: str | None = None
 
     def dbt_environment(self) -> dict[str, str]:
         """The variables `dbt_project/profiles.yml` reads to reach this warehouse."""
-        url = make_url(self.postgres_url)
+        url = make_url(self.postgres_url or "postgresql://")
         return {
             "MEDIAFLOW_DBT_TARGET": "postgres" if self.backend == "postgres" else "duckdb",
             "MEDIAFLOW_DBT_DUCKDB_PATH": self.duckdb_path,

@@ -8,11 +8,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 import httpx
-from dagster import ConfigurableResource
+from pydantic import Field
 
-from mediaflow_dagster.resources.http import ServiceUnavailable
+from mediaflow_dagster.resources.http import HttpResource, ServiceUnavailable
 from mediaflow_dagster.resources.platforms.client import PlatformClient
 from mediaflow_dagster.resources.platforms.collector import InsightsCollector
 from mediaflow_dagster.resources.platforms.facebook import FacebookInsights
@@ -26,9 +27,6 @@ from mediaflow_dagster.resources.platforms.readings import (
 from mediaflow_dagster.resources.platforms.tiktok import TikTokInsights
 from mediaflow_dagster.resources.platforms.x import XInsights
 from mediaflow_dagster.resources.platforms.youtube import YouTubeInsights
-from mediaflow_dagster.settings import Settings
-
-PLATFORM_SETTINGS_PREFIXES = {"facebook", "instagram", "youtube", "linkedin", "tiktok", "x"}
 
 
 @dataclass
@@ -43,48 +41,45 @@ class PlatformOutcome:
     seconds: float
 
 
-class PlatformInsights(ConfigurableResource):
-    facebook_graph_url: str
-    facebook_access_token: str
-    instagram_graph_url: str
-    instagram_access_token: str
-    youtube_data_url: str
-    youtube_api_key: str
-    youtube_analytics_url: str
-    youtube_oauth_token: str
-    linkedin_api_url: str
-    linkedin_access_token: str
-    linkedin_version: str
-    tiktok_api_url: str
-    tiktok_access_token: str
-    x_api_url: str
-    x_bearer_token: str
-    timeout_seconds: float = 10.0
-    max_attempts: int = 4
-    requests_in_flight: int = 32
-    requests_in_flight_per_platform: int = 8
+class PlatformInsights(HttpResource):
+    secrets: ClassVar[tuple[str, ...]] = (
+        "facebook_access_token",
+        "instagram_access_token",
+        "youtube_api_key",
+        "youtube_oauth_token",
+        "linkedin_access_token",
+        "tiktok_access_token",
+        "x_bearer_token",
+    )
 
-    @classmethod
-    def from_settings(cls, settings: Settings, **overrides) -> PlatformInsights:
-        """The resource as `settings` configure it; `overrides` replace fields (a benchmark's
-        one-request-at-a-time collector, say)."""
-        endpoints = {
-            name: getattr(settings, name)
-            for name in cls.model_fields
-            if name.split("_")[0] in PLATFORM_SETTINGS_PREFIXES
-        }
-        return cls(
-            **{
-                **endpoints,
-                "timeout_seconds": settings.http_timeout_seconds,
-                "max_attempts": settings.http_max_attempts,
-                "requests_in_flight": settings.insights_requests_in_flight,
-                "requests_in_flight_per_platform": (
-                    settings.insights_requests_in_flight_per_platform
-                ),
-                **overrides,
-            }
-        )
+    facebook_graph_url: str = "https://graph.facebook.com/v24.0"
+    facebook_access_token: str
+    instagram_graph_url: str = "https://graph.facebook.com/v24.0"
+    instagram_access_token: str
+    youtube_data_url: str = "https://www.googleapis.com/youtube/v3"
+    youtube_api_key: str
+    youtube_analytics_url: str = "https://youtubeanalytics.googleapis.com/v2"
+    youtube_oauth_token: str = Field(
+        description="The channel owner's OAuth access token: YouTube Analytics reports need one."
+    )
+    linkedin_api_url: str = "https://api.linkedin.com/rest"
+    linkedin_access_token: str
+    linkedin_version: str = Field(
+        default="202411", description="The LinkedIn-Version header (YYYYMM) the API is read at."
+    )
+    tiktok_api_url: str = "https://open.tiktokapis.com/v2"
+    tiktok_access_token: str
+    x_api_url: str = "https://api.x.com/2"
+    x_bearer_token: str = Field(
+        description="An OAuth 2.0 user token of the account's owner: X serves non-public "
+        "metrics only to it."
+    )
+    insights_requests_in_flight: int = Field(
+        default=32, ge=1, description="Insights requests open at once, over every platform."
+    )
+    insights_requests_in_flight_per_platform: int = Field(
+        default=8, ge=1, description="Insights requests open at once to one platform."
+    )
 
     def collectors(self) -> dict[str, InsightsCollector]:
         collectors: list[InsightsCollector] = [
@@ -121,9 +116,9 @@ class PlatformInsights(ConfigurableResource):
         on_platform_done: Callable[[PlatformOutcome], None],
     ) -> list[PlatformOutcome]:
         collectors = self.collectors()
-        shared = asyncio.Semaphore(self.requests_in_flight)
-        limits = httpx.Limits(max_connections=self.requests_in_flight)
-        async with httpx.AsyncClient(timeout=self.timeout_seconds, limits=limits) as client:
+        shared = asyncio.Semaphore(self.insights_requests_in_flight)
+        limits = httpx.Limits(max_connections=self.insights_requests_in_flight)
+        async with httpx.AsyncClient(timeout=self.http_timeout_seconds, limits=limits) as client:
             return list(
                 await asyncio.gather(
                     *(
@@ -148,9 +143,9 @@ class PlatformInsights(ConfigurableResource):
         platform_client = PlatformClient(
             client,
             platform=collector.platform,
-            in_flight=self.requests_in_flight_per_platform,
+            in_flight=self.insights_requests_in_flight_per_platform,
             shared=shared,
-            max_attempts=self.max_attempts,
+            max_attempts=self.http_max_attempts,
             pause_for=collector.pause_for,
         )
         started = time.monotonic()

@@ -1,0 +1,40 @@
+"""`mediaflow-sandbox ...`: the stand-ins for every external service, and the end-to-end demo
+that drives mediaflow against them."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, help="mediaflow's sandbox: stand-ins and the demo.")
+
+
+@app.command()
+def serve() -> None:
+    """Serve local stand-ins for every external service (Make, n8n, Microsoft, platforms)."""
+    from mediaflow_sandbox.server import run_sandbox
+    from mediaflow_sandbox.settings import SandboxSettings
+
+    run_sandbox(SandboxSettings())
+
+
+@app.command()
+def demo(
+    hours: int = typer.Option(6, min=1, max=48, help="Simulated hours of insights to collect."),
+) -> None:
+    """Run one campaign from creation to its performance mart, end to end, and print it."""
+    from mediaflow_dagster.settings import MissingSetting, Settings
+    from mediaflow_sandbox.demo import DemoFailed, run_demo
+    from mediaflow_sandbox.local_runs import RunFailed
+    from mediaflow_sandbox.processes import ServiceDidNotStart
+
+    try:
+        report = run_demo(Settings.load(), hours=hours)
+    except (DemoFailed, RunFailed, ServiceDidNotStart, MissingSetting) as error:
+        typer.secho(f"demo failed: {error}", fg="red", err=True)
+        raise typer.Exit(1) from error
+    if not report.matches_ground_truth:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,409 @@
+"""The end-to-end demo: one campaign from creation to its performance mart.
+
+It starts the sandbox and the API as real processes on loopback, drives the CMS over HTTP, and
+runs the chain through real Dagster runs on a persistent instance, ticking the sensors as the
+daemon would. The sandbox's clock is moved hour by hour so insights grow as they would live.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+from pydantic import SecretStr
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine, create_engine, make_url, text
+
+from mediaflow_dagster.cms.database import ops_engine
+from mediaflow_dagster.cms.publishing import status_counts
+from mediaflow_dagster.dbt_project import dbt_project
+from mediaflow_dagster.definitions import build_resources
+from mediaflow_dagster.partitions import campaign_partitions
+from mediaflow_dagster.settings import Settings, get_settings
+from mediaflow_sandbox.control import (
+    SandboxControl,
+    client_environment,
+    make_hook_url,
+    running_sandbox,
+)
+from mediaflow_sandbox.local_runs import LocalOrchestrator
+from mediaflow_sandbox.processes import (
+    background_service,
+    free_local_ports,
+    patched_environ,
+    settings_environment,
+)
+from mediaflow_sandbox.settings import SandboxSettings
+from mediaflow_sandbox.unified import unified
+
+CAMPAIGN = {
+    "name": "Lancement Produit X",
+    "description": "Launch of product X across the brand's Facebook, Instagram, YouTube, "
+    "LinkedIn, TikTok and X accounts.",
+    "topics": ["produit x", "lancement", "innovation"],
+    "budget": "15000.00",
+    "currency": "EUR",
+}
+ACCOUNTS = [
+    ("facebook", "Mediaflow Bistro", "page", "104857600123456"),
+    ("instagram", "mediaflow.bistro", "business", "17841400000000001"),
+    ("youtube", "Mediaflow Bistro TV", "channel", "UCmediaflowBistro0000001"),
+    ("linkedin", "Mediaflow Bistro", "page", "2414183"),
+    ("tiktok", "mediaflow.bistro", "business", "mediaflow.bistro"),
+    ("x", "Mediaflow Bistro", "profile", "1500000000000000001"),
+]
+OBJECTS = [
+    {
+        "object_type": "video",
+        "title": "Teaser produit X",
+        "sources": ["https://cdn.example.com/clips/produit-x-teaser.mp4"],
+        "config": {"duration_seconds": 30, "subtitles": True},
+    },
+    {
+        "object_type": "image",
+        "title": "Visuel produit X",
+        "sources": ["https://cdn.example.com/images/produit-x.jpg"],
+        "config": {"ratio": "4:5"},
+    },
+    {
+        "object_type": "text",
+        "title": "Annonce produit X",
+        "sources": [],
+        "config": {"tone": "enthusiastic", "language": "fr"},
+    },
+]
+PLATFORM_ORDER = [platform for platform, *_ in ACCOUNTS]
+DEMO_ENVIRONMENT_FILE = "demo.env"
+
+
+class DemoFailed(RuntimeError):
+    """A step of the demo did not reach its expected state in time."""
+
+
+@dataclass
+class DemoReport:
+    campaign_id: int
+    performance: pd.DataFrame
+    expected: pd.DataFrame
+    wall_seconds: float
+
+    @property
+    def matches_ground_truth(self) -> bool:
+        compared = ["posts_published", "impressions", "reach", "engagements"]
+        actual = self.performance.set_index("platform")[compared]
+        return actual.astype("Float64").equals(
+            self.expected.set_index("platform")[compared].astype("Float64")
+        )
+
+
+@dataclass
+class DemoStack:
+    """The running demo: sandbox and API processes, a CMS client, and the local orchestrator."""
+
+    settings: Settings
+    sandbox_settings: SandboxSettings
+    sandbox: SandboxControl
+    cms: httpx.Client
+    chain: LocalOrchestrator
+    console: Console
+
+    @property
+    def engine(self) -> Engine:
+        return ops_engine(self.settings.ops_database_url)
+
+
+@contextmanager
+def demo_stack(
+    settings: Settings, console: Console, overrides: Mapping[str, str] | None = None
+) -> Iterator[DemoStack]:
+    """Fresh stores, the sandbox and the API on free loopback ports, every client aimed at the
+    sandbox, and `overrides` (more MEDIAFLOW_* variables) on top; all of it stopped and the
+    process's settings restored at the end."""
+    settings = _demo_settings(settings)
+    _reset_state(settings)
+    if not dbt_project.manifest_path.exists():
+        with console.status("parsing the dbt project"):
+            dbt_project.preparer.prepare(dbt_project)
+    sandbox_settings, environment = _located(settings)
+    _write_environment_file(settings.home / DEMO_ENVIRONMENT_FILE, environment)
+    with ExitStack() as stack:
+        stack.enter_context(patched_environ({**environment, **(overrides or {})}))
+        get_settings.cache_clear()
+        stack.callback(get_settings.cache_clear)
+        settings = get_settings()
+        logs = settings.home / "logs"
+        api_url = settings.public_api_url
+        with console.status("starting the sandbox and the API"):
+            sandbox = stack.enter_context(
+                running_sandbox(sandbox_settings, log_path=logs / "sandbox.log")
+            )
+            stack.enter_context(
+                background_service(
+                    "mediaflow_dagster.cli",
+                    "api",
+                    {},
+                    f"{api_url}/health",
+                    log_path=logs / "api.log",
+                )
+            )
+        console.print(f"[green]✓[/] sandbox and API up (logs in {logs})")
+        yield DemoStack(
+            settings=settings,
+            sandbox_settings=sandbox_settings,
+            sandbox=sandbox,
+            cms=stack.enter_context(httpx.Client(base_url=api_url, timeout=10)),
+            chain=stack.enter_context(LocalOrchestrator(settings, console)),
+            console=console,
+        )
+
+
+def run_demo(settings: Settings, *, hours: int = 6, console: Console | None = None) -> DemoReport:
+    console = console or Console()
+    started = time.monotonic()
+    with demo_stack(settings, console) as demo:
+        campaign_id, object_ids = create_campaign(demo)
+        generate_content(demo, campaign_id, object_ids)
+        first_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+        first_hour -= timedelta(hours=hours)
+        demo.sandbox.set_clock(first_hour + timedelta(minutes=1))
+        approve(demo, object_ids)
+        publish(demo, campaign_id)
+        collect_insights(demo, first_hour, hours)
+        demo.chain.run("warehouse_job")
+        console.print("[green]✓[/] ops tables landed, dbt build passed")
+        performance = _performance(demo.settings, campaign_id)
+        expected = expected_performance(demo.sandbox.ground_truth())
+    report = DemoReport(campaign_id, performance, expected, time.monotonic() - started)
+    _print_report(console, report, demo.settings)
+    return report
+
+
+def create_campaign(demo: DemoStack) -> tuple[int, list[int]]:
+    """The campaign, its three accounts and its three objects, through the CMS API."""
+    account_ids = [
+        _post(
+            demo.cms,
+            "/api/social-accounts",
+            {
+                "platform": platform,
+                "name": name,
+                "account_type": account_type,
+                "external_account_id": external_id,
+                "make_connection_id": f"conn-{platform}-demo",
+                "make_scenario_id": f"scenario-{platform}-demo",
+                "make_webhook_url": make_hook_url(demo.sandbox_settings, f"{platform}-demo-hook"),
+            },
+        )["id"]
+        for platform, name, account_type, external_id in ACCOUNTS
+    ]
+    today = date.today()
+    campaign = _post(
+        demo.cms,
+        "/api/campaigns",
+        {
+            **CAMPAIGN,
+            "start_date": str(today - timedelta(days=1)),
+            "end_date": str(today + timedelta(days=29)),
+            "social_account_ids": account_ids,
+        },
+    )
+    _post(demo.cms, f"/api/campaigns/{campaign['id']}/status", {"status": "active"})
+    object_ids = [
+        _post(demo.cms, f"/api/campaigns/{campaign['id']}/objects", spec)["id"] for spec in OBJECTS
+    ]
+    demo.chain.instance.add_dynamic_partitions(campaign_partitions.name, [str(campaign["id"])])
+    demo.console.print(
+        f"[green]✓[/] campaign {campaign['id']} “{campaign['name']}” targets "
+        f"{len(account_ids)} accounts ({', '.join(PLATFORM_ORDER)}) with {len(object_ids)} objects"
+    )
+    return campaign["id"], object_ids
+
+
+def generate_content(demo: DemoStack, campaign_id: int, object_ids: list[int]) -> None:
+    demo.chain.run("content_generation_job", str(campaign_id))
+    demo.chain.tick_until(
+        "n8n_callbacks",
+        lambda: all(_get(demo.cms, f"/api/objects/{i}")["status"] == "ready" for i in object_ids),
+        "n8n reported every object ready",
+    )
+
+
+def approve(demo: DemoStack, object_ids: list[int]) -> None:
+    for object_id in object_ids:
+        _post(demo.cms, f"/api/objects/{object_id}/approve", {"approved_by": "demo.analyst"})
+    demo.console.print(f"[green]✓[/] {len(object_ids)} objects approved")
+
+
+def publish(demo: DemoStack, campaign_id: int) -> None:
+    """Publishing runs from the approvals, until Make settled every publication."""
+    demo.chain.tick_until("approvals", lambda: True, "publishing runs launched")
+
+    def settled() -> bool:
+        counts = status_counts(demo.engine, campaign_id)
+        return not any(counts.get(status) for status in ("pending", "sent", "unknown"))
+
+    demo.chain.tick_until("make_callbacks", settled, "Make settled every publication")
+
+
+def collect_insights(demo: DemoStack, first_hour: datetime, hours: int) -> None:
+    """One insights partition per hour, with the sandbox's clock at the hour's end."""
+    for hour in range(hours):
+        hour_start = first_hour + timedelta(hours=hour)
+        demo.sandbox.set_clock(hour_start + timedelta(hours=1))
+        demo.chain.run("insights_job", hour_start.strftime("%Y-%m-%d-%H:%M"))
+    demo.console.print(f"[green]✓[/] insights collected for {hours} hourly partitions")
+
+
+def expected_performance(ground_truth: dict[str, Any]) -> pd.DataFrame:
+    """The per-platform roll-up the marts must show, computed from the sandbox's own counters."""
+    rows = [
+        {"platform": post["platform"], **unified(post["platform"], post["metrics"])}
+        for post in ground_truth["posts"]
+    ]
+    frame = pd.DataFrame(rows, columns=["platform", "impressions", "reach", "engagements"])
+    expected = (
+        frame.groupby("platform", sort=False)
+        .agg(
+            posts_published=("platform", "size"),
+            impressions=("impressions", "sum"),
+            reach=("reach", lambda values: None if values.isna().all() else values.sum()),
+            engagements=("engagements", "sum"),
+        )
+        .reset_index()
+    )
+    return expected.set_index("platform").reindex(PLATFORM_ORDER).reset_index()
+
+
+def _post(cms: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = cms.post(path, json=body)
+    if response.is_error:
+        raise DemoFailed(f"POST {path}: {response.status_code} {response.text}")
+    return response.json()
+
+
+def _get(cms: httpx.Client, path: str) -> dict[str, Any]:
+    response = cms.get(path)
+    if response.is_error:
+        raise DemoFailed(f"GET {path}: {response.status_code} {response.text}")
+    return response.json()
+
+
+def _performance(settings: Settings, campaign_id: int) -> pd.DataFrame:
+    warehouse = build_resources(settings, resolve_secrets=True)["warehouse"]
+    frame = warehouse.query(
+        f"""
+        select platform,
+               sum(posts_published) as posts_published,
+               sum(impressions) as impressions,
+               sum(reach) as reach,
+               sum(video_views) as video_views,
+               sum(engagements) as engagements
+        from marts.campaign_performance__daily
+        where campaign_id = {int(campaign_id)}
+        group by platform
+        """
+    )
+    return frame.set_index("platform").reindex(PLATFORM_ORDER).reset_index()
+
+
+def _print_report(console: Console, report: DemoReport, settings: Settings) -> None:
+    table = Table(title=f"Campaign {report.campaign_id} “{CAMPAIGN['name']}”: performance")
+    for column in ("platform", "posts", "impressions", "reach/views", "engagements", "eng. rate"):
+        table.add_column(column, justify="left" if column == "platform" else "right")
+    for row in report.performance.itertuples():
+        reach = row.reach if pd.notna(row.reach) else row.video_views
+        reach_label = _count(reach) + (" views" if pd.isna(row.reach) and pd.notna(reach) else "")
+        rate = row.engagements / row.impressions if row.impressions else float("nan")
+        table.add_row(
+            row.platform,
+            _count(row.posts_published),
+            _count(row.impressions),
+            reach_label,
+            _count(row.engagements),
+            f"{rate:.2%}" if pd.notna(rate) else "—",
+        )
+    console.print(table)
+    if report.matches_ground_truth:
+        console.print("[green]✓ the marts equal the sandbox's ground truth[/]")
+    else:
+        console.print("[red]✗ the marts differ from the sandbox's ground truth:[/]")
+        console.print(report.expected.to_string(index=False))
+    console.print(f"demo wall time: {report.wall_seconds:.1f} s")
+    console.print(
+        "\nWhere to look next:\n"
+        f"  • the runs, assets and sensors: set -a; . {settings.home / DEMO_ENVIRONMENT_FILE}; "
+        f"set +a; DAGSTER_HOME={settings.dagster_home} .venv/bin/dg dev\n"
+        "  • the marts: schema marts in "
+        + (
+            f"{settings.warehouse_path}"
+            if settings.backend == "embedded"
+            else make_url(settings.postgres_url.get_secret_value()).render_as_string()
+        )
+        + " (campaign_performance__daily, campaign_performance__summary, "
+        "platform_performance__daily, post_performance__growth_curve, "
+        "social_media__rollup_report, publishing__timeliness)"
+    )
+
+
+def _count(value: Any) -> str:
+    return f"{int(value):,}" if pd.notna(value) else "—"
+
+
+def _demo_settings(settings: Settings) -> Settings:
+    """On PostgreSQL the demo works in its own database, `<name>_demo`, made afresh."""
+    if settings.backend != "postgres":
+        return settings
+    url = make_url(settings.postgres_url.get_secret_value())
+    demo_url = url.set(database=f"{url.database}_demo").render_as_string(hide_password=False)
+    return settings.model_copy(update={"postgres_url": SecretStr(demo_url)})
+
+
+def _reset_state(settings: Settings) -> None:
+    for path in (settings.warehouse_path, settings.home / "ops.sqlite"):
+        for leftover in path.parent.glob(f"{path.name}*"):
+            leftover.unlink()
+    shutil.rmtree(settings.dagster_home, ignore_errors=True)
+    if settings.backend == "postgres":
+        url = make_url(settings.postgres_url.get_secret_value())
+        server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+        server.dispose()
+
+
+def _write_environment_file(path: Path, environment: dict[str, str]) -> None:
+    """The demo's MEDIAFLOW_* variables as a shell file (its owner's only: it holds the
+    sandbox's credentials), for `dg dev` to open the demo's runs with the same settings."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.writelines(f"{name}={shlex.quote(value)}\n" for name, value in environment.items())
+
+
+def _located(settings: Settings) -> tuple[SandboxSettings, dict[str, str]]:
+    """The sandbox on free loopback ports under the demo's home, and the settings of every demo
+    process: the API on a free port too, every client aimed at the sandbox."""
+    sandbox_port, tls_port, api_port = free_local_ports(3)
+    home = settings.home.resolve()
+    sandbox = SandboxSettings(home=home / "sandbox", port=sandbox_port, tls_port=tls_port)
+    located = settings.model_copy(
+        update={
+            "home": home,
+            "api_port": api_port,
+            "public_api_url": f"http://127.0.0.1:{api_port}",
+        }
+    )
+    return sandbox, settings_environment(located) | client_environment(sandbox)

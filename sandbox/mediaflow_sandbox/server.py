@@ -1,0 +1,48 @@
+"""The sandbox process: one application served over HTTP and over TLS from one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import uvicorn
+
+from mediaflow_sandbox.app import create_app
+from mediaflow_sandbox.settings import SandboxSettings
+from mediaflow_sandbox.tls import ensure_certificates
+
+GRACEFUL_SHUTDOWN_SECONDS = 2
+
+
+def run_sandbox(settings: SandboxSettings) -> None:
+    """Serve until interrupted; issues (or reuses) the TLS certificates under its home first."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    certificates = ensure_certificates(settings.home)
+    app = create_app(settings)
+
+    def server(port: int, **tls: Any) -> uvicorn.Server:
+        return uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host=settings.host,
+                port=port,
+                date_header=False,
+                lifespan="off",
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+                **tls,
+            )
+        )
+
+    plain = server(settings.port)
+    secure = server(
+        settings.tls_port,
+        ssl_certfile=certificates.certificate,
+        ssl_keyfile=certificates.private_key,
+    )
+    asyncio.run(_serve_together(plain, secure))
+
+
+async def _serve_together(*servers: uvicorn.Server) -> None:
+    await asyncio.gather(*(server.serve() for server in servers))

@@ -1,0 +1,61 @@
+"""The whole chain, as the demo runs it: sandbox and API as real processes, real Dagster runs,
+dbt on the backend's warehouse, and marts that equal the sandbox's ground truth; no secret in its
+logs or its runs."""
+
+import pytest
+from dagster import DagsterInstance
+from dagster._serdes import serialize_value
+from rich.console import Console
+
+from mediaflow_sandbox.demo import run_demo
+from mediaflow_sandbox.settings import SandboxSettings
+
+
+@pytest.mark.slow
+def test_one_campaign_goes_from_creation_to_marts_that_equal_the_ground_truth(stack_settings):
+    report = run_demo(stack_settings, hours=3, console=Console(quiet=True))
+
+    performance = report.performance.set_index("platform")
+    assert list(performance.index) == [
+        "facebook",
+        "instagram",
+        "youtube",
+        "linkedin",
+        "tiktok",
+        "x",
+    ]
+    assert (performance["impressions"] > 0).all()
+    assert (performance["engagements"] > 0).all()
+    assert performance["posts_published"].to_dict() == {
+        "facebook": 3,
+        "instagram": 2,
+        "youtube": 1,
+        "linkedin": 3,
+        "tiktok": 1,
+        "x": 3,
+    }
+    assert performance.loc[["youtube", "tiktok", "x"], "reach"].isna().all()
+    assert report.matches_ground_truth, report.expected
+    secrets = SandboxSettings(home=stack_settings.home / "sandbox").credentials().model_dump()
+    assert secrets_in_logs(stack_settings.home / "logs", secrets.values()) == []
+    assert secrets_in_runs(stack_settings.dagster_home, secrets.values()) == []
+
+
+def secrets_in_logs(folder, secrets) -> list[str]:
+    logs = {path.name: path.read_text(errors="replace") for path in folder.glob("*.log")}
+    assert {"api.log", "sandbox.log", "runs.log"} <= logs.keys()
+    return [name for name, text in logs.items() for secret in secrets if secret in text]
+
+
+def secrets_in_runs(dagster_home, secrets) -> list[str]:
+    """Every event of every run (messages, metadata, step outputs) the Dagster UI shows."""
+    with DagsterInstance.from_config(str(dagster_home)) as instance:
+        runs = instance.get_runs()
+        assert runs
+        return [
+            run.run_id
+            for run in runs
+            for secret in secrets
+            if secret in serialize_value(instance.all_logs(run.run_id))
+            or secret in serialize_value(run)
+        ]

@@ -1,0 +1,92 @@
+"""Posts put straight on the sandbox's platforms, with their publications in the ops store, as
+if Make had published them: what the insights tests start from."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Engine, insert
+
+from mediaflow_dagster.cms import accounts, campaigns
+from mediaflow_dagster.cms.schema import publications
+from mediaflow_sandbox.control import SandboxControl
+from mediaflow_sandbox.platforms import PostSeed
+
+ACCOUNTS = {
+    "facebook": ("page", "104857600123456"),
+    "instagram": ("business", "17841400000000001"),
+    "youtube": ("channel", "UCmediaflow"),
+    "linkedin": ("page", "2414183"),
+    "tiktok": ("business", "mediaflow.bistro"),
+    "x": ("profile", "1500000000000000001"),
+}
+
+
+def publish_everywhere(
+    engine: Engine, sandbox: SandboxControl, published_at: datetime
+) -> list[dict]:
+    """A campaign of the two days from `published_at` on, targeting one account per platform,
+    and one published post of its video on each; the sandbox's seeded posts."""
+    account_ids = {
+        platform: accounts.create_social_account(
+            engine,
+            platform=platform,
+            name=f"Bistro {platform}",
+            account_type=account_type,
+            external_account_id=external_id,
+            make_connection_id=f"conn-{platform}",
+            make_scenario_id=f"scenario-{platform}",
+            make_webhook_url="https://hook.eu1.make.com/abc",
+        )["id"]
+        for platform, (account_type, external_id) in ACCOUNTS.items()
+    }
+    campaign_id = campaigns.create_campaign(
+        engine,
+        name="Menu d'hiver",
+        description=None,
+        topics=[],
+        budget=Decimal("600.00"),
+        currency="EUR",
+        start_date=published_at.date(),
+        end_date=published_at.date() + timedelta(days=1),
+        social_account_ids=list(account_ids.values()),
+    )["id"]
+    object_id = campaigns.create_object(
+        engine, campaign_id=campaign_id, object_type="video", title="Teaser", sources=[], config={}
+    )["id"]
+    seeded = sandbox.seed_posts(
+        PostSeed(
+            platform=platform,
+            account_id=external_id,
+            publication_id=number,
+            published_at=published_at,
+        )
+        for number, (platform, (_, external_id)) in enumerate(ACCOUNTS.items(), 1)
+    )
+    at = published_at.replace(tzinfo=None)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(publications),
+            [
+                {
+                    "id": post["publication_id"],
+                    "object_id": object_id,
+                    "social_account_id": account_ids[post["platform"]],
+                    "campaign_id": campaign_id,
+                    "status": "published",
+                    "idempotency_key": f"menu-{post['publication_id']}",
+                    "external_post_id": post["external_id"],
+                    "external_url": post["external_url"],
+                    "attempts": 1,
+                    "approved_at": at - timedelta(minutes=10),
+                    "scheduled_time": at - timedelta(minutes=5),
+                    "requested_at": at,
+                    "published_at": at,
+                    "created_at": at,
+                    "updated_at": at,
+                }
+                for post in seeded
+            ],
+        )
+    return seeded
