@@ -10,6 +10,8 @@ from types import TracebackType
 from typing import Any
 
 POLL_SECONDS = 0.05
+CALLBACK_WAIT_SECONDS = 60
+"""Generous: the sandbox renders real media files first, slowly on a busy machine."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class CallbackInbox:
         for status in statuses:
             self._statuses.put(status)
 
-    def next(self, timeout: float = 10.0) -> ReceivedCallback:
+    def next(self, timeout: float = CALLBACK_WAIT_SECONDS) -> ReceivedCallback:
         return self._received.get(timeout=timeout)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

@@ -19,6 +19,8 @@ from mediaflow_sandbox.addresses import YOUTUBE_PREFIX
 from mediaflow_sandbox.clock import SimulatedClock, iso_z
 from mediaflow_sandbox.platforms import PlatformStore, Post
 
+API_KEY_HEADER = "x-goog-api-key"
+"""Google takes an API key in this header or in the `key` query parameter."""
 MAX_IDS = 50
 PARTS = frozenset({"id", "snippet", "statistics"})
 DEFAULT_DAILY_QUOTA_UNITS = 10_000
@@ -60,7 +62,8 @@ class YouTubeDataApi:
 
     async def list_videos(self, request: Request) -> JSONResponse:
         query = request.query_params
-        if "key" not in query:
+        key = request.headers.get(API_KEY_HEADER, query.get("key"))
+        if key is None:
             return youtube_error(
                 403,
                 "forbidden",
@@ -69,7 +72,7 @@ class YouTubeDataApi:
                 "identity to call this API.",
                 "PERMISSION_DENIED",
             )
-        if query.get("key") != self._api_key:
+        if key != self._api_key:
             return youtube_error(
                 400,
                 "keyInvalid",

@@ -8,6 +8,7 @@ from rich.console import Console
 from sqlalchemy import select
 
 from mediaflow_dagster.cms.schema import callback_inbox, campaign_objects, publications
+from mediaflow_dagster.definitions import build_resources
 from mediaflow_dagster.resources.configuration import client_from_environment
 from mediaflow_dagster.resources.sharepoint import GraphSignInFailed, SharePoint
 from mediaflow_dagster.settings import Settings
@@ -112,7 +113,7 @@ def test_a_platform_that_is_down_fails_only_its_part_of_the_hour(demo):
     with pytest.raises(RunFailed):
         collect_insights(demo, hour, 1)
 
-    warehouse = demo.build_resources(demo.settings, resolve_secrets=True)["warehouse"]
+    warehouse = build_resources(demo.settings, resolve_secrets=True)["warehouse"]
     landed = warehouse.query(
         "select platform, count(*) as n from raw.post_insight_snapshots group by 1"
     )

@@ -69,7 +69,8 @@ class YouTubeInsights(InsightsCollector):
         by_id = {post.external_post_id: post for post in posts}
         response = await client.get(
             f"{self._data_url}/videos",
-            params={"part": "statistics", "id": ",".join(by_id), "key": self._api_key},
+            params={"part": "statistics", "id": ",".join(by_id)},
+            headers={"X-Goog-Api-Key": self._api_key},
         )
         videos = _answer(response, "YouTube Data API").get("items", [])
         collected_at = observed_at(response)
