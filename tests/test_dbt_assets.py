@@ -34,6 +34,7 @@ def test_only_the_fact_reading_snapshots_and_its_views_are_partitioned_by_hour()
     assert "fct_post_hourly" in hourly
     assert "int_post_insights__unified_snapshots" in hourly
     assert {name for name in hourly if name.startswith("stg_")} == {
+        "stg_platforms__post_insight_snapshots",
         "stg_facebook__post_insights",
         "stg_instagram__post_insights",
         "stg_youtube__video_statistics",
