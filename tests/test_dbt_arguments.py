@@ -1,0 +1,74 @@
+"""What a Dagster run hands dbt: the build's arguments and vars, the warehouse's target and
+connection."""
+
+import json
+from datetime import UTC, datetime
+
+from dagster import TimeWindow
+
+from mediaflow_dagster.dbt_project import dbt_build_args, incremental_window_vars
+from mediaflow_dagster.partitions import hourly_partitions
+from mediaflow_dagster.resources.warehouse import dbt_environment, dbt_target
+
+
+def test_a_partition_range_is_redone_from_its_first_hour_on():
+    window = TimeWindow(
+        datetime(2026, 11, 20, 13, tzinfo=UTC), datetime(2026, 11, 20, 16, tzinfo=UTC)
+    )
+
+    assert incremental_window_vars(window) == {"window_start": "2026-11-20 13:00:00"}
+
+
+def test_one_hourly_partition_gives_its_own_hour():
+    window = hourly_partitions.time_window_for_partition_key("2026-11-20-23:00")
+
+    assert incremental_window_vars(window) == {"window_start": "2026-11-20 23:00:00"}
+
+
+def test_a_partitioned_build_hands_its_window_to_dbt_as_vars():
+    window = hourly_partitions.time_window_for_partition_key("2026-11-20-23:00")
+
+    command, flag, variables = dbt_build_args(window)
+
+    assert (command, flag) == ("build", "--vars")
+    assert json.loads(variables) == {"window_start": "2026-11-20 23:00:00"}
+
+
+def test_a_build_without_partitions_takes_no_vars():
+    assert dbt_build_args(window=None) == ["build"]
+
+
+def test_the_dbt_target_follows_the_warehouse_backend():
+    assert dbt_target("postgres") == "postgres"
+    assert dbt_target("embedded") == "duckdb"
+
+
+def test_an_embedded_warehouse_is_reached_through_its_duckdb_file():
+    environment = dbt_environment("embedded", "/data/warehouse.duckdb", "postgresql://ignored")
+
+    assert environment == {
+        "MEDIAFLOW_DBT_TARGET": "duckdb",
+        "MEDIAFLOW_DBT_DUCKDB_PATH": "/data/warehouse.duckdb",
+    }
+
+
+def test_a_postgres_warehouse_is_reached_through_the_parts_of_its_url():
+    environment = dbt_environment(
+        "postgres", "", "postgresql+psycopg2://analyst:s3cret@db.internal:6543/marts"
+    )
+
+    assert environment == {
+        "MEDIAFLOW_DBT_TARGET": "postgres",
+        "MEDIAFLOW_DBT_PG_HOST": "db.internal",
+        "MEDIAFLOW_DBT_PG_PORT": "6543",
+        "MEDIAFLOW_DBT_PG_USER": "analyst",
+        "MEDIAFLOW_DBT_PG_PASSWORD": "s3cret",
+        "MEDIAFLOW_DBT_PG_DBNAME": "marts",
+    }
+
+
+def test_a_postgres_url_without_port_or_password_gets_the_usual_defaults():
+    environment = dbt_environment("postgres", "", "postgresql://postgres@127.0.0.1/mediaflow")
+
+    assert environment["MEDIAFLOW_DBT_PG_PORT"] == "5432"
+    assert environment["MEDIAFLOW_DBT_PG_PASSWORD"] == ""
