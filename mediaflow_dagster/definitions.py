@@ -13,7 +13,6 @@ from dagster import (
     define_asset_job,
     in_process_executor,
 )
-from dagster_dbt import DbtCliResource
 
 from mediaflow_dagster.assets.accounts import social_accounts
 from mediaflow_dagster.assets.content import (
@@ -35,6 +34,7 @@ from mediaflow_dagster.assets.publishing import (
 from mediaflow_dagster.assets.sourcing import content_ideas, image_candidates
 from mediaflow_dagster.assets.warehouse import raw_ops_tables
 from mediaflow_dagster.dbt_project import dbt_project
+from mediaflow_dagster.resources.dbt_cli import DbtCliWithEnvironment
 from mediaflow_dagster.resources.feeds import ContentFeeds
 from mediaflow_dagster.resources.make import MakeScenarios
 from mediaflow_dagster.resources.make_api import MakeApi
@@ -130,9 +130,8 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "platform_insights": PlatformInsights.from_settings(settings),
         "stock_photos": StockPhotos.from_settings(settings),
         "content_feeds": ContentFeeds.from_settings(settings),
-        "dbt": DbtCliResource(
+        "dbt": DbtCliWithEnvironment(
             project_dir=dbt_project,
-            target=settings.dbt_target,
             dbt_executable=str(Path(sys.executable).with_name("dbt")),
         ),
     }
