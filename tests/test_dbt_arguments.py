@@ -58,7 +58,7 @@ def test_the_dbt_target_follows_the_warehouse_backend():
 
 
 def test_an_embedded_warehouse_is_reached_through_its_duckdb_file():
-    environment = dbt_environment("embedded", "/data/warehouse.duckdb", "postgresql://ignored")
+    environment = dbt_environment("embedded", "/data/warehouse.duckdb", postgres_url=None)
 
     assert environment == {
         "MEDIAFLOW_DBT_TARGET": "duckdb",
@@ -86,6 +86,11 @@ def test_a_postgres_url_without_port_or_password_gets_the_usual_defaults():
 
     assert environment["MEDIAFLOW_DBT_PG_PORT"] == "5432"
     assert environment["MEDIAFLOW_DBT_PG_PASSWORD"] == ""
+
+
+def test_a_postgres_warehouse_without_a_url_is_refused_not_aimed_at_a_default():
+    with pytest.raises(ValueError, match="needs its URL"):
+        dbt_environment("postgres", "/data/warehouse.duckdb", None)
 
 
 def test_the_dbt_process_gets_the_variables_and_this_process_keeps_its_own(tmp_path: Path):

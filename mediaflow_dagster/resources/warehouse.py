@@ -150,12 +150,16 @@ def dbt_target(backend: str) -> str:
     return "postgres" if backend == "postgres" else "duckdb"
 
 
-def dbt_environment(backend: str, duckdb_path: str, postgres_url: str) -> dict[str, str]:
+def dbt_environment(backend: str, duckdb_path: str, postgres_url: str | None) -> dict[str, str]:
     """The variables `dbt_project/profiles.yml` reads to reach a warehouse: its target and that
-    target's connection (the unused target's variables are left to the profile's defaults)."""
+    target's connection (the unused target's variables are left to the profile's defaults).
+    A PostgreSQL warehouse without a URL is refused rather than left to those defaults, which
+    would aim dbt at whatever database answers on 127.0.0.1."""
     target = dbt_target(backend)
     if target == "duckdb":
         return {"MEDIAFLOW_DBT_TARGET": target, "MEDIAFLOW_DBT_DUCKDB_PATH": duckdb_path}
+    if not postgres_url:
+        raise ValueError("a PostgreSQL warehouse needs its URL for dbt to reach it")
     url = make_url(postgres_url)
     return {
         "MEDIAFLOW_DBT_TARGET": target,
