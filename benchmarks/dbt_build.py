@@ -18,7 +18,6 @@ counted).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -38,7 +37,7 @@ from mediaflow_dagster.dbt_project import (
     HOURLY_MODELS,
     PROJECT_DIR,
     RAW_AUDIT_TESTS,
-    incremental_window_vars,
+    dbt_build_args,
 )
 from mediaflow_dagster.partitions import hourly_partitions
 from mediaflow_dagster.resources.warehouse import Warehouse
@@ -155,13 +154,11 @@ def main() -> int:
                     adapter,
                     "one incremental hour",
                     [
-                        "build",
+                        *dbt_build_args(window),
                         "--select",
                         HOURLY_MODELS,
                         "--exclude",
                         RAW_AUDIT_TESTS,
-                        "--vars",
-                        json.dumps(incremental_window_vars(window)),
                     ],
                     {**environment, "DBT_INDIRECT_SELECTION": "cautious"},
                     added,

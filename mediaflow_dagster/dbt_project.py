@@ -4,6 +4,7 @@
 every run and step process of `dagster dev` loads this module, and a `dbt parse` each costs
 seconds and rewrites the manifest under the others' feet."""
 
+import json
 from pathlib import Path
 
 from dagster import TimeWindow
@@ -23,8 +24,17 @@ dbt_project = DbtProject(project_dir=PROJECT_DIR)
 
 def incremental_window_vars(window: TimeWindow) -> dict[str, str]:
     """The dbt vars of an incremental build of the partitions in `window`: redo every hour
-    from the first one's (less the model's lookback) on, naive UTC."""
+    from the first one's on (from an older one when those partitions landed older snapshots,
+    see fct_post_hourly), naive UTC."""
     return {"window_start": window.start.replace(tzinfo=None).strftime(DBT_TIMESTAMP_FORMAT)}
+
+
+def dbt_build_args(window: TimeWindow | None) -> list[str]:
+    """The `dbt build` of a Dagster run: of the partitions in `window` when it has one, whole
+    otherwise. What it builds comes from the assets' selection, added by dagster-dbt."""
+    if window is None:
+        return ["build"]
+    return ["build", "--vars", json.dumps(incremental_window_vars(window))]
 
 
 def _manifest_is_stale() -> bool:

@@ -14,7 +14,6 @@ from dagster import (
     definitions,
     in_process_executor,
 )
-from dagster_dbt import DbtCliResource
 
 from mediaflow_dagster.assets.accounts import social_accounts
 from mediaflow_dagster.assets.content import (
@@ -41,6 +40,7 @@ from mediaflow_dagster.resources.configuration import (
     require_environment,
     resource_from_environment,
 )
+from mediaflow_dagster.resources.dbt_cli import DbtCliWithEnvironment
 from mediaflow_dagster.resources.feeds import ContentFeeds
 from mediaflow_dagster.resources.make import MakeScenarios
 from mediaflow_dagster.resources.make_api import MakeApi
@@ -144,9 +144,8 @@ def build_resources(settings: Settings, *, resolve_secrets: bool = False) -> dic
         "platform_insights": configured(PlatformInsights),
         "stock_photos": configured(StockPhotos),
         "content_feeds": configured(ContentFeeds),
-        "dbt": DbtCliResource(
+        "dbt": DbtCliWithEnvironment(
             project_dir=dbt_project,
-            target="postgres" if settings.backend == "postgres" else "duckdb",
             dbt_executable=str(Path(sys.executable).with_name("dbt")),
         ),
     }

@@ -1,17 +1,17 @@
 {{ config(severity='warn', tags=['raw_audit']) }}
 {#
-    Copies of one snapshot (same publication, metric and collection time) are expected to
-    be identical; staging keeps one. Warns when copies disagree on the value, which means
-    a collector wrote two different readings under one collection time.
+    Warns about the snapshots whose landed copies disagree (same publication, metric and
+    collection time; different reported values, or a reported and a withheld one): a
+    collector wrote two readings under one collection time. Staging has already chosen one
+    by its rule (`deduplicated_snapshots()`: a reported value over a withheld one, else the
+    highest); this names the snapshots where it had to.
 #}
 select
     publication_id,
-    metric,
+    platform,
+    native_metric,
     collected_at,
-    count(*) as copies,
-    count(distinct value) as distinct_values,
-    count(value) as reported_copies
-from {{ source('raw', 'post_insight_snapshots') }}
-group by publication_id, metric, collected_at
-having count(distinct value) > 1
-    or (count(value) > 0 and count(value) < count(*))
+    landed_copies,
+    metric_value as kept_value
+from {{ ref('stg_platforms__post_insight_snapshots') }}
+where copies_disagree

@@ -10,8 +10,6 @@ every parent it builds (`cautious`); the daily build also those reaching back in
 fact (`buildable`), which is up to date by then.
 """
 
-import json
-import os
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any
@@ -25,16 +23,17 @@ from dagster import (
     FreshnessPolicy,
     Output,
 )
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
 from mediaflow_dagster.assets.mart_previews import mart_metadata
 from mediaflow_dagster.dbt_project import (
     HOURLY_MODELS,
     RAW_AUDIT_TESTS,
+    dbt_build_args,
     dbt_project,
-    incremental_window_vars,
 )
 from mediaflow_dagster.partitions import hourly_partitions
+from mediaflow_dagster.resources.dbt_cli import DbtCliWithEnvironment
 from mediaflow_dagster.resources.warehouse import WAREHOUSE_POOL, Warehouse
 
 MARTS_GROUP = "marts"
@@ -74,11 +73,14 @@ class LayeredTranslator(DagsterDbtTranslator):
     name="hourly_insight_models",
 )
 def hourly_insight_models(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
+    context: AssetExecutionContext, dbt: DbtCliWithEnvironment, warehouse: Warehouse
 ):
-    os.environ.update(warehouse.dbt_environment(), DBT_INDIRECT_SELECTION="cautious")
-    window_vars = incremental_window_vars(context.partition_time_window)
-    yield from dbt.cli(["build", "--vars", json.dumps(window_vars)], context=context).stream()
+    yield from dbt.cli(
+        dbt_build_args(context.partition_time_window),
+        environment=warehouse.dbt_environment(),
+        indirect_selection="cautious",
+        context=context,
+    ).stream()
 
 
 @dbt_assets(
@@ -89,10 +91,15 @@ def hourly_insight_models(
     pool=WAREHOUSE_POOL,
 )
 def campaign_performance_models(
-    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
+    context: AssetExecutionContext, dbt: DbtCliWithEnvironment, warehouse: Warehouse
 ):
-    os.environ.update(warehouse.dbt_environment(), DBT_INDIRECT_SELECTION="buildable")
-    yield from _with_mart_previews(context, dbt.cli(["build"], context=context).stream(), warehouse)
+    build = dbt.cli(
+        dbt_build_args(window=None),
+        environment=warehouse.dbt_environment(),
+        indirect_selection="buildable",
+        context=context,
+    )
+    yield from _with_mart_previews(context, build.stream(), warehouse)
 
 
 def _with_mart_previews(

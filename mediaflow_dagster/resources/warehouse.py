@@ -146,6 +146,33 @@ def _copy_into(connection: Connection, table: str, frame: pd.DataFrame) -> None:
         cursor.copy_expert(statement, chunk)
 
 
+def dbt_target(backend: str) -> str:
+    """The output of `dbt_project/profiles.yml` for a warehouse backend. The one place the dbt
+    target is decided; profiles.yml's own default only serves `dbt parse` and runs by hand."""
+    return "postgres" if backend == "postgres" else "duckdb"
+
+
+def dbt_environment(backend: str, duckdb_path: str, postgres_url: str | None) -> dict[str, str]:
+    """The variables `dbt_project/profiles.yml` reads to reach a warehouse: its target and that
+    target's connection (the unused target's variables are left to the profile's defaults).
+    A PostgreSQL warehouse without a URL is refused rather than left to those defaults, which
+    would aim dbt at whatever database answers on 127.0.0.1."""
+    target = dbt_target(backend)
+    if target == "duckdb":
+        return {"MEDIAFLOW_DBT_TARGET": target, "MEDIAFLOW_DBT_DUCKDB_PATH": duckdb_path}
+    if not postgres_url:
+        raise ValueError("a PostgreSQL warehouse needs its URL for dbt to reach it")
+    url = make_url(postgres_url)
+    return {
+        "MEDIAFLOW_DBT_TARGET": target,
+        "MEDIAFLOW_DBT_PG_HOST": url.host or "127.0.0.1",
+        "MEDIAFLOW_DBT_PG_PORT": str(url.port or 5432),
+        "MEDIAFLOW_DBT_PG_USER": url.username or "postgres",
+        "DBT_ENV_SECRET_PG_PASSWORD": url.password or "",
+        "MEDIAFLOW_DBT_PG_DBNAME": url.database or "mediaflow",
+    }
+
+
 class Warehouse(ConfigurableResource):
     secrets: ClassVar[tuple[str, ...]] = ("postgres_url",)
 
@@ -154,17 +181,9 @@ class Warehouse(ConfigurableResource):
     postgres_url: str | None = None
 
     def dbt_environment(self) -> dict[str, str]:
-        """The variables `dbt_project/profiles.yml` reads to reach this warehouse."""
-        url = make_url(self.postgres_url or "postgresql://")
-        return {
-            "MEDIAFLOW_DBT_TARGET": "postgres" if self.backend == "postgres" else "duckdb",
-            "MEDIAFLOW_DBT_DUCKDB_PATH": self.duckdb_path,
-            "MEDIAFLOW_DBT_PG_HOST": url.host or "127.0.0.1",
-            "MEDIAFLOW_DBT_PG_PORT": str(url.port or 5432),
-            "MEDIAFLOW_DBT_PG_USER": url.username or "postgres",
-            "MEDIAFLOW_DBT_PG_PASSWORD": url.password or "",
-            "MEDIAFLOW_DBT_PG_DBNAME": url.database or "mediaflow",
-        }
+        """What dbt needs to reach this warehouse, for the dbt process alone (see
+        `resources/dbt_cli.py`)."""
+        return dbt_environment(self.backend, self.duckdb_path, self.postgres_url)
 
     def replace(self, table: str, frame: pd.DataFrame) -> None:
         """Swap the raw table's rows for `frame`'s, in one transaction."""

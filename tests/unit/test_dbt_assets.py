@@ -1,31 +1,15 @@
-"""How the dbt models become Dagster assets: the hourly fact partitioned apart from the rest,
-its partitions handed to dbt as vars, the marts held to a daily freshness policy."""
+"""How the dbt models become Dagster assets: the hourly fact partitioned apart from the rest
+(its partitions handed to dbt as vars: test_dbt_arguments.py), the marts held to a daily
+freshness policy."""
 
-from datetime import UTC, datetime
-
-from dagster import AssetKey, TimeWindow
+from dagster import AssetKey
 
 from mediaflow_dagster.assets.dbt import (
     MARTS_FRESHNESS,
     campaign_performance_models,
     hourly_insight_models,
 )
-from mediaflow_dagster.dbt_project import incremental_window_vars
 from mediaflow_dagster.partitions import hourly_partitions
-
-
-def test_a_partition_range_is_redone_from_its_first_hour_on():
-    window = TimeWindow(
-        datetime(2026, 11, 20, 13, tzinfo=UTC), datetime(2026, 11, 20, 16, tzinfo=UTC)
-    )
-
-    assert incremental_window_vars(window) == {"window_start": "2026-11-20 13:00:00"}
-
-
-def test_one_hourly_partition_gives_its_own_hour():
-    window = hourly_partitions.time_window_for_partition_key("2026-11-20-23:00")
-
-    assert incremental_window_vars(window) == {"window_start": "2026-11-20 23:00:00"}
 
 
 def test_only_the_fact_reading_snapshots_and_its_views_are_partitioned_by_hour():
@@ -34,6 +18,7 @@ def test_only_the_fact_reading_snapshots_and_its_views_are_partitioned_by_hour()
     assert "fct_post_hourly" in hourly
     assert "int_post_insights__unified_snapshots" in hourly
     assert {name for name in hourly if name.startswith("stg_")} == {
+        "stg_platforms__post_insight_snapshots",
         "stg_facebook__post_insights",
         "stg_instagram__post_insights",
         "stg_youtube__video_statistics",

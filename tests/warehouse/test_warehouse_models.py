@@ -16,7 +16,7 @@ from dbt.artifacts.schemas.run import RunExecutionResult
 from dbt.cli.main import dbtRunner
 from sqlalchemy import create_engine, make_url, text
 
-from mediaflow_dagster.resources.warehouse import RAW_OPS_TABLES, schema_changes
+from mediaflow_dagster.resources.warehouse import RAW_OPS_TABLES, dbt_environment, schema_changes
 
 DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 
@@ -197,19 +197,6 @@ class Warehouse:
     target_path: Path
     monkeypatch: pytest.MonkeyPatch
 
-    def environment(self) -> dict[str, str]:
-        if self.backend == "duckdb":
-            return {"MEDIAFLOW_DBT_TARGET": "duckdb", "MEDIAFLOW_DBT_DUCKDB_PATH": self.location}
-        url = make_url(self.location)
-        return {
-            "MEDIAFLOW_DBT_TARGET": "postgres",
-            "MEDIAFLOW_DBT_PG_HOST": url.host or "127.0.0.1",
-            "MEDIAFLOW_DBT_PG_PORT": str(url.port or 5432),
-            "MEDIAFLOW_DBT_PG_USER": url.username or "postgres",
-            "MEDIAFLOW_DBT_PG_PASSWORD": url.password or "",
-            "MEDIAFLOW_DBT_PG_DBNAME": url.database or "",
-        }
-
     def execute(self, *statements: str) -> None:
         if self.backend == "duckdb":
             with duckdb.connect(self.location) as connection:
@@ -236,7 +223,9 @@ class Warehouse:
         return self.rows(sql)[0][0]
 
     def dbt(self, *args: str) -> None:
-        for name, value in self.environment().items():
+        """dbt in this process (dbtRunner reads its profile's variables from os.environ)."""
+        environment = dbt_environment(self.backend, self.location, self.location)
+        for name, value in environment.items():
             self.monkeypatch.setenv(name, value)
         result = dbtRunner().invoke(
             [

@@ -1,28 +1,13 @@
 {#
     Facebook post insights (Graph API v24.0), one row per publication and collection time,
-    a column per native metric. Copies of a snapshot collapse into one; a withheld value
-    stays NULL. `shares` is absent from the API answer when nobody shared (0); reactions
-    come one row per type present, so an absent type is 0 and `reactions_total` adds up
-    every type, including types without a column of their own.
+    a column per native metric; a withheld value stays NULL. `shares` is absent from the API
+    answer when nobody shared (0); reactions come one row per type present, so an absent
+    type is 0 and `reactions_total` adds up every type, including types without a column of
+    their own.
 #}
-with platform_snapshots as (
+with native_snapshots as (
 
     {{ platform_snapshots('facebook') }}
-
-),
-
-native_snapshots as (
-
-    {#- Copies collapse before reaction types are added up. #}
-    select
-        publication_id,
-        max(external_post_id) as external_post_id,
-        metric,
-        collected_at,
-        max(value) as value,
-        max(api_version) as api_version
-    from platform_snapshots
-    group by publication_id, metric, collected_at
 
 )
 
@@ -33,7 +18,7 @@ select
     max(api_version) as api_version,
     {{ native_metric_columns('facebook', absent_means_zero=['shares', 'reactions_like', 'reactions_love', 'reactions_wow', 'reactions_haha', 'reactions_sorry', 'reactions_anger']) }},
     cast(
-        coalesce(sum(case when metric like '{{ facebook_reaction_prefix() }}%' then value end), 0)
+        coalesce(sum(case when native_metric like '{{ facebook_reaction_prefix() }}%' then metric_value end), 0)
         as {{ dbt.type_bigint() }}
     ) as reactions_total
 from native_snapshots

@@ -1,7 +1,7 @@
 {#
     Instagram media insights (Graph API v24.0), one row per publication and collection
-    time, a column per native metric. Copies of a snapshot collapse into one (`max`). Instagram
-    withholds every value of a post with "not enough viewers": those stay NULL.
+    time, a column per native metric. Instagram withholds every value of a post with "not
+    enough viewers": those stay NULL.
 #}
 with native_snapshots as (
 

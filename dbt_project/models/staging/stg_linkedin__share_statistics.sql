@@ -1,7 +1,6 @@
 {#
     LinkedIn organizational share statistics (REST, LinkedIn-Version 202411), one row per
-    publication and collection time, a column per native metric. Copies of a snapshot
-    collapse into one.
+    publication and collection time, a column per native metric.
 #}
 with native_snapshots as (
 

@@ -1,6 +1,6 @@
 {#
     TikTok video metrics (Display API v2 /video/query/), one row per publication and
-    collection time, a column per native metric. Copies of a snapshot collapse into one (`max`).
+    collection time, a column per native metric.
 #}
 with native_snapshots as (
 

@@ -1,6 +1,6 @@
 {#
     X tweet metrics (API v2 /2/tweets), one row per publication and collection time, a
-    column per native metric. Copies of a snapshot collapse into one (`max`). The non-public
+    column per native metric. The non-public
     metrics (`url_link_clicks`, `user_profile_clicks`) are only answered for tweets up to
     30 days old: NULL after that.
 #}

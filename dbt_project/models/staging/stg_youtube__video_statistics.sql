@@ -1,6 +1,6 @@
 {#
     YouTube video statistics (Data API v3, hourly), one row per publication and collection
-    time, a column per native metric. Copies of a snapshot collapse into one (`max`).
+    time, a column per native metric.
     `favorite_count` is deprecated and always 0: collected, used by nothing.
 #}
 with native_snapshots as (
