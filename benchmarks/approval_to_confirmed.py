@@ -1,10 +1,10 @@
 """Latency from an approval to its confirmed publication, with the Dagster daemon running the
-sensors for real under `dagster dev`.
+sensors for real under `dg dev`.
 
 Starts the sandbox and the API on free loopback ports, makes every Make scenario webhook answer
 200 ms late (a sandbox fault rule), generates `--approvals` images through n8n for a campaign
 targeting Facebook, Instagram and X (in this process, before the daemon starts), then starts
-`dagster dev -w workspace.yaml` on the same settings and approves the objects through the API a
+`dg dev` on the same settings and approves the objects through the API a
 few seconds apart. For each approval it measures the time to the first Make callback of its
 publications stored in the API's inbox (`callback_inbox.received_at`, which becomes
 `publications.confirmed_at`), and to that callback being recorded by a `publication_outcomes_job`
@@ -122,7 +122,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.approvals < 1:
         parser.error("--approvals must be at least 1")
-    # A plain `kill` must stop the servers and dagster dev too: let the `with` blocks unwind.
+    # A plain `kill` must stop the servers and dg dev too: let the `with` blocks unwind.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     home = Path(tempfile.mkdtemp(prefix="mediaflow-bench-approval-"))
     try:
@@ -160,10 +160,10 @@ def benchmark(args: argparse.Namespace, home: Path) -> int:
 
         started = time.monotonic()
         webserver = stack.enter_context(
-            dagster_dev(settings, webserver_port, logs / "dagster-dev.log")
+            dg_dev(settings, webserver_port, logs / "dagster-dev.log")
         )
         print(
-            f"dagster dev up at {webserver} in {time.monotonic() - started:.1f} s "
+            f"dg dev up at {webserver} in {time.monotonic() - started:.1f} s "
             "(code location loaded, daemons healthy, approvals sensor ticking)"
         )
 
@@ -184,7 +184,7 @@ def benchmark(args: argparse.Namespace, home: Path) -> int:
 
 @contextmanager
 def benchmark_settings(home: Path, sandbox: SandboxSettings, api_port: int):
-    """The settings of every process (this one, the servers, dagster dev and its runs) as
+    """The settings of every process (this one, the servers, dg dev and its runs) as
     MEDIAFLOW_* variables, every client aimed at the sandbox; restored at the end."""
     located = Settings(
         backend="embedded",
@@ -238,17 +238,15 @@ def prepare(
 
 
 @contextmanager
-def dagster_dev(settings: Settings, port: int, log_path: Path) -> Iterator[str]:
-    """`dagster dev -w workspace.yaml` in its own process group, from the moment it is ready to
-    the block's end; then the group is interrupted as Ctrl-C would, and killed if it lingers."""
+def dg_dev(settings: Settings, port: int, log_path: Path) -> Iterator[str]:
+    """`dg dev` in its own process group, from the moment it is ready to the block's end; then
+    the group is interrupted as Ctrl-C would, and killed if it lingers."""
     base_url = f"http://127.0.0.1:{port}"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [
-                str(Path(sys.executable).with_name("dagster")),
+                str(Path(sys.executable).with_name("dg")),
                 "dev",
-                "-w",
-                "workspace.yaml",
                 "-h",
                 "127.0.0.1",
                 "-p",
@@ -266,7 +264,7 @@ def dagster_dev(settings: Settings, port: int, log_path: Path) -> Iterator[str]:
         finally:
             stopping = time.monotonic()
             stop_group(process)
-            print(f"dagster dev and its runs stopped in {time.monotonic() - stopping:.1f} s")
+            print(f"dg dev and its runs stopped in {time.monotonic() - stopping:.1f} s")
 
 
 def wait_until_ready(process: subprocess.Popen, base_url: str, log_path: Path) -> None:
@@ -275,7 +273,7 @@ def wait_until_ready(process: subprocess.Popen, base_url: str, log_path: Path) -
     with httpx.Client(base_url=base_url, timeout=5) as client:
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise BenchmarkFailed(f"dagster dev exited with {process.returncode}; {log_path}")
+                raise BenchmarkFailed(f"dg dev exited with {process.returncode}; {log_path}")
             try:
                 answer = client.post("/graphql", json={"query": READY_QUERY})
                 data = answer.json()["data"] if answer.status_code == 200 else None
@@ -286,11 +284,11 @@ def wait_until_ready(process: subprocess.Popen, base_url: str, log_path: Path) -
                 if state is None:
                     return
             time.sleep(0.5)
-    raise BenchmarkFailed(f"dagster dev not ready after {STARTUP_TIMEOUT_SECONDS} s: {state}")
+    raise BenchmarkFailed(f"dg dev not ready after {STARTUP_TIMEOUT_SECONDS} s: {state}")
 
 
 def readiness(data: dict[str, Any]) -> str | None:
-    """What dagster dev still waits for, or None when it is ready."""
+    """What dg dev still waits for, or None when it is ready."""
     workspace = data["workspaceOrError"]
     entries = workspace.get("locationEntries") or []
     location = next((entry for entry in entries if entry["name"] == "mediaflow"), None)
@@ -310,7 +308,7 @@ def readiness(data: dict[str, Any]) -> str | None:
 
 
 def stop_group(process: subprocess.Popen) -> None:
-    """Interrupt dagster dev's process group (webserver, daemon, code server, runs), wait for
+    """Interrupt dg dev's process group (webserver, daemon, code server, runs), wait for
     it, kill what is left."""
     group = process.pid
     for signal_number, wait in (
