@@ -47,6 +47,7 @@ class Credentials(BaseModel):
     unsplash_access_key: str
     pexels_api_key: str
     model_api_key: str
+    oauth_state_key: str
 
     @classmethod
     def new(cls) -> Credentials:
