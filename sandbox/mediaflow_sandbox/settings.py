@@ -70,6 +70,7 @@ class SandboxSettings(BaseSettings):
     make_team_id: int = 1
     make_api_rate_limit_per_minute: int = 60
     microsoft_client_id: str = "mediaflow-client"
+    api_audience: str = "api://mediaflow-api"
     sharepoint_drive_id: str = "mediaflow-drive"
     linkedin_version: str = "202411"
 
