@@ -1,7 +1,8 @@
 """Reading JSON bodies strictly: what Python's `json` module accepts but no store can keep is
 refused here, as a 422 naming the body, before any model sees it: `NaN` and `Infinity`, numbers
-that overflow to infinity (`1e400`), lone UTF-16 surrogates (`"\\ud800"`), bytes that are not
-UTF-8, and documents nested deeper than `MAX_DEPTH` (deep enough for any request mediaflow
+that overflow to infinity (`1e400`), lone UTF-16 surrogates (`"\\ud800"`), NUL characters
+(`"\\u0000"`, which PostgreSQL's text cannot hold), bytes that are not UTF-8, and documents
+nested deeper than `MAX_DEPTH` (deep enough for any request mediaflow
 takes, shallow enough for every recursive encoder and database after it)."""
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ import email.message
 import json
 import math
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 from fastapi import HTTPException, Request, Response
 from fastapi.routing import APIRoute
 
 MAX_DEPTH = 32
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_UNKEEPABLE_ESCAPE = re.compile(rb"\\u(?:[dD][89a-fA-F]|0000)")
 
 
 class InvalidJson(json.JSONDecodeError):
@@ -55,12 +56,29 @@ def parse_json(raw: bytes) -> Any:
         raise InvalidJson(str(error)) from error
     if _depth(document) > MAX_DEPTH:
         raise InvalidJson(f"the document is nested deeper than {MAX_DEPTH} levels")
-    if _SURROGATE_ESCAPE.search(raw):
-        try:
-            json.dumps(document, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError as error:
-            raise InvalidJson("a string holds a lone UTF-16 surrogate") from error
+    if _UNKEEPABLE_ESCAPE.search(raw):
+        for text in _strings(document):
+            if "\x00" in text:
+                raise InvalidJson("a string holds a NUL character (U+0000)")
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as error:
+                raise InvalidJson("a string holds a lone UTF-16 surrogate") from error
     return document
+
+
+def _strings(document: Any) -> Iterator[str]:
+    """Every string in `document`, object keys included."""
+    pending = [document]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            pending.extend(node)
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
 
 
 def _depth(document: Any) -> int:

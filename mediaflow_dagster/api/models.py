@@ -45,6 +45,11 @@ def _as_utc(moment: datetime) -> datetime:
 
 
 Instant = Annotated[AwareDatetime, AfterValidator(_as_utc)]
+Stamp = Annotated[
+    datetime,
+    AfterValidator(lambda moment: moment if moment.tzinfo else moment.replace(tzinfo=UTC)),
+    Field(description="An RFC 3339 instant; the stores keep UTC."),
+]
 
 
 class Strict(BaseModel):
@@ -148,10 +153,10 @@ class SocialAccount(BaseModel):
     external_account_id: str
     status: str
     status_reason: str | None
-    status_checked_at: datetime | None
-    authorized_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    status_checked_at: Stamp | None
+    authorized_at: Stamp | None
+    created_at: Stamp
+    updated_at: Stamp
     wiring: AccountWiring | None = Field(
         description="Make's ids and the webhook URL; null unless the caller is an admin."
     )
@@ -179,8 +184,8 @@ class Campaign(BaseModel):
     status: str
     owner_email: str | None
     social_account_ids: list[int]
-    created_at: datetime
-    updated_at: datetime
+    created_at: Stamp
+    updated_at: Stamp
 
 
 class CampaignObject(BaseModel):
@@ -205,14 +210,14 @@ class CampaignObject(BaseModel):
     thumbnail_item_id: str | None
     error: str | None
     generation_attempts: int
-    generation_requested_at: datetime | None
-    ready_at: datetime | None
-    approved_at: datetime | None
-    scheduled_time: datetime | None
+    generation_requested_at: Stamp | None
+    ready_at: Stamp | None
+    approved_at: Stamp | None
+    scheduled_time: Stamp | None
     targeting: dict[str, Any] | None
     content_hash: str | None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Stamp
+    updated_at: Stamp
 
 
 class Candidate(BaseModel):
@@ -229,9 +234,9 @@ class Candidate(BaseModel):
     author_url: str | None
     width: int | None
     height: int | None
-    published_at: datetime | None
-    found_at: datetime
-    picked_at: datetime | None
+    published_at: Stamp | None
+    found_at: Stamp
+    picked_at: Stamp | None
     picked_object_id: int | None
 
 
@@ -246,9 +251,9 @@ class ApiKey(BaseModel):
     name: str
     scopes: list[str]
     created_by: str
-    created_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
+    created_at: Stamp
+    expires_at: Stamp
+    revoked_at: Stamp | None
 
 
 class IssuedApiKey(ApiKey):
@@ -263,7 +268,7 @@ class AuditEntry(BaseModel):
     route: str
     target: str
     status: int
-    at: datetime
+    at: Stamp
 
 
 class Health(BaseModel):
