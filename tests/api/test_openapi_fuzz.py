@@ -30,7 +30,7 @@ CHECKS = [
     checks.response_schema_conformance,
     checks.response_headers_conformance,
 ]
-EXAMPLES_PER_OPERATION = 20
+EXAMPLES_PER_OPERATION = 25
 
 
 @pytest.fixture(scope="module")
