@@ -158,6 +158,12 @@ class ApiSettings(MediaflowSettings):
         description="Where the issuer publishes its signing keys (Entra ID: "
         "https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys).",
     )
+    oidc_keys_cooldown_seconds: float = Field(
+        default=30,
+        ge=0,
+        description="A token naming a key not seen yet fetches the keys again, at most this often "
+        "(so unknown key ids cannot make the API hammer the issuer).",
+    )
     ca_bundle: Path | None = Field(
         default=None, description="CA certificates trusted when fetching the signing keys."
     )

@@ -67,7 +67,12 @@ class SignInTokens:
             cafile=str(settings.ca_bundle) if settings.ca_bundle else None
         )
         self._keys = jwt.PyJWKClient(
-            settings.oidc_jwks_url, cache_keys=True, lifespan=3600, timeout=10, ssl_context=context
+            settings.oidc_jwks_url,
+            cache_keys=True,
+            lifespan=3600,
+            timeout=10,
+            ssl_context=context,
+            cooldown_duration=settings.oidc_keys_cooldown_seconds,
         )
 
     def principal(self, token: str) -> Principal:
