@@ -50,8 +50,10 @@ def parse_json(raw: bytes) -> Any:
         document = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
     except RecursionError as error:
         raise InvalidJson(f"the document is nested deeper than {MAX_DEPTH} levels") from error
-    except json.JSONDecodeError:
+    except InvalidJson:
         raise
+    except json.JSONDecodeError as error:
+        raise InvalidJson(error.msg, error.doc, error.pos) from error
     except ValueError as error:  # an integer of more than 4300 digits
         raise InvalidJson(str(error)) from error
     if _depth(document) > MAX_DEPTH:

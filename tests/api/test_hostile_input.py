@@ -246,6 +246,7 @@ SIGNED = {
         b'"execution_id": "1", "error": "x"}',
         "body",
     ),
+    "a signed body that is not JSON": ("/callbacks/make", make_signed, b"{not json", "body"),
     "a signed body nested thousands deep": (
         "/callbacks/make",
         make_signed,
