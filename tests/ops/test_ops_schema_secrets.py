@@ -9,6 +9,7 @@ OWN_HASHES = {
     ("publications", "callback_token_hash"),
     ("publications", "callback_token_used_at"),
     ("api_keys", "secret_hash"),
+    ("audit_log", "credential"),
 }
 
 
@@ -21,7 +22,8 @@ def test_no_column_of_the_ops_store_can_hold_an_oauth_token():
     }
 
     # mediaflow's own secrets, as hashes: the single-use callback token (and its use time), the
-    # API keys
+    # API keys; the audit log names a credential by its public part (a key's prefix, a token's
+    # subject)
     assert secret_like == OWN_HASHES
 
 
