@@ -207,6 +207,20 @@ class CallbackSecrets(MediaflowSettings):
     make_callback_secret: SecretStr
 
 
+def load_together(*kinds: type[MediaflowSettings]) -> list[MediaflowSettings]:
+    """Each kind of settings from the environment; `MissingSetting` names every variable all of
+    them lack at once, not only the first kind's."""
+    loaded, missing = [], []
+    for kind in kinds:
+        try:
+            loaded.append(kind.load())
+        except MissingSetting as lacking:
+            missing.extend(lacking.variables)
+    if missing:
+        raise MissingSetting(missing)
+    return loaded
+
+
 @lru_cache
 def get_settings() -> Settings:
     return Settings.load()

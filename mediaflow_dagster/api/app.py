@@ -28,7 +28,7 @@ from mediaflow_dagster.api.security import Gate
 from mediaflow_dagster.cms.database import migrate, ops_engine
 from mediaflow_dagster.resources.configuration import client_from_environment
 from mediaflow_dagster.resources.make_api import MakeApi
-from mediaflow_dagster.settings import ApiSettings, CallbackSecrets, Settings
+from mediaflow_dagster.settings import ApiSettings, CallbackSecrets, Settings, load_together
 
 API_VERSION = "1.0.0"
 
@@ -37,8 +37,7 @@ def create_app(settings: Settings) -> FastAPI:
     """The API on `settings`' ops store. Its own settings (`ApiSettings`), the callback secrets
     and the Make API (how onboarding asks Make for connections) come from the environment: a
     missing secret stops it here, naming its variable."""
-    api_settings = ApiSettings.load()
-    secrets = CallbackSecrets.load()
+    api_settings, secrets = load_together(ApiSettings, CallbackSecrets)
     engine = ops_engine(settings.ops_database_url)
     migrate(engine)
     app = FastAPI(
