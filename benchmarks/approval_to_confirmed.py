@@ -45,6 +45,7 @@ from mediaflow_dagster.cms.database import ops_engine
 from mediaflow_dagster.cms.schema import approvals, callback_inbox, publications
 from mediaflow_dagster.settings import Settings, get_settings
 from mediaflow_sandbox.control import client_environment, running_sandbox
+from mediaflow_sandbox.demo import cms_client
 from mediaflow_sandbox.faults import FaultRule
 from mediaflow_sandbox.local_runs import INSTANCE_CONFIG, LocalOrchestrator
 from mediaflow_sandbox.processes import (
@@ -167,7 +168,7 @@ def benchmark(args: argparse.Namespace, home: Path) -> int:
             "(code location loaded, daemons healthy, approvals sensor ticking)"
         )
 
-        cms = stack.enter_context(httpx.Client(base_url=settings.public_api_url, timeout=10))
+        cms = stack.enter_context(cms_client(settings.public_api_url, "approval benchmark"))
         made = approve(cms, engine, object_ids, args.spacing)
         print(f"{len(made)} objects approved {args.spacing:g} s apart; waiting for Make")
         complete = wait_for_confirmations(
@@ -348,7 +349,7 @@ def approve(cms: httpx.Client, engine: Engine, object_ids: list[int], spacing: f
     for index, object_id in enumerate(object_ids):
         if index:
             time.sleep(spacing)
-        response = cms.post(f"/api/objects/{object_id}/approve", json={"approved_by": "bench"})
+        response = cms.post(f"/api/objects/{object_id}/approve", json={})
         if response.is_error:
             raise BenchmarkFailed(f"approving {object_id}: {response.status_code} {response.text}")
         with engine.connect() as connection:

@@ -1,12 +1,17 @@
-"""`mediaflow ...`: the API server and the ops store's migrations."""
+"""`mediaflow ...`: the API server, the ops store's migrations and the API's keys."""
 
 from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
 
 import typer
 
 from mediaflow_dagster.settings import MissingSetting, get_settings
 
 app = typer.Typer(no_args_is_help=True, help="mediaflow: media campaigns as data.")
+keys = typer.Typer(no_args_is_help=True, help="The API's keys: made, listed, revoked.")
+app.add_typer(keys, name="keys")
 
 
 @app.command()
@@ -28,11 +33,94 @@ def api() -> None:
 @app.command()
 def migrate() -> None:
     """Bring the ops store's schema up to date."""
+    _ops_store()
+    typer.echo("ops store is up to date")
+
+
+def _ops_store():
     from mediaflow_dagster.cms.database import migrate as apply_migrations
     from mediaflow_dagster.cms.database import ops_engine
 
-    apply_migrations(ops_engine(get_settings().ops_database_url))
-    typer.echo("ops store is up to date")
+    settings = get_settings()
+    if settings.backend == "embedded":
+        settings.home.mkdir(parents=True, exist_ok=True)
+    engine = ops_engine(settings.ops_database_url)
+    apply_migrations(engine)
+    return engine
+
+
+def issue_key(name: str, roles: list[str], scopes: list[str], days: int) -> tuple[str, dict]:
+    """A new API key with the scopes of `roles` and `scopes` together, made by the operator at
+    this machine; the key is returned this once."""
+    from mediaflow_dagster.api.scopes import SCOPES, scopes_of
+    from mediaflow_dagster.cms.api_keys import create_key
+    from mediaflow_dagster.cms.database import utcnow
+
+    unknown = sorted(set(scopes) - set(SCOPES))
+    granted = scopes_of(roles) | set(scopes)
+    if unknown or not granted:
+        raise typer.BadParameter(
+            f"give a known --role or --scope (scopes: {', '.join(SCOPES)}); unknown: {unknown}"
+        )
+    return create_key(
+        _ops_store(),
+        name=name,
+        scopes=sorted(granted),
+        created_by="cli",
+        expires_at=utcnow() + timedelta(days=days),
+    )
+
+
+@keys.command("create")
+def create_key(
+    name: Annotated[str, typer.Option(help="Who or what the key is for.")],
+    role: Annotated[
+        list[str], typer.Option(help="analyst, editor, approver or admin (repeatable).")
+    ] = [],  # noqa: B006 (typer reads the default, never mutates it)
+    scope: Annotated[list[str], typer.Option(help="A scope (repeatable).")] = [],  # noqa: B006
+    days: Annotated[int, typer.Option(min=1, max=3650, help="Days until it expires.")] = 90,
+) -> None:
+    """Make a key; it is printed this once, mediaflow keeps only its hash."""
+    key, record = issue_key(name, role, scope, days)
+    typer.echo(key)
+    scopes = ", ".join(record["scopes"])
+    typer.secho(
+        f"key {record['prefix']} ({scopes}) expires {record['expires_at']:%Y-%m-%d}; "
+        "it is shown only now",
+        err=True,
+    )
+
+
+@keys.command("list")
+def list_keys() -> None:
+    """Every key: prefix, name, scopes, expiry, revocation (never the key)."""
+    from mediaflow_dagster.cms.api_keys import list_keys as every_key
+
+    engine, cursor = _ops_store(), None
+    while True:
+        rows, cursor = every_key(engine, cursor, 200)
+        for row in rows:
+            state = f"revoked {row['revoked_at']:%Y-%m-%d}" if row["revoked_at"] else "live"
+            typer.echo(
+                f"{row['id']}\t{row['prefix']}\t{row['name']}\t{','.join(row['scopes'])}\t"
+                f"expires {row['expires_at']:%Y-%m-%d}\t{state}"
+            )
+        if cursor is None:
+            return
+
+
+@keys.command("revoke")
+def revoke_key(key_id: Annotated[int, typer.Argument(help="The key's id (`keys list`).")]) -> None:
+    """Stop a key working, at once."""
+    from mediaflow_dagster.cms.api_keys import revoke_key as revoke
+    from mediaflow_dagster.cms.errors import NotFound
+
+    try:
+        record = revoke(_ops_store(), key_id)
+    except NotFound as missing:
+        typer.secho(str(missing), fg="red", err=True)
+        raise typer.Exit(1) from missing
+    typer.echo(f"key {record['prefix']} revoked")
 
 
 if __name__ == "__main__":

@@ -12,12 +12,14 @@ once and names the variable, rather than starting with a published default.
 
 from __future__ import annotations
 
+import json
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from mediaflow_dagster.cms.database import ops_database_url
 
@@ -114,12 +116,109 @@ class Settings(MediaflowSettings):
         return f"{self.public_api_url.rstrip('/')}/callbacks/{source}"
 
 
+def listed_values(raw: object) -> object:
+    """A list setting's variable: a JSON list, or values separated by commas or spaces."""
+    if not isinstance(raw, str):
+        return raw
+    if raw.lstrip().startswith("["):
+        return json.loads(raw)
+    return re.findall(r"[^\s,]+", raw)
+
+
+Listed = Annotated[list[str], NoDecode, BeforeValidator(listed_values)]
+MAKE_HOOK_ORIGINS = [
+    "https://hook.eu1.make.com",
+    "https://hook.eu2.make.com",
+    "https://hook.us1.make.com",
+    "https://hook.us2.make.com",
+]
+
+
+class ApiSettings(MediaflowSettings):
+    """How the CMS API lets people and machines in, and what it takes from them."""
+
+    oauth_state_key: SecretStr = Field(
+        description="Signs the `state` of an onboarding's OAuth landing (HMAC-SHA256)."
+    )
+    oauth_state_minutes: int = Field(default=10, gt=0, le=60)
+    cors_origins: Listed = Field(
+        default=[],
+        description="Browser origins allowed to call the API; none: no cross-origin call at all.",
+    )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="Issuer of the sign-in tokens accepted (Entra ID: "
+        "https://login.microsoftonline.com/<tenant>/v2.0); unset: API keys only.",
+    )
+    oidc_audience: str | None = Field(
+        default=None, description="The API's application ID URI or client id, as tokens name it."
+    )
+    oidc_jwks_url: str | None = Field(
+        default=None,
+        description="Where the issuer publishes its signing keys (Entra ID: "
+        "https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys).",
+    )
+    oidc_keys_cooldown_seconds: float = Field(
+        default=30,
+        ge=0,
+        description="A token naming a key not seen yet fetches the keys again, at most this often "
+        "(so unknown key ids cannot make the API hammer the issuer).",
+    )
+    ca_bundle: Path | None = Field(
+        default=None, description="CA certificates trusted when fetching the signing keys."
+    )
+    rate_limit: str = Field(
+        default="600/minute",
+        description="Requests per key or signed-in person (`limits` notation: 600/minute).",
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where the counts live (`limits` storage URI; redis:// for several API "
+        "processes).",
+    )
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    body_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="How long a request's body may take to arrive."
+    )
+    make_hook_origins: Listed = Field(
+        default=MAKE_HOOK_ORIGINS,
+        description="The only origins (scheme://host[:port]) of a Make webhook URL mediaflow "
+        "posts to.",
+    )
+    api_key_max_days: int = Field(default=365, gt=0)
+
+    @model_validator(mode="after")
+    def _oidc_is_whole(self) -> ApiSettings:
+        oidc = {
+            "oidc_issuer": self.oidc_issuer,
+            "oidc_audience": self.oidc_audience,
+            "oidc_jwks_url": self.oidc_jwks_url,
+        }
+        if any(oidc.values()) and not all(oidc.values()):
+            raise MissingSetting([variable_name(name) for name, value in oidc.items() if not value])
+        return self
+
+
 class CallbackSecrets(MediaflowSettings):
     """What the API verifies the signed callbacks of n8n and Make with (Standard Webhooks
     secrets, `whsec_…`)."""
 
     n8n_callback_secret: SecretStr
     make_callback_secret: SecretStr
+
+
+def load_together(*kinds: type[MediaflowSettings]) -> list[MediaflowSettings]:
+    """Each kind of settings from the environment; `MissingSetting` names every variable all of
+    them lack at once, not only the first kind's."""
+    loaded, missing = [], []
+    for kind in kinds:
+        try:
+            loaded.append(kind.load())
+        except MissingSetting as lacking:
+            missing.extend(lacking.variables)
+    if missing:
+        raise MissingSetting(missing)
+    return loaded
 
 
 @lru_cache

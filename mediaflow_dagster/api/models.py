@@ -1,12 +1,16 @@
-"""What the API accepts: CMS requests and the n8n / Make callbacks, validated field by field."""
+"""What the API takes and gives: CMS requests, the n8n / Make callbacks and every answer, validated
+field by field. Every bound here is one the ops store would otherwise enforce with an error (a
+column's length, a 32- or 64-bit integer, a date Python can convert): what passes these models
+fits the stores on both backends."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -16,12 +20,41 @@ from pydantic import (
     model_validator,
 )
 
+from mediaflow_dagster.api.scopes import Scope
 from mediaflow_dagster.cms.schema import AccountType, CandidateKind, ObjectType, Platform
 
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+MAX_PAGE = 200
+
+RowId = Annotated[int, Field(ge=1, le=INT32_MAX, description="A row's id (32-bit).")]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+Identifier = Annotated[str, Field(min_length=1, max_length=100)]
+Text = Annotated[str, Field(max_length=5000)]
+Tag = Annotated[str, Field(min_length=1, max_length=100)]
+CampaignDate = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """The naive UTC instant every store keeps; an offset that pushes it out of the calendar is
+    refused here rather than overflowing later."""
+    try:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError as error:
+        raise ValueError("the instant is out of range once converted to UTC") from error
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_as_utc)]
+Stamp = Annotated[
+    datetime,
+    AfterValidator(lambda moment: moment if moment.tzinfo else moment.replace(tzinfo=UTC)),
+    Field(description="An RFC 3339 instant; the stores keep UTC."),
+]
 
 
 class Strict(BaseModel):
+    """A request body: a field it does not know is refused, not ignored."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -30,32 +63,32 @@ class SocialAccountIn(Strict):
     name: Name
     account_type: AccountType
     external_account_id: Name
-    make_connection_id: Name
-    make_scenario_id: Name
-    make_webhook_url: HttpUrl
+    make_connection_id: Identifier
+    make_scenario_id: Identifier
+    make_webhook_url: Annotated[HttpUrl, Field(max_length=500)]
 
 
 class CampaignIn(Strict):
     name: Name
-    description: str | None = None
-    topics: list[str] = []
+    description: Text | None = None
+    topics: Annotated[list[Tag], Field(max_length=50)] = []
     budget: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
-    start_date: date
-    end_date: date
-    social_account_ids: list[int] = []
+    start_date: CampaignDate
+    end_date: CampaignDate
+    social_account_ids: Annotated[list[RowId], Field(max_length=100)] = []
     owner_email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)] | None = None
 
 
 class CampaignObjectIn(Strict):
     object_type: ObjectType
     title: Name
-    sources: list[Any] = []
+    sources: Annotated[list[Any], Field(max_length=50)] = []
     config: dict[str, Any] = {}
 
 
 class Targeting(Strict):
-    location: str | None = None
+    location: Name | None = None
     radius_km: Annotated[float, Field(gt=0, le=1000)] | None = None
     age_min: Annotated[int, Field(ge=13, le=100)] | None = None
     age_max: Annotated[int, Field(ge=13, le=100)] | None = None
@@ -68,13 +101,10 @@ class Targeting(Strict):
 
 
 class ApprovalIn(Strict):
-    approved_by: Name
-    scheduled_time: AwareDatetime | None = None
+    """The approver is who signed in (or whose key it is): there is no `approved_by` to send."""
+
+    scheduled_time: Instant | None = None
     targeting: Targeting | None = None
-
-
-class CandidateFilter(Strict):
-    kind: CandidateKind | None = None
 
 
 class CampaignStatusIn(Strict):
@@ -88,13 +118,207 @@ class OnboardingIn(Strict):
     external_account_id: Name
 
 
+class ApiKeyIn(Strict):
+    name: Name
+    scopes: Annotated[list[Scope], Field(min_length=1)]
+    expires_in_days: Annotated[int, Field(ge=1, le=3650)] = 90
+
+
+# Answers.
+
+Item = TypeVar("Item")
+
+
+class Page(BaseModel, Generic[Item]):
+    """One page of a list; ask for the next with `cursor=<next_cursor>` until it is null."""
+
+    items: list[Item]
+    next_cursor: int | None
+
+
+class AccountWiring(BaseModel):
+    """How mediaflow reaches the account through Make: shown to admins only."""
+
+    make_connection_id: str | None
+    make_scenario_id: str | None
+    make_hook_id: str | None
+    make_webhook_url: str | None
+
+
+class SocialAccount(BaseModel):
+    id: int
+    platform: Platform
+    name: str
+    account_type: AccountType
+    external_account_id: str
+    status: str
+    status_reason: str | None
+    status_checked_at: Stamp | None
+    authorized_at: Stamp | None
+    created_at: Stamp
+    updated_at: Stamp
+    wiring: AccountWiring | None = Field(
+        description="Make's ids and the webhook URL; null unless the caller is an admin."
+    )
+
+
+class Onboarding(BaseModel):
+    account: SocialAccount
+    authorize_url: str
+
+
+class Authorized(BaseModel):
+    status: Literal["authorized"]
+    account_id: int
+
+
+class Campaign(BaseModel):
+    id: int
+    name: str
+    description: str | None
+    topics: list[str]
+    budget: Decimal
+    currency: str
+    start_date: date
+    end_date: date
+    status: str
+    owner_email: str | None
+    social_account_ids: list[int]
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class CampaignObject(BaseModel):
+    id: int
+    campaign_id: int
+    object_type: ObjectType
+    title: str
+    sources: list[Any]
+    config: dict[str, Any]
+    status: str
+    content_text: str | None
+    hashtags: list[str]
+    media_url: str | None
+    media_mime_type: str | None
+    media_bytes: int | None
+    media_width: int | None
+    media_height: int | None
+    media_duration_seconds: float | None
+    media_codec: str | None
+    sharepoint_drive_id: str | None
+    sharepoint_item_id: str | None
+    thumbnail_item_id: str | None
+    error: str | None
+    generation_attempts: int
+    generation_requested_at: Stamp | None
+    ready_at: Stamp | None
+    approved_at: Stamp | None
+    scheduled_time: Stamp | None
+    targeting: dict[str, Any] | None
+    content_hash: str | None
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class Candidate(BaseModel):
+    id: int
+    campaign_id: int
+    source: str
+    kind: CandidateKind
+    external_id: str
+    title: str
+    summary: str | None
+    url: str | None
+    preview_url: str | None
+    author: str | None
+    author_url: str | None
+    width: int | None
+    height: int | None
+    published_at: Stamp | None
+    found_at: Stamp
+    picked_at: Stamp | None
+    picked_object_id: int | None
+
+
+class PickedCandidate(BaseModel):
+    candidate: Candidate
+    object: CampaignObject
+
+
+class ApiKey(BaseModel):
+    id: int
+    prefix: str = Field(description="The key's public part: how it is named in logs and audits.")
+    name: str
+    scopes: list[str]
+    created_by: str
+    created_at: Stamp
+    expires_at: Stamp
+    revoked_at: Stamp | None
+
+
+class IssuedApiKey(ApiKey):
+    key: str = Field(description="The key itself: shown this once, kept by mediaflow only hashed.")
+
+
+class AuditEntry(BaseModel):
+    id: int
+    actor: str
+    credential: str
+    method: str
+    route: str
+    target: str
+    status: int
+    at: Stamp
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class CallbackAnswer(BaseModel):
+    status: Literal["accepted", "duplicate"]
+    event_id: str
+
+
+class UnknownPost(BaseModel):
+    platform: str
+    external_post_id: str
+
+
+class InsightsAnswer(CallbackAnswer):
+    stored: int | None = None
+    duplicates: int | None = None
+    unknown_posts: list[UnknownPost] | None = None
+
+
+class FieldProblem(BaseModel):
+    field: str
+    location: Literal["body", "query", "path", "header"]
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details (`application/problem+json`), the shape of every error."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] | None = None
+
+
+# Callbacks (n8n, Make): lenient about fields they add, strict about those mediaflow reads.
+
+
 class StoredFile(BaseModel):
     """A file n8n stored in SharePoint: where Graph finds it."""
 
-    drive_id: str = Field(min_length=1)
-    item_id: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-    web_url: str | None = None
+    drive_id: Name
+    item_id: Name
+    name: Name
+    web_url: Annotated[str, Field(max_length=1000)] | None = None
 
 
 class GeneratedContent(BaseModel):
@@ -113,10 +337,10 @@ class Rendition(BaseModel):
 
 class ContentReady(BaseModel):
     type: Literal["content.ready"]
-    object_id: int
-    request_id: str = Field(min_length=1)
-    execution_id: str
-    workflow: str | None = None
+    object_id: RowId
+    request_id: Identifier
+    execution_id: Identifier
+    workflow: Identifier | None = None
     content: GeneratedContent | None = None
     media: StoredFile | None = None
     thumbnail: StoredFile | None = None
@@ -126,10 +350,10 @@ class ContentReady(BaseModel):
 
 class ContentFailed(BaseModel):
     type: Literal["content.failed"]
-    object_id: int
-    request_id: str = Field(min_length=1)
-    execution_id: str
-    workflow: str | None = None
+    object_id: RowId
+    request_id: Identifier
+    execution_id: Identifier
+    workflow: Identifier | None = None
     error: str
 
 
@@ -140,20 +364,20 @@ class PublicationError(BaseModel):
 
 class PublicationPublished(BaseModel):
     type: Literal["publication.published"]
-    publication_id: int
-    idempotency_key: str
-    callback_token: Annotated[str, Field(min_length=1)]
+    publication_id: RowId
+    idempotency_key: Identifier
+    callback_token: Annotated[str, Field(min_length=1, max_length=200)]
     status: Literal["published"]
-    external_id: Annotated[str, Field(min_length=1)]
-    external_url: str | None = None
+    external_id: Name
+    external_url: Annotated[str, Field(max_length=1000)] | None = None
     published_at: datetime
 
 
 class PublicationFailed(BaseModel):
     type: Literal["publication.failed"]
-    publication_id: int
-    idempotency_key: str
-    callback_token: Annotated[str, Field(min_length=1)]
+    publication_id: RowId
+    idempotency_key: Identifier
+    callback_token: Annotated[str, Field(min_length=1, max_length=200)]
     status: Literal["failed"]
     error: PublicationError
 
@@ -161,6 +385,9 @@ class PublicationFailed(BaseModel):
 N8N_EVENTS = TypeAdapter(Annotated[ContentReady | ContentFailed, Field(discriminator="type")])
 MAKE_EVENTS = TypeAdapter(
     Annotated[PublicationPublished | PublicationFailed, Field(discriminator="type")]
+)
+EVENT_TAGS = frozenset(
+    {"content.ready", "content.failed", "publication.published", "publication.failed"}
 )
 
 
@@ -170,9 +397,9 @@ MAX_READINGS_PER_BATCH = 5000
 class InsightReadingIn(Strict):
     platform: Platform
     external_post_id: Name
-    metric: Annotated[str, Field(min_length=1, max_length=100)]
-    value: Annotated[int, Field(ge=0)] | None
-    collected_at: AwareDatetime
+    metric: Identifier
+    value: Annotated[int, Field(ge=0, le=INT64_MAX)] | None
+    collected_at: Instant
     api_version: Annotated[str, Field(max_length=20)] | None = None
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, and_, insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 
-from mediaflow_dagster.cms.database import utcnow
+from mediaflow_dagster.cms.database import Bind, page, transaction, utcnow
 from mediaflow_dagster.cms.errors import Conflict, NotFound
 from mediaflow_dagster.cms.schema import campaign_targets, social_accounts
 
@@ -16,7 +16,7 @@ ACCOUNT_STATUSES = ("pending", "active", "expired", "revoked", "error")
 
 
 def create_social_account(
-    engine: Engine,
+    bind: Bind,
     *,
     platform: str,
     name: str,
@@ -29,7 +29,7 @@ def create_social_account(
 ) -> dict[str, Any]:
     """Register an account; `pending` ones wait for the agent to authorize their connection."""
     now = utcnow()
-    with engine.begin() as connection:
+    with transaction(bind) as connection:
         existing = connection.execute(
             select(social_accounts.c.id).where(
                 social_accounts.c.platform == platform,
@@ -56,11 +56,11 @@ def create_social_account(
                 updated_at=now,
             )
         ).inserted_primary_key[0]
-    return get_social_account(engine, account_id)
+    return get_social_account(bind, account_id)
 
 
-def get_social_account(engine: Engine, account_id: int) -> dict[str, Any]:
-    with engine.connect() as connection:
+def get_social_account(bind: Bind, account_id: int) -> dict[str, Any]:
+    with transaction(bind) as connection:
         row = connection.execute(
             select(social_accounts).where(social_accounts.c.id == account_id)
         ).first()
@@ -69,27 +69,47 @@ def get_social_account(engine: Engine, account_id: int) -> dict[str, Any]:
     return dict(row._mapping)
 
 
-def list_social_accounts(engine: Engine) -> list[dict[str, Any]]:
-    with engine.connect() as connection:
+def list_social_accounts(bind: Bind) -> list[dict[str, Any]]:
+    with transaction(bind) as connection:
         rows = connection.execute(select(social_accounts).order_by(social_accounts.c.id))
         return [dict(row._mapping) for row in rows]
 
 
-def mark_authorized(engine: Engine, account_id: int) -> None:
-    """The agent came back from granting access: onboarding can finish."""
-    with engine.begin() as connection:
-        updated = connection.execute(
+def social_accounts_page(
+    bind: Bind, after: int | None, limit: int
+) -> tuple[list[dict[str, Any]], int | None]:
+    return page(bind, select(social_accounts), social_accounts.c.id, after, limit)
+
+
+def await_authorization(bind: Bind, account_id: int, state_id: str) -> None:
+    """The account's agent is sent to authorize its connection under the state `state_id`: only
+    that state's landing counts (an earlier one sent for the account no longer does)."""
+    with transaction(bind) as connection:
+        connection.execute(
             update(social_accounts)
             .where(social_accounts.c.id == account_id)
-            .values(authorized_at=utcnow(), updated_at=utcnow())
+            .values(authorization_state_id=state_id, updated_at=utcnow())
         )
-    if updated.rowcount == 0:
-        raise NotFound(f"social account {account_id} does not exist")
 
 
-def accounts_awaiting_setup(engine: Engine) -> list[dict[str, Any]]:
+def finish_authorization(bind: Bind, account_id: int, state_id: str) -> bool:
+    """The agent came back from granting access under the state the account waits for: onboarding
+    can finish. False (nothing changes) when the account waits for no such state, or no longer."""
+    with transaction(bind) as connection:
+        updated = connection.execute(
+            update(social_accounts)
+            .where(
+                social_accounts.c.id == account_id,
+                social_accounts.c.authorization_state_id == state_id,
+            )
+            .values(authorization_state_id=None, authorized_at=utcnow(), updated_at=utcnow())
+        )
+    return updated.rowcount == 1
+
+
+def accounts_awaiting_setup(bind: Bind) -> list[dict[str, Any]]:
     """Authorized accounts whose webhook and scenario are not made yet."""
-    with engine.connect() as connection:
+    with transaction(bind) as connection:
         rows = connection.execute(
             select(social_accounts)
             .where(
@@ -101,9 +121,9 @@ def accounts_awaiting_setup(engine: Engine) -> list[dict[str, Any]]:
         return [dict(row._mapping) for row in rows]
 
 
-def record_hook(engine: Engine, account_id: int, hook_id: str, webhook_url: str) -> None:
+def record_hook(bind: Bind, account_id: int, hook_id: str, webhook_url: str) -> None:
     """Keep the account's webhook the moment Make made it, so a retry never makes a second."""
-    with engine.begin() as connection:
+    with transaction(bind) as connection:
         connection.execute(
             update(social_accounts)
             .where(social_accounts.c.id == account_id)
@@ -111,9 +131,9 @@ def record_hook(engine: Engine, account_id: int, hook_id: str, webhook_url: str)
         )
 
 
-def finish_setup(engine: Engine, account_id: int, scenario_id: str) -> None:
+def finish_setup(bind: Bind, account_id: int, scenario_id: str) -> None:
     now = utcnow()
-    with engine.begin() as connection:
+    with transaction(bind) as connection:
         connection.execute(
             update(social_accounts)
             .where(social_accounts.c.id == account_id)
@@ -127,10 +147,10 @@ def finish_setup(engine: Engine, account_id: int, scenario_id: str) -> None:
         )
 
 
-def accounts_to_check(engine: Engine) -> list[dict[str, Any]]:
+def accounts_to_check(bind: Bind) -> list[dict[str, Any]]:
     """Set-up accounts whose connection may have changed: active, expired or in error, and
     revoked ones an agent has authorized again since."""
-    with engine.connect() as connection:
+    with transaction(bind) as connection:
         rows = connection.execute(
             select(social_accounts)
             .where(
@@ -148,9 +168,9 @@ def accounts_to_check(engine: Engine) -> list[dict[str, Any]]:
         return [dict(row._mapping) for row in rows]
 
 
-def record_check(engine: Engine, account_id: int, status: str, reason: str | None) -> None:
+def record_check(bind: Bind, account_id: int, status: str, reason: str | None) -> None:
     now = utcnow()
-    with engine.begin() as connection:
+    with transaction(bind) as connection:
         connection.execute(
             update(social_accounts)
             .where(social_accounts.c.id == account_id)
@@ -158,26 +178,26 @@ def record_check(engine: Engine, account_id: int, status: str, reason: str | Non
         )
 
 
-def revoke_account(engine: Engine, account_id: int) -> dict[str, Any]:
+def revoke_account(bind: Bind, account_id: int) -> dict[str, Any]:
     """The agent withdrew the account from mediaflow: nothing is published to it anywhere."""
-    get_social_account(engine, account_id)
-    record_check(engine, account_id, "revoked", "revoked by an agent")
-    return get_social_account(engine, account_id)
+    get_social_account(bind, account_id)
+    record_check(bind, account_id, "revoked", "revoked by an agent")
+    return get_social_account(bind, account_id)
 
 
-def begin_reconnect(engine: Engine, account_id: int) -> dict[str, Any]:
+def begin_reconnect(bind: Bind, account_id: int) -> dict[str, Any]:
     """An expired or errored account goes through OAuth again; its id and history stay."""
-    account = get_social_account(engine, account_id)
+    account = get_social_account(bind, account_id)
     if account["status"] not in ("expired", "error", "active", "revoked"):
         raise Conflict(f"social account {account_id} is {account['status']}; it cannot reconnect")
     return account
 
 
-def add_target(engine: Engine, campaign_id: int, account_id: int) -> None:
+def add_target(bind: Bind, campaign_id: int, account_id: int) -> None:
     """Have the campaign publish to the account (again, after a revocation)."""
-    get_social_account(engine, account_id)
+    get_social_account(bind, account_id)
     now = utcnow()
-    with engine.begin() as connection:
+    with transaction(bind) as connection:
         reactivated = connection.execute(
             update(campaign_targets)
             .where(
@@ -197,9 +217,9 @@ def add_target(engine: Engine, campaign_id: int, account_id: int) -> None:
             )
 
 
-def revoke_target(engine: Engine, campaign_id: int, account_id: int) -> None:
+def revoke_target(bind: Bind, campaign_id: int, account_id: int) -> None:
     """Stop one campaign publishing to one account; other campaigns keep it."""
-    with engine.begin() as connection:
+    with transaction(bind) as connection:
         updated = connection.execute(
             update(campaign_targets)
             .where(

@@ -8,9 +8,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
-from mediaflow_dagster.cms.database import utcnow
+from mediaflow_dagster.cms.database import Bind, page, transaction, utcnow
 from mediaflow_dagster.cms.errors import Conflict, NotFound
 from mediaflow_dagster.cms.schema import (
     approvals,
@@ -44,7 +44,7 @@ OBJECT_TRANSITIONS: dict[str, set[str]] = {
 
 
 def create_campaign(
-    engine: Engine,
+    bind: Bind,
     *,
     name: str,
     description: str | None,
@@ -59,7 +59,7 @@ def create_campaign(
     if end_date < start_date:
         raise Conflict(f"end_date {end_date} is before start_date {start_date}")
     now = utcnow()
-    with engine.begin() as connection:
+    with transaction(bind) as connection:
         known = set(
             connection.execute(
                 select(social_accounts.c.id).where(social_accounts.c.id.in_(social_account_ids))
@@ -96,11 +96,11 @@ def create_campaign(
                     for account_id in dict.fromkeys(social_account_ids)
                 ],
             )
-    return get_campaign(engine, campaign_id)
+    return get_campaign(bind, campaign_id)
 
 
-def get_campaign(engine: Engine, campaign_id: int) -> dict[str, Any]:
-    with engine.connect() as connection:
+def get_campaign(bind: Bind, campaign_id: int) -> dict[str, Any]:
+    with transaction(bind) as connection:
         row = connection.execute(select(campaigns).where(campaigns.c.id == campaign_id)).first()
         if row is None:
             raise NotFound(f"campaign {campaign_id} does not exist")
@@ -112,9 +112,17 @@ def get_campaign(engine: Engine, campaign_id: int) -> dict[str, Any]:
         return {**row._mapping, "social_account_ids": list(target_ids)}
 
 
-def change_campaign_status(engine: Engine, campaign_id: int, to_status: str) -> dict[str, Any]:
+def campaigns_page(
+    bind: Bind, after: int | None, limit: int
+) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of campaigns, oldest first, each with the accounts it targets."""
+    rows, next_cursor = page(bind, select(campaigns.c.id), campaigns.c.id, after, limit)
+    return [get_campaign(bind, row["id"]) for row in rows], next_cursor
+
+
+def change_campaign_status(bind: Bind, campaign_id: int, to_status: str) -> dict[str, Any]:
     """Move a campaign along its lifecycle; an illegal move is refused with `Conflict`."""
-    with engine.begin() as connection:
+    with transaction(bind) as connection:
         current = connection.execute(
             select(campaigns.c.status).where(campaigns.c.id == campaign_id)
         ).scalar()
@@ -131,12 +139,12 @@ def change_campaign_status(engine: Engine, campaign_id: int, to_status: str) -> 
             .where(campaigns.c.id == campaign_id)
             .values(status=to_status, updated_at=utcnow())
         )
-    return get_campaign(engine, campaign_id)
+    return get_campaign(bind, campaign_id)
 
 
-def active_targets(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
+def active_targets(bind: Bind, campaign_id: int) -> list[dict[str, Any]]:
     """The campaign's accounts that publishing may use right now."""
-    with engine.connect() as connection:
+    with transaction(bind) as connection:
         rows = connection.execute(
             select(social_accounts)
             .join(campaign_targets, campaign_targets.c.social_account_id == social_accounts.c.id)
@@ -151,7 +159,7 @@ def active_targets(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
 
 
 def create_object(
-    engine: Engine,
+    bind: Bind,
     *,
     campaign_id: int,
     object_type: str,
@@ -159,9 +167,9 @@ def create_object(
     sources: list[Any],
     config: dict[str, Any],
 ) -> dict[str, Any]:
-    get_campaign(engine, campaign_id)
+    get_campaign(bind, campaign_id)
     now = utcnow()
-    with engine.begin() as connection:
+    with transaction(bind) as connection:
         object_id = connection.execute(
             insert(campaign_objects).values(
                 campaign_id=campaign_id,
@@ -175,11 +183,11 @@ def create_object(
                 updated_at=now,
             )
         ).inserted_primary_key[0]
-    return get_object(engine, object_id)
+    return get_object(bind, object_id)
 
 
-def get_object(engine: Engine, object_id: int) -> dict[str, Any]:
-    with engine.connect() as connection:
+def get_object(bind: Bind, object_id: int) -> dict[str, Any]:
+    with transaction(bind) as connection:
         row = connection.execute(
             select(campaign_objects).where(campaign_objects.c.id == object_id)
         ).first()
@@ -188,8 +196,8 @@ def get_object(engine: Engine, object_id: int) -> dict[str, Any]:
     return dict(row._mapping)
 
 
-def objects_in_status(engine: Engine, campaign_id: int, status: str) -> list[dict[str, Any]]:
-    with engine.connect() as connection:
+def objects_in_status(bind: Bind, campaign_id: int, status: str) -> list[dict[str, Any]]:
+    with transaction(bind) as connection:
         rows = connection.execute(
             select(campaign_objects)
             .where(
@@ -201,9 +209,9 @@ def objects_in_status(engine: Engine, campaign_id: int, status: str) -> list[dic
         return [dict(row._mapping) for row in rows]
 
 
-def transition_object(engine: Engine, object_id: int, to_status: str, **changes: Any) -> None:
+def transition_object(bind: Bind, object_id: int, to_status: str, **changes: Any) -> None:
     """Move an object along its lifecycle; an illegal move is refused with `Conflict`."""
-    with engine.begin() as connection:
+    with transaction(bind) as connection:
         move_object(connection, object_id, to_status, changes)
 
 
@@ -253,7 +261,7 @@ def content_fingerprint(
 
 
 def approve_object(
-    engine: Engine,
+    bind: Bind,
     object_id: int,
     approved_by: str,
     *,
@@ -263,7 +271,7 @@ def approve_object(
     """Approve the object's current content, bound to its fingerprint, for publication now or
     at `scheduled_time`, with optional audience targeting."""
     now = utcnow()
-    with engine.begin() as connection:
+    with transaction(bind) as connection:
         approved = move_object(
             connection,
             object_id,
@@ -279,11 +287,11 @@ def approve_object(
                 content_hash=approved["content_hash"],
             )
         )
-    return get_object(engine, object_id)
+    return get_object(bind, object_id)
 
 
-def approvals_after(engine: Engine, approval_id: int, limit: int) -> list[dict[str, Any]]:
-    with engine.connect() as connection:
+def approvals_after(bind: Bind, approval_id: int, limit: int) -> list[dict[str, Any]]:
+    with transaction(bind) as connection:
         rows = connection.execute(
             select(approvals)
             .where(approvals.c.id > approval_id)

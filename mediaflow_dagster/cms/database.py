@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, Insert, Table, create_engine, event
+from sqlalchemy import Column, Connection, Engine, Insert, Select, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+Bind = Engine | Connection
+
+
+@contextmanager
+def transaction(bind: Bind) -> Iterator[Connection]:
+    """A transaction of its own on an engine (what runs and sensors pass); on a connection, the
+    caller's transaction (the API's, one per request), which the caller commits or rolls back
+    as a whole: a refused request then leaves nothing behind."""
+    if isinstance(bind, Connection):
+        yield bind
+        return
+    with bind.begin() as connection:
+        yield connection
 
 
 def utcnow() -> datetime:
@@ -24,6 +41,22 @@ def insert_ignoring_duplicates(connection: Connection, table: Table) -> Insert:
     stored first under the same unique key stays as it is."""
     dialect_insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
     return dialect_insert(table).on_conflict_do_nothing()
+
+
+def page(
+    bind: Bind, query: Select, key: Column, after: int | None, limit: int
+) -> tuple[list[dict[str, Any]], int | None]:
+    """One page of `query`'s rows in `key` order, past the cursor `after`, and the cursor of the
+    next page (None on the last): a cursor stays right while rows are added, an offset would not."""
+    if after is not None:
+        query = query.where(key > after)
+    with transaction(bind) as connection:
+        rows = [
+            dict(row._mapping) for row in connection.execute(query.order_by(key).limit(limit + 1))
+        ]
+    if len(rows) > limit:
+        return rows[:limit], rows[limit - 1][key.name]
+    return rows, None
 
 
 def ops_database_url(backend: str, sqlite_path: str | Path, postgres_url: str | None) -> str:

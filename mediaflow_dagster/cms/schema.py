@@ -71,6 +71,7 @@ social_accounts = Table(
     Column("authorized_at", DateTime),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    Column("authorization_state_id", String(64)),
     UniqueConstraint("platform", "external_account_id"),
 )
 
@@ -264,4 +265,31 @@ insight_readings = Table(
     Column("received_at", DateTime, nullable=False),
     Column("landed_run_id", String(64)),
     UniqueConstraint("publication_id", "metric", "collected_at"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("prefix", String(16), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("scopes", JSON, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("actor", String(200), nullable=False),
+    Column("credential", String(200), nullable=False),
+    Column("method", String(10), nullable=False),
+    Column("route", String(200), nullable=False),
+    Column("target", String(500), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("at", DateTime, nullable=False),
 )

@@ -10,14 +10,13 @@ loading and names its variable.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from typing import Any, TypeVar, get_origin
 
 from dagster import ConfigurableResource, EnvVar
 from pydantic import TypeAdapter
 
-from mediaflow_dagster.settings import MissingSetting, variable_name
+from mediaflow_dagster.settings import MissingSetting, listed_values, variable_name
 
 Resource = TypeVar("Resource", bound=ConfigurableResource)
 
@@ -94,7 +93,5 @@ def _parsed(annotation: Any, raw: str) -> Any:
     """A variable's text as the field's type; a list is a JSON list or values separated by
     commas or spaces."""
     if get_origin(annotation) is list:
-        if raw.lstrip().startswith("["):
-            return TypeAdapter(annotation).validate_json(raw)
-        return TypeAdapter(annotation).validate_python(re.findall(r"[^\s,]+", raw))
+        return TypeAdapter(annotation).validate_python(listed_values(raw))
     return TypeAdapter(annotation).validate_strings(raw)

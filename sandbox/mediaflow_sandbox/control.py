@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from mediaflow_dagster.settings import MAKE_HOOK_ORIGINS
 from mediaflow_sandbox.addresses import (
     CONTROL_PREFIX,
     FACEBOOK_PREFIX,
@@ -36,6 +37,7 @@ from mediaflow_sandbox.addresses import (
 from mediaflow_sandbox.clock import iso_z
 from mediaflow_sandbox.faults import FaultRule
 from mediaflow_sandbox.feeds import FEEDS
+from mediaflow_sandbox.login import issuer
 from mediaflow_sandbox.metrics import as_utc
 from mediaflow_sandbox.platforms import PostSeed
 from mediaflow_sandbox.processes import background_service
@@ -79,6 +81,10 @@ def client_environment(sandbox: SandboxSettings) -> dict[str, str]:
         "MEDIAFLOW_CONTENT_FEED_URLS": json.dumps(
             [f"{base}{FEEDS_PREFIX}/{name}.xml" for name in FEEDS]
         ),
+        "MEDIAFLOW_OIDC_ISSUER": issuer(sandbox),
+        "MEDIAFLOW_OIDC_AUDIENCE": sandbox.api_audience,
+        "MEDIAFLOW_OIDC_JWKS_URL": f"{https_base_url(sandbox)}/{TENANT}/discovery/v2.0/keys",
+        "MEDIAFLOW_MAKE_HOOK_ORIGINS": json.dumps([*MAKE_HOOK_ORIGINS, base]),
     }
 
 
@@ -151,6 +157,16 @@ class SandboxControl:
 
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
+
+    def sign_in(self, username: str, *roles: str, **claims: Any) -> str:
+        """An Entra ID access token for mediaflow's API, of `username` with these app roles
+        (`audience`, `lifetime_seconds`, `not_before_seconds` bend it for tests)."""
+        body = {"username": username, "roles": list(roles), **claims}
+        return self._call("POST", "/login/sign-in", json=body)["access_token"]
+
+    def rotate_signing_key(self) -> str:
+        """The tenant signs with a new key from now on; returns its id."""
+        return self._call("POST", "/login/rotate")["kid"]
 
     def authorize_connection(self, connection_id: int) -> None:
         """What the agent's browser visit to the authorize URL does."""

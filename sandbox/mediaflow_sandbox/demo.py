@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, create_engine, make_url, text
 
+from mediaflow_dagster.cli import issue_key
 from mediaflow_dagster.cms.database import ops_engine
 from mediaflow_dagster.cms.publishing import status_counts
 from mediaflow_dagster.dbt_project import dbt_project
@@ -162,10 +163,18 @@ def demo_stack(
             settings=settings,
             sandbox_settings=sandbox_settings,
             sandbox=sandbox,
-            cms=stack.enter_context(httpx.Client(base_url=api_url, timeout=10)),
+            cms=stack.enter_context(cms_client(api_url, "demo")),
             chain=stack.enter_context(LocalOrchestrator(settings, console)),
             console=console,
         )
+
+
+def cms_client(api_url: str, name: str) -> httpx.Client:
+    """A client of the CMS API at `api_url` holding an admin key made for it, as
+    `mediaflow keys create --role admin` makes one (in the ops store of this process's settings,
+    valid a day)."""
+    key, _ = issue_key(name, roles=["admin"], scopes=[], days=1)
+    return httpx.Client(base_url=api_url, timeout=10, headers={"authorization": f"Bearer {key}"})
 
 
 def run_demo(settings: Settings, *, hours: int = 6, console: Console | None = None) -> DemoReport:
@@ -241,7 +250,7 @@ def generate_content(demo: DemoStack, campaign_id: int, object_ids: list[int]) -
 
 def approve(demo: DemoStack, object_ids: list[int]) -> None:
     for object_id in object_ids:
-        _post(demo.cms, f"/api/objects/{object_id}/approve", {"approved_by": "demo.analyst"})
+        _post(demo.cms, f"/api/objects/{object_id}/approve", {})
     demo.console.print(f"[green]✓[/] {len(object_ids)} objects approved")
 
 

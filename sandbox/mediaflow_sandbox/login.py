@@ -1,4 +1,6 @@
-"""The Microsoft identity platform: tenant discovery and the client-credentials token endpoint."""
+"""The Microsoft identity platform: tenant discovery, the client-credentials token endpoint, and
+the sign-in tokens of people (RS256 JWTs with their app roles, signed with keys published at the
+tenant's JWKS address and rotated on demand) that mediaflow's API accepts."""
 
 from __future__ import annotations
 
@@ -7,13 +9,18 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from mediaflow_sandbox.addresses import TENANT
+from mediaflow_sandbox.addresses import CONTROL_PREFIX, TENANT, https_base_url
+from mediaflow_sandbox.bodies import InvalidBody, parse_body
 from mediaflow_sandbox.clock import SimulatedClock
 from mediaflow_sandbox.settings import SandboxSettings
 
@@ -50,6 +57,50 @@ class AccessTokens:
         return None
 
 
+class SigningKeys:
+    """The tenant's RSA signing keys: the current one signs; the one before stays published until
+    the next rotation, as Entra ID keeps a retired key a while."""
+
+    def __init__(self) -> None:
+        self._keys = [self._new()]
+
+    @staticmethod
+    def _new() -> tuple[str, rsa.RSAPrivateKey]:
+        return secrets.token_hex(8), rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    def rotate(self) -> str:
+        self._keys = [self._new(), self._keys[0]]
+        return self._keys[0][0]
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        kid, key = self._keys[0]
+        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+    def published(self) -> list[dict[str, Any]]:
+        return [
+            {
+                **jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True),
+                "kid": kid,
+                "use": "sig",
+                "alg": "RS256",
+            }
+            for kid, key in self._keys
+        ]
+
+
+class SignIn(BaseModel):
+    """A person signed in to the tenant, for the API `audience`, with these app roles; the
+    lifetime and the not-before delay make expired and not-yet-valid tokens for tests."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1)
+    roles: list[str] = []
+    audience: str | None = None
+    lifetime_seconds: int = TOKEN_LIFETIME_SECONDS
+    not_before_seconds: int = 0
+
+
 class MicrosoftIdentity:
     def __init__(
         self, settings: SandboxSettings, tokens: AccessTokens, clock: SimulatedClock
@@ -58,13 +109,47 @@ class MicrosoftIdentity:
         self._client_secret = settings.credentials().microsoft_client_secret
         self._tokens = tokens
         self._clock = clock
+        self._issuer = issuer(settings)
+        self._audience = settings.api_audience
+        self._keys = SigningKeys()
 
     def routes(self) -> list[Route]:
         return [
             Route("/{tenant}/v2.0/.well-known/openid-configuration", self.openid_configuration),
             Route("/{tenant}/discovery/v2.0/keys", self.signing_keys),
             Route("/{tenant}/oauth2/v2.0/token", self.token, methods=["POST"]),
+            Route(f"{CONTROL_PREFIX}/login/sign-in", self.sign_in, methods=["POST"]),
+            Route(f"{CONTROL_PREFIX}/login/rotate", self.rotate, methods=["POST"]),
         ]
+
+    async def sign_in(self, request: Request) -> JSONResponse:
+        """An access token for the API, as Entra ID issues one to a signed-in person (real
+        time: the API checks `exp` and `nbf` against its own clock)."""
+        try:
+            person = parse_body(SignIn, await request.body())
+        except InvalidBody as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        now = int(time.time())
+        subject = str(uuid.uuid5(uuid.NAMESPACE_URL, person.username))
+        token = self._keys.sign(
+            {
+                "iss": self._issuer,
+                "aud": person.audience or self._audience,
+                "sub": subject,
+                "oid": subject,
+                "tid": TENANT,
+                "preferred_username": person.username,
+                "roles": person.roles,
+                "iat": now,
+                "nbf": now + person.not_before_seconds,
+                "exp": now + person.not_before_seconds + person.lifetime_seconds,
+                "ver": "2.0",
+            }
+        )
+        return JSONResponse({"token_type": "Bearer", "access_token": token})
+
+    async def rotate(self, request: Request) -> JSONResponse:
+        return JSONResponse({"kid": self._keys.rotate()})
 
     async def openid_configuration(self, request: Request) -> JSONResponse:
         tenant = request.path_params["tenant"]
@@ -94,7 +179,7 @@ class MicrosoftIdentity:
         )
 
     async def signing_keys(self, request: Request) -> JSONResponse:
-        return JSONResponse({"keys": []})
+        return JSONResponse({"keys": self._keys.published()})
 
     async def token(self, request: Request) -> JSONResponse:
         tenant = request.path_params["tenant"]
@@ -180,6 +265,11 @@ class MicrosoftIdentity:
             },
             status_code=status,
         )
+
+
+def issuer(settings: SandboxSettings) -> str:
+    """The issuer of the tenant's tokens, as its TLS discovery document names it."""
+    return f"{https_base_url(settings)}/{TENANT}/v2.0"
 
 
 def _origin(request: Request) -> str:

@@ -47,6 +47,7 @@ class Credentials(BaseModel):
     unsplash_access_key: str
     pexels_api_key: str
     model_api_key: str
+    oauth_state_key: str
 
     @classmethod
     def new(cls) -> Credentials:
@@ -69,6 +70,7 @@ class SandboxSettings(BaseSettings):
     make_team_id: int = 1
     make_api_rate_limit_per_minute: int = 60
     microsoft_client_id: str = "mediaflow-client"
+    api_audience: str = "api://mediaflow-api"
     sharepoint_drive_id: str = "mediaflow-drive"
     linkedin_version: str = "202411"
 

@@ -119,7 +119,7 @@ def test_readings_of_unknown_posts_are_named_and_the_batch_is_kept_whole(
     assert partly.status_code == 202
     assert partly.json()["unknown_posts"] == [{"platform": "facebook", "external_post_id": "nope"}]
     assert unknown.status_code == 404
-    assert "no reading is of a post mediaflow published" in unknown.json()["error"]
+    assert "no reading is of a post mediaflow published" in unknown.json()["detail"]
     with engine.connect() as connection:
         kept = connection.execute(
             select(callback_inbox.c.payload).where(callback_inbox.c.source == "n8n_insights")
@@ -148,7 +148,7 @@ def test_a_malformed_batch_is_refused_naming_the_field_and_nothing_is_stored(
     response = api.post("/api/analytics", content=raw, headers=headers)
 
     assert response.status_code == 422
-    assert field in {error["field"] for error in response.json()["fields"]}
+    assert field in {error["field"] for error in response.json()["errors"]}
     assert stored_readings(engine) == []
 
 

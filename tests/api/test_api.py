@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 from starlette.testclient import TestClient
-
-from mediaflow_dagster.api.app import create_app
+from support.api import api_client
 
 
 @pytest.fixture
 def api(settings) -> TestClient:
-    return TestClient(create_app(settings))
+    return api_client(settings)
 
 
 def account_body(platform: str = "facebook", external_id: str = "1001") -> dict:
@@ -55,21 +54,23 @@ def test_an_invalid_field_is_refused_with_422_naming_it(api):
     response = api.post("/api/campaigns", json=body)
 
     assert response.status_code == 422
-    assert {problem["field"] for problem in response.json()["fields"]} == {"budget", "currency"}
+    assert {problem["field"] for problem in response.json()["errors"]} == {"budget", "currency"}
 
 
 def test_a_body_that_is_not_json_is_refused_with_422(api):
-    response = api.post("/api/campaigns", content=b"{not json")
+    response = api.post(
+        "/api/campaigns", content=b"{not json", headers={"content-type": "application/json"}
+    )
 
     assert response.status_code == 422
-    assert response.json()["fields"][0]["field"] == "body"
+    assert response.json()["errors"][0]["field"] == "body"
 
 
 def test_an_unknown_platform_is_refused(api):
     response = api.post("/api/social-accounts", json=account_body("myspace"))
 
     assert response.status_code == 422
-    assert response.json()["fields"][0]["field"] == "platform"
+    assert response.json()["errors"][0]["field"] == "platform"
 
 
 def test_registering_the_same_account_twice_is_a_conflict(api):
@@ -78,14 +79,14 @@ def test_registering_the_same_account_twice_is_a_conflict(api):
     response = api.post("/api/social-accounts", json=account_body())
 
     assert response.status_code == 409
-    assert "already registered" in response.json()["error"]
+    assert "already registered" in response.json()["detail"]
 
 
 def test_a_campaign_naming_unknown_accounts_is_refused_with_404(api):
     response = api.post("/api/campaigns", json=campaign_body([999]))
 
     assert response.status_code == 404
-    assert "999" in response.json()["error"]
+    assert "999" in response.json()["detail"]
 
 
 def test_an_object_for_an_unknown_campaign_is_refused_with_404(api):
@@ -102,8 +103,8 @@ def test_an_object_not_yet_generated_cannot_be_approved(api):
         f"/api/campaigns/{campaign['id']}/objects", json={"object_type": "text", "title": "Post"}
     ).json()
 
-    response = api.post(f"/api/objects/{content['id']}/approve", json={"approved_by": "ana"})
+    response = api.post(f"/api/objects/{content['id']}/approve", json={})
 
     assert response.status_code == 409
-    assert "draft" in response.json()["error"]
+    assert "draft" in response.json()["detail"]
     assert api.get(f"/api/objects/{content['id']}").json()["status"] == "draft"

@@ -86,7 +86,7 @@ def test_a_bad_signature_gets_401_and_stores_nothing(
     response = api.post("/callbacks/n8n", content=raw, headers=tamper(headers))
 
     assert response.status_code == 401
-    assert "signature" in response.json()["error"]
+    assert "signature" in response.json()["detail"]
     assert inbox(engine) == []
 
 
@@ -113,7 +113,7 @@ def test_a_malformed_body_gets_422_naming_the_field(api, engine, settings, gener
     response = api.post("/callbacks/n8n", content=raw, headers=headers)
 
     assert response.status_code == 422
-    assert [problem["field"] for problem in response.json()["fields"]] == ["object_id"]
+    assert [problem["field"] for problem in response.json()["errors"]] == ["object_id"]
     assert inbox(engine) == []
 
 
@@ -212,7 +212,7 @@ def test_a_make_callback_with_a_wrong_token_is_refused_and_changes_nothing(
     response = api.post("/callbacks/make", content=raw, headers=headers)
 
     assert response.status_code == 409
-    assert "token does not match" in response.json()["error"]
+    assert "token does not match" in response.json()["detail"]
     assert inbox(engine) == []
     assert get_publication(engine, publication["id"])["callback_token_used_at"] is None
 
@@ -226,7 +226,7 @@ def test_a_reused_token_is_refused(api, engine, settings, sent_publication):
     response = api.post("/callbacks/make", content=second[0], headers=second[1])
 
     assert response.status_code == 409
-    assert "already used" in response.json()["error"]
+    assert "already used" in response.json()["detail"]
     assert len(inbox(engine)) == 1
 
 
@@ -238,7 +238,7 @@ def test_a_callback_for_an_expired_account_is_refused(api, engine, settings, sen
     response = api.post("/callbacks/make", content=raw, headers=headers)
 
     assert response.status_code == 409
-    assert "expired" in response.json()["error"]
+    assert "expired" in response.json()["detail"]
     assert inbox(engine) == []
 
 
@@ -253,7 +253,7 @@ def test_a_make_callback_without_a_token_gets_422_naming_it(
     response = api.post("/callbacks/make", content=raw, headers=headers)
 
     assert response.status_code == 422
-    assert [problem["field"] for problem in response.json()["fields"]] == ["callback_token"]
+    assert [problem["field"] for problem in response.json()["errors"]] == ["callback_token"]
 
 
 def test_a_make_callback_for_an_unknown_publication_gets_404(api, engine, settings):
@@ -277,7 +277,7 @@ def test_a_content_callback_for_an_object_not_generating_gets_409_and_stores_not
     response = api.post("/callbacks/n8n", content=raw, headers=headers)
 
     assert response.status_code == 409
-    assert "not waiting for content" in response.json()["error"]
+    assert "not waiting for content" in response.json()["detail"]
     assert inbox(engine) == []
 
 
@@ -290,7 +290,7 @@ def test_a_content_callback_for_a_superseded_request_gets_409(
     response = api.post("/callbacks/n8n", content=raw, headers=headers)
 
     assert response.status_code == 409
-    assert "waits for request" in response.json()["error"]
+    assert "waits for request" in response.json()["detail"]
     assert inbox(engine) == []
 
 

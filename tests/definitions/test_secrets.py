@@ -12,6 +12,7 @@ import pytest
 from dagster._core.remote_representation.external_data import RepositorySnap
 from dagster._serdes import serialize_value
 
+from mediaflow_dagster.api.app import create_app
 from mediaflow_dagster.definitions import CONFIGURED_FROM_ENVIRONMENT, defs
 from mediaflow_dagster.resources.configuration import require_environment
 from mediaflow_dagster.settings import CallbackSecrets, MissingSetting
@@ -72,6 +73,19 @@ def test_every_missing_variable_is_named_at_once(monkeypatch):
     }
     assert missing_callback_secrets.value.variables == [
         "MEDIAFLOW_N8N_CALLBACK_SECRET",
+        "MEDIAFLOW_MAKE_CALLBACK_SECRET",
+    ]
+
+
+def test_the_api_names_every_missing_secret_at_once(monkeypatch, settings):
+    monkeypatch.delenv("MEDIAFLOW_OAUTH_STATE_KEY")
+    monkeypatch.delenv("MEDIAFLOW_MAKE_CALLBACK_SECRET")
+
+    with pytest.raises(MissingSetting) as missing:
+        create_app(settings)
+
+    assert missing.value.variables == [
+        "MEDIAFLOW_OAUTH_STATE_KEY",
         "MEDIAFLOW_MAKE_CALLBACK_SECRET",
     ]
 

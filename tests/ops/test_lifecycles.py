@@ -6,8 +6,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
+from support.api import api_client
 
-from mediaflow_dagster.api.app import create_app
 from mediaflow_dagster.cms import campaigns as cms
 from mediaflow_dagster.cms.errors import Conflict
 from mediaflow_dagster.cms.publishing import (
@@ -22,7 +22,7 @@ from mediaflow_dagster.cms.schema import approvals, publications
 
 @pytest.fixture
 def api(settings) -> TestClient:
-    return TestClient(create_app(settings))
+    return api_client(settings)
 
 
 def ready_object(engine, campaign_id: int, text: str = "Produit X arrive.") -> dict:
@@ -50,15 +50,15 @@ def test_an_illegal_campaign_move_is_refused_naming_the_allowed_ones(api, campai
     response = api.post(f"/api/campaigns/{campaign_id}/status", json={"status": "active"})
 
     assert response.status_code == 409
-    assert "canceled" in response.json()["error"]
-    assert "can become: nothing" in response.json()["error"]
+    assert "canceled" in response.json()["detail"]
+    assert "can become: nothing" in response.json()["detail"]
 
 
 def test_an_unknown_campaign_status_gets_422(api, campaign_id):
     response = api.post(f"/api/campaigns/{campaign_id}/status", json={"status": "archived"})
 
     assert response.status_code == 422
-    assert response.json()["fields"][0]["field"] == "status"
+    assert response.json()["errors"][0]["field"] == "status"
 
 
 def test_an_approval_is_bound_to_the_content_it_approved(engine, campaign_id):
@@ -104,12 +104,11 @@ def test_an_approval_takes_a_schedule_and_a_valid_audience(api, engine, campaign
 
     refused = api.post(
         f"/api/objects/{content['id']}/approve",
-        json={"approved_by": "ana", "targeting": {"age_min": 30, "age_max": 18}},
+        json={"targeting": {"age_min": 30, "age_max": 18}},
     )
     accepted = api.post(
         f"/api/objects/{content['id']}/approve",
         json={
-            "approved_by": "ana",
             "scheduled_time": "2026-12-01T09:00:00+01:00",
             "targeting": {"location": "Lyon", "radius_km": 20, "age_min": 18, "age_max": 35},
         },
@@ -127,11 +126,11 @@ def test_a_schedule_without_a_time_zone_is_refused(api, engine, campaign_id):
 
     response = api.post(
         f"/api/objects/{content['id']}/approve",
-        json={"approved_by": "ana", "scheduled_time": "2026-12-01T09:00:00"},
+        json={"scheduled_time": "2026-12-01T09:00:00"},
     )
 
     assert response.status_code == 422
-    assert response.json()["fields"][0]["field"] == "scheduled_time"
+    assert response.json()["errors"][0]["field"] == "scheduled_time"
 
 
 def test_approved_content_of_a_campaign_made_active_is_picked_up_without_a_new_approval(

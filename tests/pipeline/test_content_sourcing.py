@@ -13,8 +13,8 @@ import pytest
 from dagster import AssetsDefinition, DagsterInstance, ExecuteInProcessResult, materialize
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
+from support.api import api_client
 
-from mediaflow_dagster.api.app import create_app
 from mediaflow_dagster.assets.sourcing import content_ideas, image_candidates
 from mediaflow_dagster.cms.campaigns import create_campaign, get_object
 from mediaflow_dagster.cms.sourcing import list_candidates
@@ -143,7 +143,7 @@ def test_every_feed_entry_is_an_idea_when_none_mentions_a_topic(
 
 @pytest.fixture
 def api(sourcing_settings: Settings) -> TestClient:
-    return TestClient(create_app(sourcing_settings))
+    return api_client(sourcing_settings)
 
 
 def test_picking_a_photo_makes_a_draft_image_of_its_full_size_file(
@@ -152,7 +152,7 @@ def test_picking_a_photo_makes_a_draft_image_of_its_full_size_file(
     campaign_id = new_campaign(engine, TOPICS)
     assert run(image_candidates, sourcing_settings, campaign_id).success
     listed = api.get(f"/api/campaigns/{campaign_id}/candidates", params={"kind": "image"}).json()
-    photo = listed[0]
+    photo = listed["items"][0]
 
     response = api.post(f"/api/campaigns/{campaign_id}/candidates/{photo['id']}/pick")
 
@@ -173,7 +173,9 @@ def test_picking_an_idea_makes_a_draft_text_on_it(
 ) -> None:
     campaign_id = new_campaign(engine, TOPICS)
     assert run(content_ideas, sourcing_settings, campaign_id).success
-    idea = api.get(f"/api/campaigns/{campaign_id}/candidates", params={"kind": "idea"}).json()[0]
+    idea = api.get(f"/api/campaigns/{campaign_id}/candidates", params={"kind": "idea"}).json()[
+        "items"
+    ][0]
 
     response = api.post(f"/api/campaigns/{campaign_id}/candidates/{idea['id']}/pick")
 
@@ -192,7 +194,7 @@ def test_a_candidate_is_picked_once_and_unknown_ones_are_not_found(
 ) -> None:
     campaign_id = new_campaign(engine, TOPICS)
     assert run(content_ideas, sourcing_settings, campaign_id).success
-    idea = api.get(f"/api/campaigns/{campaign_id}/candidates").json()[0]
+    idea = api.get(f"/api/campaigns/{campaign_id}/candidates").json()["items"][0]
     pick = f"/api/campaigns/{campaign_id}/candidates/{idea['id']}/pick"
     first = api.post(pick).json()
 
@@ -203,11 +205,11 @@ def test_a_candidate_is_picked_once_and_unknown_ones_are_not_found(
     no_campaign = api.get("/api/campaigns/999999/candidates")
 
     assert twice.status_code == 409
-    assert f"campaign object {first['object']['id']}" in twice.json()["error"]
-    assert unknown.status_code == 404 and "999999" in unknown.json()["error"]
+    assert f"campaign object {first['object']['id']}" in twice.json()["detail"]
+    assert unknown.status_code == 404 and "999999" in unknown.json()["detail"]
     assert elsewhere.status_code == 404
     assert bad_kind.status_code == 422
-    assert [problem["field"] for problem in bad_kind.json()["fields"]] == ["kind"]
+    assert [problem["field"] for problem in bad_kind.json()["errors"]] == ["kind"]
     assert no_campaign.status_code == 404
 
 

@@ -1,0 +1,72 @@
+"""What the routes of one API share: its settings, its store, the clients and keys it uses."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import jwt
+from fastapi import Request
+from sqlalchemy import Engine
+from standardwebhooks import Webhook
+
+from mediaflow_dagster.resources.make_api import MakeApi
+from mediaflow_dagster.settings import ApiSettings, Settings
+
+STATE_AUDIENCE = "mediaflow:oauth-landing"
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    settings: Settings
+    api_settings: ApiSettings
+    engine: Engine
+    make_api: MakeApi
+    verifiers: dict[str, Webhook]
+
+    def landing_state(self, account_id: int) -> tuple[str, str]:
+        """A signed state for the account's OAuth landing, valid a few minutes, and its id (the
+        account waits for that id alone: the state is good once)."""
+        state_id = secrets.token_urlsafe(16)
+        expires = datetime.now(UTC) + timedelta(minutes=self.api_settings.oauth_state_minutes)
+        claims = {"sub": str(account_id), "jti": state_id, "aud": STATE_AUDIENCE, "exp": expires}
+        key = self.api_settings.oauth_state_key.get_secret_value()
+        return jwt.encode(claims, key, algorithm="HS256"), state_id
+
+    def landing_state_id(self, state: str, account_id: int) -> str | None:
+        """The id of `state` when it is a state this API signed for the account, unexpired."""
+        key = self.api_settings.oauth_state_key.get_secret_value()
+        try:
+            claims = jwt.decode(
+                state,
+                key,
+                algorithms=["HS256"],
+                audience=STATE_AUDIENCE,
+                options={"require": ["sub", "jti", "exp"]},
+            )
+        except jwt.PyJWTError:
+            return None
+        return claims["jti"] if claims["sub"] == str(account_id) else None
+
+    def hook_refusal(self, url: str) -> str | None:
+        """Why mediaflow must not post to the webhook `url`, or None when its origin is one of
+        Make's (as configured): another host, an IP literal, a loopback or private address, a
+        user in the URL or plain http are all refused unless that very origin is listed."""
+        parts = urlsplit(url)
+        port = f":{parts.port}" if parts.port and parts.port != _DEFAULT_PORTS[parts.scheme] else ""
+        origin = f"{parts.scheme}://{parts.hostname}{port}"
+        if parts.username is not None or parts.password is not None:
+            return "a webhook URL carries no user or password"
+        if origin not in {allowed.rstrip("/") for allowed in self.api_settings.make_hook_origins}:
+            allowed = ", ".join(self.api_settings.make_hook_origins)
+            return f"{origin} is not a Make webhook origin (allowed: {allowed})"
+        return None
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def context(request: Request) -> ApiContext:
+    return request.app.state.context
