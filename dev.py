@@ -152,7 +152,7 @@ def main(arguments: list[str]) -> int:
         return 0
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
-    in_parallel = ["-n", "auto", "--dist", "loadfile"]
+    in_parallel = ["-n", "auto", "--dist", "worksteal"]
     return subprocess.call(
         [BIN / "pytest", *in_parallel, *arguments[1:]], cwd=ROOT, env=ENVIRONMENT
     )
