@@ -160,9 +160,7 @@ def benchmark(args: argparse.Namespace, home: Path) -> int:
         campaign_id, object_ids = prepare(settings, sandbox_settings, engine, args.approvals)
 
         started = time.monotonic()
-        webserver = stack.enter_context(
-            dg_dev(settings, webserver_port, logs / "dagster-dev.log")
-        )
+        webserver = stack.enter_context(dg_dev(settings, webserver_port, logs / "dg-dev.log"))
         print(
             f"dg dev up at {webserver} in {time.monotonic() - started:.1f} s "
             "(code location loaded, daemons healthy, approvals sensor ticking)"
