@@ -141,7 +141,9 @@ def measure(args: argparse.Namespace, backend: str, home: Path) -> bool:
     with fresh_store(backend, home) as store:
         events, deliveries = prepare(store, args)
         with running_api(store, home / "api.log") as api:
+            api_cpu = cpu_seconds(api.process.pid)
             burst = uvloop.run(deliver(api.port, deliveries, args.clients))
+            api_cpu = cpu_seconds(api.process.pid) - api_cpu
         problems = check_stored(store.engine, events, burst)
     succeeded = burst.succeeded()
     per_second = len(succeeded) / burst.seconds
@@ -158,8 +160,9 @@ def measure(args: argparse.Namespace, backend: str, home: Path) -> bool:
         f"max {latencies[-1]:.1f} ms"
     )
     print(
-        f"  answers: {dict(outcomes)}; client CPU {client_us:.0f} µs a delivery "
-        f"({burst.client_cpu_seconds / burst.seconds:.0%} of one core)"
+        f"  answers: {dict(outcomes)}; CPU a delivery: API {api_cpu / len(deliveries) * 1e6:.0f} "
+        f"µs, client {client_us:.0f} µs ({burst.client_cpu_seconds / burst.seconds:.0%} of one "
+        f"core); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     for problem in problems:
         print(f"  CHECK FAILED: {problem}")
@@ -451,6 +454,12 @@ async def deliver(
     burst.seconds = time.perf_counter() - started
     burst.client_cpu_seconds = time.process_time() - cpu_started
     return burst
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system) process `pid` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def stored_counts(engine: Engine) -> dict[str, int]:

@@ -2,10 +2,11 @@
 and the n8n / Make callbacks. It writes only to the ops store; sensors pick its writes up.
 
 Around every request, outermost first: CORS (the allowlisted origins only), refusal of writes
-from any other origin, the body read whole within its size and time limits, then one ops-store
-transaction committed only on a success, with the change's audit entry. Inside: strict JSON,
-authentication, the rate limit, the scope, then the route. `/openapi.json` describes it all
-(OpenAPI 3.1) and `/docs` shows it.
+from any other origin, the body read whole within its size and time limits. Then the signed
+callbacks are taken by the intake (`intake.py`: verified, kept in the inbox by group commit);
+every other request gets one ops-store transaction committed only on a success, with the
+change's audit entry, and inside it strict JSON, authentication, the rate limit, the scope, then
+the route. `/openapi.json` describes it all (OpenAPI 3.1) and `/docs` shows it.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from standardwebhooks import Webhook
 
-from mediaflow_dagster.api import problems
+from mediaflow_dagster.api import intake, problems
 from mediaflow_dagster.api.context import ApiContext
+from mediaflow_dagster.api.intake import CallbackIntake
 from mediaflow_dagster.api.middleware import CrossOriginWrites, RequestLimits, TransactionPerRequest
 from mediaflow_dagster.api.models import Health
 from mediaflow_dagster.api.problems import PROBLEM_JSON
-from mediaflow_dagster.api.routes import accounts, admin, callbacks, campaigns, objects
+from mediaflow_dagster.api.routes import accounts, admin, campaigns, objects
 from mediaflow_dagster.api.security import Gate
 from mediaflow_dagster.cms.database import migrate, ops_engine
 from mediaflow_dagster.resources.configuration import client_from_environment
@@ -61,6 +63,14 @@ def create_app(settings: Settings) -> FastAPI:
                 max_bytes=api_settings.max_body_bytes,
                 timeout_seconds=api_settings.body_timeout_seconds,
             ),
+            Middleware(
+                CallbackIntake,
+                verifiers={
+                    "n8n": Webhook(secrets.n8n_callback_secret.get_secret_value()),
+                    "make": Webhook(secrets.make_callback_secret.get_secret_value()),
+                },
+                engine=engine,
+            ),
             Middleware(TransactionPerRequest, engine=engine),
         ],
     )
@@ -69,10 +79,6 @@ def create_app(settings: Settings) -> FastAPI:
         api_settings=api_settings,
         engine=engine,
         make_api=client_from_environment(MakeApi),
-        verifiers={
-            "n8n": Webhook(secrets.n8n_callback_secret.get_secret_value()),
-            "make": Webhook(secrets.make_callback_secret.get_secret_value()),
-        },
     )
     app.state.gate = Gate(api_settings)
     problems.install(app)
@@ -84,14 +90,13 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (accounts, campaigns, objects, admin):
         app.include_router(module.router)
     app.include_router(accounts.landing)
-    app.include_router(callbacks.router)
     app.openapi = lambda: _openapi(app)
     return app
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document, with the callbacks' body models among the components and each
-    problem answer under `application/problem+json` alone (FastAPI lists a documented model
+    """FastAPI's document, with the intake's operations (served outside FastAPI's router) and
+    each problem answer under `application/problem+json` alone (FastAPI lists a documented model
     under the route's default `application/json` too)."""
     if app.openapi_schema:
         return app.openapi_schema
@@ -101,7 +106,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         description=app.description,
         routes=app.routes,
     )
-    document["components"]["schemas"].update(callbacks.SCHEMAS)
+    paths, schemas = intake.openapi_paths()
+    document["paths"].update(paths)
+    document["components"]["schemas"].update(schemas)
     for operations in document["paths"].values():
         for operation in operations.values():
             for answer in operation.get("responses", {}).values():

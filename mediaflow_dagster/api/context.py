@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 import jwt
 from fastapi import Request
 from sqlalchemy import Engine
-from standardwebhooks import Webhook
 
 from mediaflow_dagster.resources.make_api import MakeApi
 from mediaflow_dagster.settings import ApiSettings, Settings
@@ -24,7 +23,6 @@ class ApiContext:
     api_settings: ApiSettings
     engine: Engine
     make_api: MakeApi
-    verifiers: dict[str, Webhook]
 
     def landing_state(self, account_id: int) -> tuple[str, str]:
         """A signed state for the account's OAuth landing, valid a few minutes, and its id (the

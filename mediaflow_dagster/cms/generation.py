@@ -8,10 +8,9 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, insert, select, update
+from sqlalchemy import Engine, and_, insert, select, update
 
 from mediaflow_dagster.cms.database import utcnow
-from mediaflow_dagster.cms.errors import Conflict
 from mediaflow_dagster.cms.schema import campaign_objects, media_renditions
 
 AWAITING_CONTENT = ("generating", "stalled")
@@ -45,23 +44,17 @@ def count_attempt(engine: Engine, object_id: int, **changes: Any) -> None:
         )
 
 
-def claim_content_callback(connection: Connection, *, object_id: int, request_id: str) -> None:
-    """Take a new content callback only for the object's current request while it waits for
-    content; anything else is a `Conflict`."""
-    row = connection.execute(
-        select(campaign_objects.c.status, campaign_objects.c.generation_request_id).where(
-            campaign_objects.c.id == object_id
-        )
-    ).one()
-    if row.status not in AWAITING_CONTENT:
-        raise Conflict(
-            f"campaign object {object_id} is {row.status}: it is not waiting for content"
-        )
-    if row.generation_request_id != request_id:
-        raise Conflict(
-            f"campaign object {object_id} waits for request {row.generation_request_id}, "
-            f"not {request_id}"
-        )
+def content_callback_refusal(
+    object_id: int, status: str, waiting_for: str | None, request_id: str
+) -> str | None:
+    """Why a new content callback for request `request_id` is refused by an object in `status`
+    waiting for request `waiting_for`: it is taken only for the object's current request while
+    the object waits for content. None when it is taken."""
+    if status not in AWAITING_CONTENT:
+        return f"campaign object {object_id} is {status}: it is not waiting for content"
+    if waiting_for != request_id:
+        return f"campaign object {object_id} waits for request {waiting_for}, not {request_id}"
+    return None
 
 
 def _waiting_since_before(requested_before: datetime):

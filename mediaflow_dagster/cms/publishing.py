@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, union, update
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, tuple_, union, update
 
 from mediaflow_dagster.cms.campaigns import (
     PUBLISHING_CAMPAIGN_STATUSES,
@@ -258,21 +258,25 @@ def get_publication(engine: Engine, publication_id: int) -> dict[str, Any]:
     return dict(row._mapping)
 
 
-def claim_callback_token(connection: Connection, publication: dict[str, Any], token: str) -> None:
-    """Accept the publication's callback token once; a wrong or reused one is a `Conflict`."""
-    if publication["callback_token_hash"] != token_digest(token):
-        raise Conflict(f"the callback token does not match publication {publication['id']}")
-    claimed = connection.execute(
-        update(publications)
-        .where(
-            publications.c.id == publication["id"],
-            publications.c.callback_token_hash == token_digest(token),
-            publications.c.callback_token_used_at.is_(None),
-        )
-        .values(callback_token_used_at=utcnow())
+def claim_callback_tokens(connection: Connection, digests: dict[int, str]) -> set[int]:
+    """Spend the single-use callback tokens of publications (id → the digest of the token a
+    callback carried) in one statement; the ids whose token matched and was unspent, now spent."""
+    if not digests:
+        return set()
+    return set(
+        connection.execute(
+            update(publications)
+            .where(
+                publications.c.id.in_(list(digests)),  # the index: SQLite scans for a row value
+                tuple_(publications.c.id, publications.c.callback_token_hash).in_(
+                    list(digests.items())
+                ),
+                publications.c.callback_token_used_at.is_(None),
+            )
+            .values(callback_token_used_at=utcnow())
+            .returning(publications.c.id)
+        ).scalars()
     )
-    if claimed.rowcount != 1:
-        raise Conflict(f"the callback token of publication {publication['id']} was already used")
 
 
 def record_outcome(

@@ -4,7 +4,7 @@ import pytest
 from dagster import DagsterInstance, build_sensor_context
 
 from mediaflow_dagster.cms import campaigns as cms
-from mediaflow_dagster.cms.inbox import store_callback
+from mediaflow_dagster.cms.intake import Delivery, store_deliveries
 from mediaflow_dagster.definitions import build_definitions
 
 
@@ -27,17 +27,26 @@ def tick(settings, instance, sensor_name, cursor=None):
     return definitions.resolve_sensor_def(sensor_name).evaluate_tick(context)
 
 
-def store(engine, event_id, campaign_id, *, rejection=None):
-    store_callback(
-        engine,
-        event_id=event_id,
-        source="n8n",
-        event_type="content.ready",
-        payload={"type": "content.ready"},
-        campaign_id=campaign_id,
-        subject_id=1,
-        rejection=rejection,
+def store(engine, event_id, campaign_id=None):
+    """An n8n content callback of an object of `campaign_id`, kept in the inbox; without a
+    campaign, of an unknown object (kept as rejected)."""
+    object_id = 999_999
+    if campaign_id is not None:
+        object_id = cms.create_object(
+            engine, campaign_id=campaign_id, object_type="text", title="Post", sources=[], config={}
+        )["id"]
+        cms.transition_object(engine, object_id, "generating", generation_request_id="r-1")
+    delivery = Delivery(
+        event_id,
+        "n8n",
+        "content.ready",
+        {"type": "content.ready"},
+        subject_id=object_id,
+        claim=("r-1",),
     )
+    with engine.begin() as connection:
+        [stored] = store_deliveries(connection, [delivery])
+    assert stored.kept
 
 
 def test_new_callbacks_of_a_campaign_become_one_run_keyed_by_the_newest_event_id(
@@ -45,7 +54,7 @@ def test_new_callbacks_of_a_campaign_become_one_run_keyed_by_the_newest_event_id
 ):
     store(engine, "evt_1", campaign_id)
     store(engine, "evt_2", campaign_id)
-    store(engine, "evt_rejected", None, rejection="campaign object 9 does not exist")
+    store(engine, "evt_rejected")
 
     result = tick(settings, instance, "n8n_callbacks")
 

@@ -1,0 +1,280 @@
+"""The signed callbacks of n8n and Make, and n8n's insight readings: the intake path.
+
+Each delivery is verified (Standard Webhooks HMAC over the raw body and timestamp) before its body
+is parsed, then kept in the inbox under its event id by the group commit, in one transaction with
+the deliveries that arrived with it, and answered once that transaction committed; the sensors
+act on it later (`cms/intake.py` says what each source's callbacks must hold).
+
+These routes take no credential but the signature, no rate limit and none of the request
+transaction, and they need nothing of FastAPI's routing, dependency injection or response models:
+Make and n8n send bursts, and a delivery should cost its verification, its parsing and its share
+of a batch. So `CallbackIntake` serves them as plain ASGI, inside the middleware every request
+passes (CORS, foreign-origin writes, the body's size and time limits) and before FastAPI's
+router. `openapi_paths` describes them in the API's OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mediaflow_dagster.api.bodies import InvalidJson, parse_json
+from mediaflow_dagster.api.group_commit import GroupCommit
+from mediaflow_dagster.api.models import (
+    EVENT_TAGS,
+    MAKE_EVENTS,
+    N8N_EVENTS,
+    CallbackAnswer,
+    InsightsAnswer,
+    InsightsCollected,
+)
+from mediaflow_dagster.api.problems import PROBLEM_JSON, invalid, problem
+from mediaflow_dagster.cms.intake import Delivery, Stored
+from mediaflow_dagster.cms.schema import callback_inbox
+
+EVENT_ID_LENGTH = callback_inbox.c.event_id.type.length
+INSIGHTS = TypeAdapter(InsightsCollected)
+log = logging.getLogger("mediaflow.api")
+
+
+class Refused(Exception):
+    """A delivery answered with a problem before anything is stored."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+def _content(event_id: str, event: Any) -> Delivery:
+    return Delivery(
+        event_id,
+        "n8n",
+        event.type,
+        event.model_dump(mode="json"),
+        subject_id=event.object_id,
+        claim=(event.request_id,),
+    )
+
+
+def _publication(event_id: str, event: Any) -> Delivery:
+    return Delivery(
+        event_id,
+        "make",
+        event.type,
+        event.model_dump(mode="json"),
+        subject_id=event.publication_id,
+        claim=(event.idempotency_key, event.callback_token),
+    )
+
+
+def _insights(event_id: str, batch: InsightsCollected) -> Delivery:
+    return Delivery(
+        event_id,
+        "n8n_insights",
+        batch.type,
+        batch.model_dump(mode="json"),
+        readings=[reading.model_dump() for reading in batch.readings],
+    )
+
+
+def _callback_answer(event_id: str, stored: Stored) -> Response:
+    if stored.outcome == "rejected":
+        return problem(404, stored.detail, event_id=event_id, stored=stored.kept)
+    if stored.outcome == "refused":
+        return problem(409, stored.detail)
+    if stored.outcome == "duplicate":
+        return JSONResponse({"status": "duplicate", "event_id": event_id})
+    return JSONResponse({"status": "accepted", "event_id": event_id}, status_code=202)
+
+
+def _insights_answer(event_id: str, stored: Stored) -> Response:
+    if stored.outcome == "duplicate":
+        return JSONResponse({"status": "duplicate", "event_id": event_id})
+    kept = stored.readings
+    outcome = {
+        "event_id": event_id,
+        "stored": kept.stored,
+        "duplicates": kept.duplicates,
+        "unknown_posts": kept.unknown_posts,
+    }
+    if not kept.stored and not kept.duplicates:
+        return problem(404, "no reading is of a post mediaflow published", **outcome)
+    return JSONResponse({"status": "accepted", **outcome}, status_code=202)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One intake route: whose signature it takes, its body, the delivery made of it, the answer
+    made of what became of that, and how the OpenAPI document names and describes it."""
+
+    signer: str
+    events: TypeAdapter
+    delivery: Callable[[str, Any], Delivery]
+    answer: Callable[[str, Stored], Response]
+    answer_model: type[BaseModel]
+    operation_id: str
+    summary: str
+    description: str | None = None
+
+
+ROUTES = {
+    "/callbacks/n8n": Route(
+        "n8n",
+        N8N_EVENTS,
+        _content,
+        _callback_answer,
+        CallbackAnswer,
+        "endpoint_callbacks_n8n_post",
+        "An n8n content callback",
+    ),
+    "/callbacks/make": Route(
+        "make",
+        MAKE_EVENTS,
+        _publication,
+        _callback_answer,
+        CallbackAnswer,
+        "endpoint_callbacks_make_post",
+        "A Make publication callback",
+    ),
+    "/api/analytics": Route(
+        "n8n",
+        INSIGHTS,
+        _insights,
+        _insights_answer,
+        InsightsAnswer,
+        "take_insights_api_analytics_post",
+        "A batch of insight readings from n8n",
+        "A signed batch of insight readings from n8n, kept in the inbox whole and its readings "
+        "of\nknown posts stored for the next collection run to land; a resent batch changes "
+        "nothing.",
+    ),
+}
+
+
+class CallbackIntake:
+    """Serves `ROUTES` (POST only); passes every other request on to `app`."""
+
+    def __init__(self, app: ASGIApp, verifiers: dict[str, Webhook], engine: Engine) -> None:
+        self.app = app
+        self.verifiers = verifiers
+        self.group_commit = GroupCommit(engine)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        route = ROUTES.get(scope["path"]) if scope["type"] == "http" else None
+        if route is None:
+            return await self.app(scope, receive, send)
+        if scope["method"] != "POST":
+            response = problem(405, "Method Not Allowed", headers={"allow": "POST"})
+        else:
+            try:
+                response = await self._take(route, scope, receive)
+            except Refused as refused:
+                response = refused.response
+        await response(scope, receive, send)
+
+    async def _take(self, route: Route, scope: Scope, receive: Receive) -> Response:
+        raw = await _body(receive)
+        event_id = self._verified(route, raw, Headers(scope=scope))
+        delivery = route.delivery(event_id, _parsed(raw, route.events))
+        try:
+            stored = await self.group_commit.store(delivery)
+        except SQLAlchemyError:
+            log.exception("could not store callback %s from %s", event_id, scope["path"])
+            return problem(503, "the callback could not be stored; nothing was kept")
+        except Exception:
+            log.exception("unexpected error on POST %s", scope["path"])
+            return problem(500, "the request failed; nothing was stored")
+        return route.answer(event_id, stored)
+
+    def _verified(self, route: Route, raw: bytes, headers: Headers) -> str:
+        """The event id of a delivery whose signature holds; otherwise `Refused`."""
+        try:
+            self.verifiers[route.signer].verify(raw, dict(headers), json_parse=False)
+        except (WebhookVerificationError, ValueError) as error:
+            raise Refused(problem(401, f"signature rejected: {error}")) from error
+        event_id = headers["webhook-id"]
+        if len(event_id) > EVENT_ID_LENGTH:
+            too_long = {
+                "type": "string_too_long",
+                "loc": ("header", "webhook-id"),
+                "msg": f"longer than {EVENT_ID_LENGTH} characters",
+            }
+            raise Refused(invalid([too_long]))
+        return event_id
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _parsed(raw: bytes, events: TypeAdapter) -> Any:
+    try:
+        return events.validate_python(parse_json(raw))
+    except InvalidJson as error:
+        raise Refused(
+            invalid([{"type": "json_invalid", "loc": ("body",), "ctx": {"error": error.msg}}])
+        ) from error
+    except ValidationError as error:
+        errors = [{**entry, "loc": ("body", *entry["loc"])} for entry in error.errors()]
+        raise Refused(invalid(errors, EVENT_TAGS)) from error
+
+
+REFERENCE = "#/components/schemas/{model}"
+SIGNATURE_HEADERS = [
+    {"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
+    for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
+]
+PROBLEMS = (401, 404, 408, 409, 413, 415, 422, 503)
+
+
+def openapi_paths() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The OpenAPI path items of the intake routes, and the schemas they refer to."""
+    paths, schemas = {}, {}
+    for path, route in ROUTES.items():
+        body = route.events.json_schema(ref_template=REFERENCE)
+        answer = route.answer_model.model_json_schema(ref_template=REFERENCE, mode="serialization")
+        schemas.update(body.pop("$defs", {}))
+        schemas.update(answer.pop("$defs", {}))
+        schemas[route.answer_model.__name__] = answer
+        answer_content = {
+            "application/json": {"schema": {"$ref": REFERENCE.format(model=answer["title"])}}
+        }
+        problem_content = {PROBLEM_JSON: {"schema": {"$ref": REFERENCE.format(model="Problem")}}}
+        operation = {
+            "tags": ["callbacks"],
+            "summary": route.summary,
+            "operationId": route.operation_id,
+            "parameters": SIGNATURE_HEADERS,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+            "responses": {
+                "202": {"description": "Kept in the inbox", "content": answer_content},
+                "200": {"description": "A duplicate", "content": answer_content},
+                **{
+                    str(status): {
+                        "description": HTTPStatus(status).phrase,
+                        "content": problem_content,
+                    }
+                    for status in PROBLEMS
+                },
+            },
+        }
+        if route.description:
+            operation["description"] = route.description
+        paths[path] = {"post": operation}
+    return paths, schemas
