@@ -116,6 +116,9 @@ def main() -> int:
     parser.add_argument(
         "--kill-at", type=float, default=0.5, help="share of deliveries answered before SIGKILL"
     )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="API processes (MEDIAFLOW_API_WORKERS)"
+    )
     parser.add_argument("--no-crash", action="store_true", help="skip the SIGKILL run")
     parser.add_argument("--keep", action="store_true", help="keep the stores and logs")
     args = parser.parse_args()
@@ -127,6 +130,7 @@ def main() -> int:
     ok = True
     try:
         for backend in args.backend or ["embedded", "postgres"]:
+            print(f"{backend}, {args.workers} API process(es):")
             ok &= measure(args, backend, home / backend)
             if not args.no_crash:
                 ok &= crash(args, backend, home / f"{backend}-crash")
@@ -138,7 +142,7 @@ def main() -> int:
 
 
 def measure(args: argparse.Namespace, backend: str, home: Path) -> bool:
-    with fresh_store(backend, home) as store:
+    with fresh_store(backend, home, args.workers) as store:
         events, deliveries = prepare(store, args)
         with running_api(store, home / "api.log") as api:
             api_cpu = cpu_seconds(api.process.pid)
@@ -178,13 +182,15 @@ def measure(args: argparse.Namespace, backend: str, home: Path) -> bool:
 
 def crash(args: argparse.Namespace, backend: str, home: Path) -> bool:
     kill_after = int(args.deliveries * args.kill_at)
-    with fresh_store(backend, home) as store:
+    with fresh_store(backend, home, args.workers) as store:
         events, deliveries = prepare(store, args)
         with running_api(store, home / "api.log") as api:
+            processes = api.processes
             burst = uvloop.run(
-                deliver(api.port, deliveries, args.clients, kill=(api.process.pid, kill_after))
+                deliver(api.port, deliveries, args.clients, kill=(processes, kill_after))
             )
             api.process.wait()
+            wait_gone(processes)
         answered_ok = {answer.event.event_id for answer in burst.succeeded()}
         refused = {answer.event.event_id for answer in burst.answered} - answered_ok
         with running_api(store, home / "api-restarted.log") as api:
@@ -217,7 +223,7 @@ def crash(args: argparse.Namespace, backend: str, home: Path) -> bool:
 
 
 @contextmanager
-def fresh_store(backend: str, home: Path) -> Iterator[Store]:
+def fresh_store(backend: str, home: Path, workers: int) -> Iterator[Store]:
     """A migrated, empty ops store for `backend`, and the environment of an API on it."""
     home.mkdir(parents=True)
     with ExitStack() as stack:
@@ -231,6 +237,7 @@ def fresh_store(backend: str, home: Path) -> Iterator[Store]:
             postgres_url=SecretStr(postgres_url) if postgres_url else None,
             api_port=port,
             public_api_url=f"http://127.0.0.1:{port}",
+            api_workers=workers,
         )
         credentials = {
             f"MEDIAFLOW_{name.upper()}": value
@@ -268,6 +275,11 @@ def fresh_database() -> Iterator[str]:
 class RunningApi:
     port: int
     process: Any
+
+    @property
+    def processes(self) -> list[int]:
+        """The API's process and its workers' (uvicorn's children when there are several)."""
+        return [self.process.pid, *children(self.process.pid)]
 
 
 @contextmanager
@@ -419,10 +431,14 @@ def signed(
 
 
 async def deliver(
-    port: int, deliveries: list[Event], clients: int, kill: tuple[int, int] | None = None
+    port: int,
+    deliveries: list[Event],
+    clients: int,
+    kill: tuple[list[int], int] | None = None,
 ) -> Burst:
     """Send `deliveries` in order from `clients` keep-alive connections, one request in flight
-    on each; with `kill` (pid, answers), SIGKILL that process once that many were answered."""
+    on each; with `kill` (pids, answers), SIGKILL those processes once that many were
+    answered."""
     burst = Burst(answers=[Answer(event) for event in deliveries])
     pending = iter(burst.answers)
     answered = 0
@@ -442,7 +458,8 @@ async def deliver(
                 answer.outcome = json.loads(body).get("status", answer.status)
                 answered += 1
                 if kill and answered == kill[1]:
-                    os.kill(kill[0], signal.SIGKILL)
+                    for pid in kill[0]:
+                        os.kill(pid, signal.SIGKILL)
         except (ConnectionError, asyncio.IncompleteReadError):
             if not kill:
                 raise
@@ -456,10 +473,41 @@ async def deliver(
     return burst
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def wait_gone(pids: list[int], timeout: float = 10.0) -> None:
+    """Until none of `pids` runs any more (a killed worker can outlive its parent a moment)."""
+    deadline = time.monotonic() + timeout
+    while any(running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def cpu_seconds(pid: int) -> float:
-    """The CPU time (user + system) process `pid` has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """The CPU time (user + system) process `pid` and its children used so far."""
+    total = 0.0
+    for process in [pid, *children(pid)]:
+        fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def stored_counts(engine: Engine) -> dict[str, int]:

@@ -15,7 +15,12 @@ app.add_typer(keys, name="keys")
 
 
 @app.command()
-def api() -> None:
+def api(
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="API processes on the port (default MEDIAFLOW_API_WORKERS)."),
+    ] = None,
+) -> None:
     """Serve the CMS API and the n8n / Make callbacks."""
     import uvicorn
 
@@ -27,7 +32,19 @@ def api() -> None:
     except MissingSetting as missing:
         typer.secho(f"mediaflow api cannot start: {missing}", fg="red", err=True)
         raise typer.Exit(2) from missing
-    uvicorn.run(application, host=settings.api_host, port=settings.api_port)
+    workers = workers or settings.api_workers
+    if workers == 1:
+        uvicorn.run(application, host=settings.api_host, port=settings.api_port)
+        return
+    # The app made here checked the settings and migrated the store once; each worker process
+    # makes its own (its own connections and group commit).
+    uvicorn.run(
+        "mediaflow_dagster.api.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=settings.api_host,
+        port=settings.api_port,
+    )
 
 
 @app.command()

@@ -74,6 +74,13 @@ class Settings(MediaflowSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_workers: int = Field(
+        default=1,
+        ge=1,
+        description="Processes of `mediaflow api` sharing its port. More than one helps on "
+        "PostgreSQL when one process's CPU bounds the callback intake; SQLite takes one writer "
+        "at a time, so its intake gains little.",
+    )
     public_api_url: str = Field(
         default="http://127.0.0.1:8000",
         description="The URL n8n and Make call back on; the API's address as the outside sees it.",

@@ -30,7 +30,13 @@ from mediaflow_dagster.api.security import Gate
 from mediaflow_dagster.cms.database import migrate, ops_engine
 from mediaflow_dagster.resources.configuration import client_from_environment
 from mediaflow_dagster.resources.make_api import MakeApi
-from mediaflow_dagster.settings import ApiSettings, CallbackSecrets, Settings, load_together
+from mediaflow_dagster.settings import (
+    ApiSettings,
+    CallbackSecrets,
+    Settings,
+    get_settings,
+    load_together,
+)
 
 API_VERSION = "1.0.0"
 
@@ -81,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
         make_api=client_from_environment(MakeApi),
     )
     app.state.gate = Gate(api_settings)
+    intake.quiet_access_log()
     problems.install(app)
 
     @app.get("/health", response_model=Health, tags=["health"])
@@ -92,6 +99,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(accounts.landing)
     app.openapi = lambda: _openapi(app)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The API on the environment's settings: what each process of `mediaflow api --workers N`
+    serves."""
+    return create_app(get_settings())
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -24,13 +24,13 @@ from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from mediaflow_dagster.cms.database import begin_writing
 from mediaflow_dagster.cms.intake import Delivery, Stored, store_deliveries
 
 MAX_BATCH = 200
-POSTGRES_WRITERS = 4
+POSTGRES_WRITERS = 2
 IDLE_SECONDS = 10.0
 
 
@@ -68,8 +68,18 @@ class GroupCommit:
         return await ticket.future
 
     def _write(self) -> None:
-        while batch := self._next_batch():
-            self._settle(batch)
+        """A writer thread: batch after batch on a connection of its own (no checkout, no
+        ping per batch), replaced after a failure."""
+        connection: Connection | None = None
+        try:
+            while batch := self._next_batch():
+                connection = connection or self._engine.connect()
+                if not self._settle(connection, batch):
+                    connection.close()
+                    connection = None
+        finally:
+            if connection is not None:
+                connection.close()
 
     def _next_batch(self) -> list[_Ticket]:
         """The deliveries waiting, up to `MAX_BATCH`; empty when none came for `IDLE_SECONDS`
@@ -84,17 +94,17 @@ class GroupCommit:
             self._idle -= 1
             return [self._waiting.popleft() for _ in range(min(MAX_BATCH, len(self._waiting)))]
 
-    def _settle(self, batch: list[_Ticket]) -> None:
+    def _settle(self, connection: Connection, batch: list[_Ticket]) -> bool:
+        """Store the batch and answer its deliveries; False when a transaction failed."""
         try:
-            results: Sequence[Stored | Exception] = self._transaction(
-                [ticket.delivery for ticket in batch]
+            results: Sequence[Stored | Exception] = _transaction(
+                connection, [ticket.delivery for ticket in batch]
             )
+            settled = True
         except Exception as error:
             if len(batch) > 1:
-                for ticket in batch:
-                    self._settle([ticket])
-                return
-            results = [error]
+                return all([self._settle(connection, [ticket]) for ticket in batch])
+            results, settled = [error], False
         answers: dict[asyncio.AbstractEventLoop, list] = {}
         for ticket, result in zip(batch, results, strict=True):
             answers.setdefault(ticket.loop, []).append((ticket.future, result))
@@ -102,13 +112,18 @@ class GroupCommit:
             # A closed loop raises RuntimeError: nobody waits for these answers any more.
             with suppress(RuntimeError):
                 loop.call_soon_threadsafe(_answer, pairs)
+        return settled
 
-    def _transaction(self, deliveries: list[Delivery]) -> list[Stored]:
-        with self._engine.connect() as connection:
-            begin_writing(connection)
-            results = store_deliveries(connection, deliveries)
-            connection.commit()
-        return results
+
+def _transaction(connection: Connection, deliveries: list[Delivery]) -> list[Stored]:
+    try:
+        begin_writing(connection)
+        results = store_deliveries(connection, deliveries)
+        connection.commit()
+    except Exception:
+        connection.rollback()
+        raise
+    return results
 
 
 def _answer(pairs: list[tuple[asyncio.Future, Stored | Exception]]) -> None:

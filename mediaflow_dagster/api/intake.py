@@ -214,6 +214,30 @@ class CallbackIntake:
         return event_id
 
 
+class KeptDeliveriesUnlogged(logging.Filter):
+    """Leaves out of uvicorn's access log the intake's deliveries answered 200 or 202: the inbox
+    keeps each of them with its event id and time, and a formatted line for each would cost
+    more than uvicorn's own handling of the request (about 60 µs of 100 here). Refusals
+    (401, 404, 409, 422, 5xx) and every other route are still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5:
+            _, method, path, _, status = args
+            return not (method == "POST" and path in ROUTES and status in (200, 202))
+        return True
+
+
+KEPT_DELIVERIES_UNLOGGED = KeptDeliveriesUnlogged()
+
+
+def quiet_access_log() -> None:
+    """Put `KeptDeliveriesUnlogged` on uvicorn's access log (once per process)."""
+    access = logging.getLogger("uvicorn.access")
+    if KEPT_DELIVERIES_UNLOGGED not in access.filters:
+        access.addFilter(KEPT_DELIVERIES_UNLOGGED)
+
+
 async def _body(receive: Receive) -> bytes:
     chunks = []
     while True:

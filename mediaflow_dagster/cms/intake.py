@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, TextClause, bindparam, delete, select, text
 
-from mediaflow_dagster.cms.database import insert_ignoring_duplicates, utcnow
+from mediaflow_dagster.cms.database import utcnow
 from mediaflow_dagster.cms.generation import content_callback_refusal
 from mediaflow_dagster.cms.insights import KeptReadings, keep_readings
 from mediaflow_dagster.cms.publishing import claim_callback_tokens, token_digest
@@ -118,24 +119,56 @@ def _insert(
     if not deliveries:
         return set()
     received_at = utcnow()
-    rows = [
-        {
-            "event_id": delivery.event_id,
-            "source": delivery.source,
-            "event_type": delivery.event_type,
-            "payload": delivery.payload,
-            "campaign_id": subjects.campaign_of(delivery),
-            "subject_id": subjects.id_of(delivery),
-            "status": "rejected" if judged[delivery.event_id].outcome == "rejected" else "received",
-            "error": judged[delivery.event_id].detail,
-            "received_at": received_at,
+    parameters = {}
+    for row, delivery in enumerate(deliveries):
+        judgement = judged[delivery.event_id]
+        parameters |= {
+            f"event_id_{row}": delivery.event_id,
+            f"source_{row}": delivery.source,
+            f"event_type_{row}": delivery.event_type,
+            f"campaign_id_{row}": subjects.campaign_of(delivery),
+            f"subject_id_{row}": subjects.id_of(delivery),
+            f"payload_{row}": delivery.payload,
+            f"status_{row}": "rejected" if judgement.outcome == "rejected" else "received",
+            f"error_{row}": judgement.detail,
+            f"received_at_{row}": received_at,
         }
-        for delivery in deliveries
-    ]
-    statement = insert_ignoring_duplicates(connection, callback_inbox).returning(
-        callback_inbox.c.event_id
+    return set(connection.execute(_insert_new_events(len(deliveries)), parameters).scalars())
+
+
+INBOX_COLUMNS = (
+    "event_id",
+    "source",
+    "event_type",
+    "campaign_id",
+    "subject_id",
+    "payload",
+    "status",
+    "error",
+    "received_at",
+)
+
+
+@lru_cache(maxsize=256)
+def _insert_new_events(rows: int) -> TextClause:
+    """INSERT of `rows` inbox rows, ON CONFLICT (event_id) DO NOTHING RETURNING event_id, as
+    SQLite and PostgreSQL both read it. Written out because SQLAlchemy does not cache its
+    dialects' ON CONFLICT inserts: each batch would compile its statement anew (about 0.2 ms,
+    as much as the rest of a small batch); this text is compiled once per row count."""
+    values = ", ".join(
+        "(" + ", ".join(f":{column}_{row}" for column in INBOX_COLUMNS) + ")" for row in range(rows)
     )
-    return set(connection.execute(statement, rows).scalars())
+    typed = [callback_inbox.c.payload, callback_inbox.c.received_at]
+    return text(
+        f"INSERT INTO callback_inbox ({', '.join(INBOX_COLUMNS)}) VALUES {values} "
+        "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+    ).bindparams(
+        *(
+            bindparam(f"{column.name}_{row}", type_=column.type)
+            for row in range(rows)
+            for column in typed
+        )
+    )
 
 
 class _Subjects:
