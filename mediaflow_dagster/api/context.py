@@ -5,12 +5,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
 import jwt
 from fastapi import Request
 from sqlalchemy import Engine
 
+from mediaflow_dagster.resources.make import hook_refusal
 from mediaflow_dagster.resources.make_api import MakeApi
 from mediaflow_dagster.settings import ApiSettings, Settings
 
@@ -49,21 +49,8 @@ class ApiContext:
         return claims["jti"] if claims["sub"] == str(account_id) else None
 
     def hook_refusal(self, url: str) -> str | None:
-        """Why mediaflow must not post to the webhook `url`, or None when its origin is one of
-        Make's (as configured): another host, an IP literal, a loopback or private address, a
-        user in the URL or plain http are all refused unless that very origin is listed."""
-        parts = urlsplit(url)
-        port = f":{parts.port}" if parts.port and parts.port != _DEFAULT_PORTS[parts.scheme] else ""
-        origin = f"{parts.scheme}://{parts.hostname}{port}"
-        if parts.username is not None or parts.password is not None:
-            return "a webhook URL carries no user or password"
-        if origin not in {allowed.rstrip("/") for allowed in self.api_settings.make_hook_origins}:
-            allowed = ", ".join(self.api_settings.make_hook_origins)
-            return f"{origin} is not a Make webhook origin (allowed: {allowed})"
-        return None
-
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+        """Why mediaflow must not post to the webhook `url` (`resources/make.py`)."""
+        return hook_refusal(url, self.api_settings.make_hook_origins)
 
 
 def context(request: Request) -> ApiContext:
