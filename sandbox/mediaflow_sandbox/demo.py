@@ -48,6 +48,8 @@ from mediaflow_sandbox.processes import (
 from mediaflow_sandbox.settings import SandboxSettings
 from mediaflow_sandbox.unified import unified
 
+RATE_LIMITED_ATTEMPTS = 30
+
 CAMPAIGN = {
     "name": "Lancement Produit X",
     "description": "Launch of product X across the brand's Facebook, Instagram, YouTube, "
@@ -295,16 +297,24 @@ def expected_performance(ground_truth: dict[str, Any]) -> pd.DataFrame:
 
 
 def _post(cms: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    response = cms.post(path, json=body)
-    if response.is_error:
-        raise DemoFailed(f"POST {path}: {response.status_code} {response.text}")
-    return response.json()
+    return _answer(cms, "POST", path, body)
 
 
 def _get(cms: httpx.Client, path: str) -> dict[str, Any]:
-    response = cms.get(path)
+    return _answer(cms, "GET", path)
+
+
+def _answer(
+    cms: httpx.Client, method: str, path: str, body: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The API's answer, waiting out its rate limit as any well-behaved client does."""
+    for _attempt in range(RATE_LIMITED_ATTEMPTS):
+        response = cms.request(method, path, json=body)
+        if response.status_code != 429:
+            break
+        time.sleep(float(response.headers.get("Retry-After", "1")))
     if response.is_error:
-        raise DemoFailed(f"GET {path}: {response.status_code} {response.text}")
+        raise DemoFailed(f"{method} {path}: {response.status_code} {response.text}")
     return response.json()
 
 

@@ -112,4 +112,4 @@ class LocalOrchestrator:
                 return
             if time.monotonic() > deadline:
                 raise RunFailed(f"timed out waiting until {what}")
-            time.sleep(0.2)
+            time.sleep(0.5)
