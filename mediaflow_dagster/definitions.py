@@ -34,6 +34,7 @@ from mediaflow_dagster.assets.publishing import (
 )
 from mediaflow_dagster.assets.sourcing import content_ideas, image_candidates
 from mediaflow_dagster.assets.warehouse import raw_ops_tables
+from mediaflow_dagster.assets.webhooks import webhook_deliveries
 from mediaflow_dagster.dbt_project import dbt_project
 from mediaflow_dagster.resources.configuration import (
     client_from_environment,
@@ -51,11 +52,13 @@ from mediaflow_dagster.resources.platforms.insights import PlatformInsights
 from mediaflow_dagster.resources.sharepoint import SharePoint
 from mediaflow_dagster.resources.stock_photos import StockPhotos
 from mediaflow_dagster.resources.warehouse import Warehouse
+from mediaflow_dagster.resources.webhooks import OutboundWebhooks
 from mediaflow_dagster.sensors.accounts import account_setup_sensor
 from mediaflow_dagster.sensors.approvals import approvals_sensor
 from mediaflow_dagster.sensors.callbacks import callback_sensor
 from mediaflow_dagster.sensors.generation_timers import generation_timers_sensor
 from mediaflow_dagster.sensors.publication_timers import publication_timers_sensor
+from mediaflow_dagster.sensors.webhooks import webhook_outbox_sensor
 from mediaflow_dagster.settings import Settings, get_settings
 
 content_generation_job = define_asset_job(
@@ -91,6 +94,11 @@ warehouse_job = define_asset_job(
     "warehouse_job",
     selection=AssetSelection.assets(raw_ops_tables, campaign_performance_models),
 )
+webhook_delivery_job = define_asset_job(
+    "webhook_delivery_job",
+    selection=AssetSelection.assets(webhook_deliveries),
+    executor_def=in_process_executor,
+)
 sourcing_job = define_asset_job(
     "sourcing_job",
     selection=AssetSelection.assets(image_candidates, content_ideas),
@@ -109,6 +117,7 @@ JOBS = [
     insights_job,
     warehouse_job,
     sourcing_job,
+    webhook_delivery_job,
 ]
 
 
@@ -119,6 +128,7 @@ CONFIGURED_FROM_ENVIRONMENT = (
     PlatformInsights,
     StockPhotos,
     ContentFeeds,
+    OutboundWebhooks,
 )
 
 
@@ -144,6 +154,7 @@ def build_resources(settings: Settings, *, resolve_secrets: bool = False) -> dic
         "platform_insights": configured(PlatformInsights),
         "stock_photos": configured(StockPhotos),
         "content_feeds": configured(ContentFeeds),
+        "outbound_webhooks": configured(OutboundWebhooks),
         "dbt": DbtCliWithEnvironment(
             project_dir=dbt_project,
             dbt_executable=str(Path(sys.executable).with_name("dbt")),
@@ -167,6 +178,7 @@ def build_definitions(settings: Settings) -> Definitions:
             campaign_performance_models,
             image_candidates,
             content_ideas,
+            webhook_deliveries,
         ],
         asset_checks=[snapshots_are_fresh, impressions_reconcile_to_raw],
         jobs=JOBS,
@@ -177,6 +189,7 @@ def build_definitions(settings: Settings) -> Definitions:
             publication_timers_sensor(publish_job),
             generation_timers_sensor(content_generation_job),
             account_setup_sensor(accounts_job),
+            webhook_outbox_sensor(webhook_delivery_job),
         ],
         schedules=[
             build_schedule_from_partitioned_job(insights_job, minute_of_hour=5),

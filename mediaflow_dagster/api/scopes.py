@@ -14,6 +14,7 @@ Scope = Literal[
     "accounts:admin",
     "keys:admin",
     "audit:read",
+    "webhooks:admin",
 ]
 Role = Literal["analyst", "editor", "approver", "admin"]
 SCOPES: tuple[str, ...] = get_args(Scope)

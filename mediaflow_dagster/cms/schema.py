@@ -293,3 +293,34 @@ audit_log = Table(
     Column("status", Integer, nullable=False),
     Column("at", DateTime, nullable=False),
 )
+
+webhook_subscriptions = Table(
+    "webhook_subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(2000), nullable=False),
+    Column("event_types", JSON, nullable=False),
+    Column("description", String(200)),
+    Column("status", String(20), nullable=False),
+    Column("disabled_reason", String(500)),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", String(64), nullable=False, unique=True),
+    Column("subscription_id", Integer, ForeignKey("webhook_subscriptions.id"), nullable=False),
+    Column("event_type", String(40), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime, index=True),
+    Column("last_status", Integer),
+    Column("last_error", String(500)),
+    Column("created_at", DateTime, nullable=False),
+    Column("delivered_at", DateTime),
+)

@@ -48,6 +48,7 @@ class Credentials(BaseModel):
     pexels_api_key: str
     model_api_key: str
     oauth_state_key: str
+    webhook_signing_key: str
 
     @classmethod
     def new(cls) -> Credentials:
@@ -57,6 +58,17 @@ class Credentials(BaseModel):
                 for name in cls.model_fields
             }
         )
+
+
+def _completed(path: Path) -> Credentials:
+    """The credentials kept at `path`, with a new value for each one a newer mediaflow needs
+    and the file lacks (kept from then on)."""
+    kept = json.loads(path.read_text())
+    if Credentials.model_fields.keys() <= kept.keys():
+        return Credentials.model_validate(kept)
+    credentials = Credentials.model_validate(Credentials.new().model_dump() | kept)
+    path.write_text(json.dumps(credentials.model_dump()))
+    return credentials
 
 
 class SandboxSettings(BaseSettings):
@@ -81,7 +93,7 @@ class SandboxSettings(BaseSettings):
         try:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
-            return Credentials.model_validate_json(path.read_text())
+            return _completed(path)
         credentials = Credentials.new()
         with os.fdopen(descriptor, "w") as file:
             json.dump(credentials.model_dump(), file)
