@@ -46,6 +46,13 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "/api/admin/keys"): "keys:admin",
     ("POST", "/api/admin/keys/{key_id}/revoke"): "keys:admin",
     ("GET", "/api/admin/audit"): "audit:read",
+    ("POST", "/api/webhooks/subscriptions"): "webhooks:admin",
+    ("GET", "/api/webhooks/subscriptions"): "webhooks:admin",
+    ("GET", "/api/webhooks/subscriptions/{subscription_id}"): "webhooks:admin",
+    ("POST", "/api/webhooks/subscriptions/{subscription_id}/disable"): "webhooks:admin",
+    ("POST", "/api/webhooks/subscriptions/{subscription_id}/enable"): "webhooks:admin",
+    ("GET", "/api/webhooks/deliveries"): "webhooks:admin",
+    ("POST", "/api/webhooks/deliveries/{delivery_id}/replay"): "webhooks:admin",
 }
 OPEN = {
     ("GET", "/health"),
@@ -57,7 +64,8 @@ OPEN = {
 
 
 def concrete(path: str) -> str:
-    return path.format(account_id=1, campaign_id=1, candidate_id=1, object_id=1, key_id=1)
+    ids = ("account_id", "campaign_id", "candidate_id", "object_id", "key_id")
+    return path.format(**dict.fromkeys((*ids, "subscription_id", "delivery_id"), 1))
 
 
 def call(client: TestClient, method: str, path: str, **options: Any):
