@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dagster import (
     AssetSelection,
+    DefaultScheduleStatus,
     Definitions,
     ScheduleDefinition,
     build_schedule_from_partitioned_job,
@@ -107,6 +108,7 @@ sourcing_job = define_asset_job(
 
 DAILY_MARTS_CRON = "30 0 * * *"
 """The marts are rebuilt once a day, after the collection of the day's last hour (at :05)."""
+ACCOUNT_CHECKS_CRON = "*/15 * * * *"
 
 JOBS = [
     accounts_job,
@@ -192,9 +194,21 @@ def build_definitions(settings: Settings) -> Definitions:
             webhook_outbox_sensor(webhook_delivery_job),
         ],
         schedules=[
-            build_schedule_from_partitioned_job(insights_job, minute_of_hour=5),
-            ScheduleDefinition(job=warehouse_job, cron_schedule=DAILY_MARTS_CRON),
-            ScheduleDefinition(job=accounts_job, cron_schedule="*/15 * * * *"),
+            build_schedule_from_partitioned_job(
+                insights_job, minute_of_hour=5, default_status=DefaultScheduleStatus.RUNNING
+            ),
+            ScheduleDefinition(
+                job=warehouse_job,
+                cron_schedule=DAILY_MARTS_CRON,
+                execution_timezone="UTC",
+                default_status=DefaultScheduleStatus.RUNNING,
+            ),
+            ScheduleDefinition(
+                job=accounts_job,
+                cron_schedule=ACCOUNT_CHECKS_CRON,
+                execution_timezone="UTC",
+                default_status=DefaultScheduleStatus.RUNNING,
+            ),
         ],
         resources=build_resources(settings),
     )

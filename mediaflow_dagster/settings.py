@@ -141,8 +141,18 @@ MAKE_HOOK_ORIGINS = [
 ]
 
 
-class ApiSettings(MediaflowSettings):
-    """How the CMS API lets people and machines in, and what it takes from them."""
+class CredentialKeys(MediaflowSettings):
+    """The Fernet keys the accounts' platform tokens are encrypted with in the ops store."""
+
+    credentials_keys: SecretStr = Field(
+        description="Fernet keys, comma-separated: the first encrypts, every one decrypts "
+        "(`mediaflow credentials new-key`, then `mediaflow credentials rotate`)."
+    )
+
+
+class ApiSettings(CredentialKeys):
+    """How the CMS API lets people and machines in, and what it takes from them (and the keys it
+    encrypts the accounts' tokens with)."""
 
     oauth_state_key: SecretStr = Field(
         description="Signs the `state` of an onboarding's OAuth landing (HMAC-SHA256)."

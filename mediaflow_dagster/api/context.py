@@ -5,11 +5,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 import jwt
 from fastapi import Request
 from sqlalchemy import Engine
 
+from mediaflow_dagster.cms.credential_cipher import CredentialCipher
 from mediaflow_dagster.resources.make import hook_refusal
 from mediaflow_dagster.resources.make_api import MakeApi
 from mediaflow_dagster.resources.webhooks import OutboundWebhooks
@@ -49,6 +51,11 @@ class ApiContext:
         except jwt.PyJWTError:
             return None
         return claims["jti"] if claims["sub"] == str(account_id) else None
+
+    @cached_property
+    def cipher(self) -> CredentialCipher:
+        """Encrypts the accounts' platform tokens (`MEDIAFLOW_CREDENTIALS_KEYS`)."""
+        return CredentialCipher(self.api_settings.credentials_keys)
 
     def hook_refusal(self, url: str) -> str | None:
         """Why mediaflow must not post to the webhook `url` (`resources/make.py`)."""

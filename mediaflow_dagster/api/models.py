@@ -172,6 +172,45 @@ class SocialAccount(BaseModel):
     )
 
 
+Token = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=4096,
+        pattern=r"^[\x21-\x7e]+$",
+        description="As the platform issued it (visible ASCII); stored encrypted, never shown.",
+    ),
+]
+ScopeName = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
+
+
+class AccountCredentialIn(Strict):
+    """The account's own read credential for its platform's insights API."""
+
+    access_token: Token
+    refresh_token: Token | None = None
+    expires_at: Instant | None = Field(
+        default=None, description="When the access token expires; none for one that does not."
+    )
+    scopes: Annotated[list[ScopeName], Field(min_length=1, max_length=50)] = Field(
+        description="The scopes the token was granted, as the platform names them."
+    )
+
+
+class AccountCredential(BaseModel):
+    """What may be shown of an account's credential: never a token."""
+
+    expires_at: Stamp | None
+    scopes: list[str]
+    refreshable: bool
+    reconnect_reason: str | None = Field(
+        description="Why the account must be reconnected: the last read found the credential "
+        "expired, revoked or without a scope insights need."
+    )
+    refreshed_at: Stamp | None
+    updated_at: Stamp
+
+
 class Onboarding(BaseModel):
     account: SocialAccount
     authorize_url: str

@@ -324,3 +324,16 @@ webhook_deliveries = Table(
     Column("created_at", DateTime, nullable=False),
     Column("delivered_at", DateTime),
 )
+
+account_credentials = Table(
+    "account_credentials",
+    metadata,
+    Column("social_account_id", Integer, ForeignKey("social_accounts.id"), primary_key=True),
+    Column("access_token_encrypted", Text, nullable=False),
+    Column("refresh_token_encrypted", Text),
+    Column("expires_at", DateTime),
+    Column("scopes", JSON, nullable=False),
+    Column("reconnect_reason", Text),
+    Column("refreshed_at", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+)

@@ -31,6 +31,8 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("POST", "/api/social-accounts/onboard"): "accounts:admin",
     ("POST", "/api/social-accounts/{account_id}/reconnect"): "accounts:admin",
     ("POST", "/api/social-accounts/{account_id}/revoke"): "accounts:admin",
+    ("PUT", "/api/social-accounts/{account_id}/credential"): "accounts:admin",
+    ("GET", "/api/social-accounts/{account_id}/credential"): "accounts:admin",
     ("GET", "/api/campaigns"): "campaigns:read",
     ("POST", "/api/campaigns"): "campaigns:write",
     ("GET", "/api/campaigns/{campaign_id}"): "campaigns:read",
