@@ -34,7 +34,8 @@ PUBLISHING_CAMPAIGN_STATUSES = ("scheduled", "active")
 
 OBJECT_TRANSITIONS: dict[str, set[str]] = {
     "draft": {"generating"},
-    "generating": {"ready", "failed", "stalled"},
+    # back to a draft only when its request never reached n8n
+    "generating": {"draft", "ready", "failed", "stalled"},
     "stalled": {"draft", "generating", "ready", "failed"},
     "ready": {"approved", "generating"},
     "approved": {"publishing", "generating"},
