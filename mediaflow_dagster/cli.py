@@ -12,6 +12,8 @@ from mediaflow_dagster.settings import MissingSetting, get_settings
 app = typer.Typer(no_args_is_help=True, help="mediaflow: media campaigns as data.")
 keys = typer.Typer(no_args_is_help=True, help="The API's keys: made, listed, revoked.")
 app.add_typer(keys, name="keys")
+contacts = typer.Typer(no_args_is_help=True, help="Contacts' personal data.")
+app.add_typer(contacts, name="contacts")
 
 
 @app.command()
@@ -138,6 +140,18 @@ def revoke_key(key_id: Annotated[int, typer.Argument(help="The key's id (`keys l
         typer.secho(str(missing), fg="red", err=True)
         raise typer.Exit(1) from missing
     typer.echo(f"key {record['prefix']} revoked")
+
+
+@contacts.command("rotate-keys")
+def rotate_keys() -> None:
+    """Seal every contact's personal fields under the first of MEDIAFLOW_CONTACT_ENCRYPTION_KEYS;
+    afterwards the keys after it can be dropped."""
+    from mediaflow_dagster.cms.contacts import reseal_contacts
+    from mediaflow_dagster.resources.configuration import client_from_environment
+    from mediaflow_dagster.resources.personal_data import PersonalData
+
+    vault = client_from_environment(PersonalData).vault()
+    typer.echo(f"{reseal_contacts(_ops_store(), vault)} contacts resealed under the newest key")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from dagster import (
 )
 
 from mediaflow_dagster.assets.accounts import social_accounts
+from mediaflow_dagster.assets.contacts import contact_imports
 from mediaflow_dagster.assets.content import (
     campaign_media,
     content_generation_requests,
@@ -47,6 +48,7 @@ from mediaflow_dagster.resources.make_api import MakeApi
 from mediaflow_dagster.resources.n8n import N8nClient
 from mediaflow_dagster.resources.n8n_api import N8nApi
 from mediaflow_dagster.resources.ops_store import OpsStore
+from mediaflow_dagster.resources.personal_data import PersonalData
 from mediaflow_dagster.resources.platforms.insights import PlatformInsights
 from mediaflow_dagster.resources.sharepoint import SharePoint
 from mediaflow_dagster.resources.stock_photos import StockPhotos
@@ -54,6 +56,7 @@ from mediaflow_dagster.resources.warehouse import Warehouse
 from mediaflow_dagster.sensors.accounts import account_setup_sensor
 from mediaflow_dagster.sensors.approvals import approvals_sensor
 from mediaflow_dagster.sensors.callbacks import callback_sensor
+from mediaflow_dagster.sensors.contact_imports import contact_imports_sensor
 from mediaflow_dagster.sensors.generation_timers import generation_timers_sensor
 from mediaflow_dagster.sensors.publication_timers import publication_timers_sensor
 from mediaflow_dagster.settings import Settings, get_settings
@@ -96,6 +99,11 @@ sourcing_job = define_asset_job(
     selection=AssetSelection.assets(image_candidates, content_ideas),
     executor_def=in_process_executor,
 )
+contact_import_job = define_asset_job(
+    "contact_import_job",
+    selection=AssetSelection.assets(contact_imports),
+    executor_def=in_process_executor,
+)
 
 DAILY_MARTS_CRON = "30 0 * * *"
 """The marts are rebuilt once a day, after the collection of the day's last hour (at :05)."""
@@ -109,6 +117,7 @@ JOBS = [
     insights_job,
     warehouse_job,
     sourcing_job,
+    contact_import_job,
 ]
 
 
@@ -119,6 +128,7 @@ CONFIGURED_FROM_ENVIRONMENT = (
     PlatformInsights,
     StockPhotos,
     ContentFeeds,
+    PersonalData,
 )
 
 
@@ -144,6 +154,7 @@ def build_resources(settings: Settings, *, resolve_secrets: bool = False) -> dic
         "platform_insights": configured(PlatformInsights),
         "stock_photos": configured(StockPhotos),
         "content_feeds": configured(ContentFeeds),
+        "personal_data": configured(PersonalData),
         "dbt": DbtCliWithEnvironment(
             project_dir=dbt_project,
             dbt_executable=str(Path(sys.executable).with_name("dbt")),
@@ -167,6 +178,7 @@ def build_definitions(settings: Settings) -> Definitions:
             campaign_performance_models,
             image_candidates,
             content_ideas,
+            contact_imports,
         ],
         asset_checks=[snapshots_are_fresh, impressions_reconcile_to_raw],
         jobs=JOBS,
@@ -177,6 +189,7 @@ def build_definitions(settings: Settings) -> Definitions:
             publication_timers_sensor(publish_job),
             generation_timers_sensor(content_generation_job),
             account_setup_sensor(accounts_job),
+            contact_imports_sensor(contact_import_job),
         ],
         schedules=[
             build_schedule_from_partitioned_job(insights_job, minute_of_hour=5),

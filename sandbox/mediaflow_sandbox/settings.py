@@ -28,6 +28,19 @@ def _token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def _fernet_key() -> str:
+    """A Fernet key: url-safe base64 of 32 random bytes."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def _credential(name: str) -> str:
+    if name.endswith("_callback_secret"):
+        return _webhook_secret()
+    if name.endswith("_encryption_keys"):
+        return _fernet_key()
+    return _token()
+
+
 class Credentials(BaseModel):
     """What the sandbox accepts from mediaflow and signs its callbacks with, named as mediaflow's
     settings name them (`MEDIAFLOW_<NAME>`)."""
@@ -48,15 +61,15 @@ class Credentials(BaseModel):
     pexels_api_key: str
     model_api_key: str
     oauth_state_key: str
+    contact_encryption_keys: str
+    contact_pseudonym_key: str
+    notification_link_key: str
+    smtp_password: str
+    sms_auth_token: str
 
     @classmethod
     def new(cls) -> Credentials:
-        return cls(
-            **{
-                name: _webhook_secret() if name.endswith("_callback_secret") else _token()
-                for name in cls.model_fields
-            }
-        )
+        return cls(**{name: _credential(name) for name in cls.model_fields})
 
 
 class SandboxSettings(BaseSettings):

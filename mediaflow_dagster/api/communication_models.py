@@ -1,0 +1,113 @@
+"""What the communication endpoints take and give: contacts and their consent, imports, the
+suppression list, templates and notification requests."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from mediaflow_dagster.api.models import Stamp, Strict
+from mediaflow_dagster.cms.schema import Channel, Purpose
+from mediaflow_dagster.communication.contact_fields import ContactFields, Email, Phone
+
+Source = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00]+$")]
+WordingVersion = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[^\x00]+$")]
+
+
+class ConsentIn(Strict):
+    channel: Channel
+    purpose: Purpose
+    source: Source = Field(description="Where it was given: `website_form`, `in_store`, …")
+    wording_version: WordingVersion = Field(description="The version of the text the contact saw.")
+
+
+class ContactIn(ContactFields, Strict):
+    consents: Annotated[list[ConsentIn], Field(max_length=4)] = Field(default=[])
+
+
+class WithdrawalIn(Strict):
+    channel: Channel
+    purposes: Annotated[list[Purpose], Field(min_length=1, max_length=2)] = Field(
+        default=["marketing"]
+    )
+
+
+class Consent(BaseModel):
+    id: int
+    channel: Channel
+    purpose: Purpose
+    status: Literal["pending", "granted", "withdrawn"]
+    source: str
+    wording_version: str
+    recorded_at: Stamp
+    confirmed_at: Stamp | None
+    withdrawn_at: Stamp | None
+    withdrawal_source: str | None
+
+
+class Contact(BaseModel):
+    id: int
+    pseudonym: str = Field(description="The only id of the contact the warehouse knows.")
+    first_name: str
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    language: str
+    time_zone: str
+    tags: list[str]
+    consents: list[Consent]
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class ContactImportIn(Strict):
+    csv: Annotated[str, Field(min_length=1, max_length=1_500_000)] = Field(
+        description="The file, with a header line: first_name, last_name, email, phone, "
+        "language, time_zone, tags (separated by `;`), email_marketing and sms_marketing "
+        "(`yes` records a marketing consent waiting for its double opt-in)."
+    )
+    source: Source = "csv_import"
+    wording_version: WordingVersion
+
+
+class LineError(BaseModel):
+    line: int
+    field: str
+    reason: str
+
+
+class ContactImport(BaseModel):
+    id: int
+    status: Literal["pending", "done", "failed"]
+    total_lines: int
+    processed_lines: int
+    imported: int
+    errors: list[LineError]
+    created_at: Stamp
+    finished_at: Stamp | None
+
+
+class SuppressionIn(Strict):
+    channel: Channel
+    address: Email | Phone
+    reason: Literal["hard_bounce", "complaint", "withdrawal"]
+
+
+class Suppression(BaseModel):
+    id: int
+    channel: Channel
+    address_index: str = Field(description="The keyed hash of the address, never the address.")
+    reason: str
+    recorded_at: Stamp
+
+
+class Unsubscribed(BaseModel):
+    status: Literal["unsubscribed"]
+    channel: Channel
+
+
+class Confirmed(BaseModel):
+    status: Literal["confirmed"]
+    channel: Channel
+    purpose: Purpose
