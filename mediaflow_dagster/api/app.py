@@ -32,6 +32,7 @@ from mediaflow_dagster.api.routes import (
     communication,
     contacts,
     objects,
+    templates,
 )
 from mediaflow_dagster.api.security import Gate
 from mediaflow_dagster.cms.database import migrate, ops_engine
@@ -107,7 +108,7 @@ def create_app(settings: Settings) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (accounts, campaigns, objects, admin, contacts):
+    for module in (accounts, campaigns, objects, admin, contacts, templates):
         app.include_router(module.router)
     app.include_router(accounts.landing)
     app.include_router(contacts.suppression_router)

@@ -3,7 +3,7 @@ suppression list, templates and notification requests."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -111,3 +111,48 @@ class Confirmed(BaseModel):
     status: Literal["confirmed"]
     channel: Channel
     purpose: Purpose
+
+
+TemplateName = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,100}$")]
+TemplateText = Annotated[str, Field(min_length=1, max_length=100_000, pattern=r"^[^\x00]*$")]
+Language = Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
+TemplateData = Annotated[dict[str, Any], Field(description="What the template's variables read.")]
+
+
+class TemplateIn(Strict):
+    language: Language
+    purpose: Purpose
+    subject: TemplateText
+    html_body: TemplateText
+    text_body: TemplateText
+    sms_body: TemplateText | None = None
+
+
+class NotificationTemplate(BaseModel):
+    id: int
+    name: str
+    language: str
+    version: int
+    purpose: Purpose
+    subject: str
+    html_body: str
+    text_body: str
+    sms_body: str | None
+    created_by: str
+    created_at: Stamp
+
+
+class PreviewIn(Strict):
+    language: Language = "fr"
+    version: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    data: TemplateData
+
+
+class Preview(BaseModel):
+    template_id: int
+    version: int
+    language: str
+    subject: str
+    html_body: str
+    text_body: str
+    sms_body: str | None

@@ -55,6 +55,9 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "/api/contacts/imports/{import_id}"): "contacts:read",
     ("GET", "/api/suppressions"): "contacts:read",
     ("POST", "/api/suppressions"): "contacts:write",
+    ("GET", "/api/communication/templates"): "campaigns:read",
+    ("POST", "/api/communication/templates/{name}"): "notifications:send",
+    ("POST", "/api/communication/templates/{name}/preview"): "notifications:send",
 }
 OPEN = {
     ("GET", "/health"),
@@ -77,6 +80,7 @@ def concrete(path: str) -> str:
         key_id=1,
         contact_id=1,
         import_id=1,
+        name="menu_update",
     )
 
 

@@ -6,11 +6,84 @@ happened to each, and the trace of every erasure.
 Revision ID: 0009
 """
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
 down_revision = "0006"
+
+SEEDED_AT = datetime(2026, 1, 1)
+MENU_HTML = (
+    "<ul>{{#each menu_items}}<li><strong>{{name}}</strong> {{price}} €"
+    "{{#if description}}<br>{{description}}{{/if}}</li>{{/each}}</ul>"
+)
+MENU_TEXT = "{{#each menu_items}}- {{name}}: {{price}} €\n{{/each}}"
+SEED_TEMPLATES = [
+    {
+        "name": "opt_in_confirmation",
+        "language": "fr",
+        "purpose": "transactional",
+        "subject": "Confirmez votre inscription",
+        "html_body": "<p>Bonjour {{customer.first_name}},</p><p>Pour recevoir nos offres, "
+        '<a href="{{confirm_url}}">confirmez votre inscription</a>.</p>',
+        "text_body": "Bonjour {{customer.first_name}},\n\nPour recevoir nos offres, confirmez "
+        "votre inscription : {{confirm_url}}\n",
+        "sms_body": "Confirmez votre inscription : {{confirm_url}}",
+    },
+    {
+        "name": "opt_in_confirmation",
+        "language": "en",
+        "purpose": "transactional",
+        "subject": "Please confirm your subscription",
+        "html_body": "<p>Hello {{customer.first_name}},</p><p>To receive our offers, "
+        '<a href="{{confirm_url}}">confirm your subscription</a>.</p>',
+        "text_body": "Hello {{customer.first_name}},\n\nTo receive our offers, confirm your "
+        "subscription: {{confirm_url}}\n",
+        "sms_body": "Confirm your subscription: {{confirm_url}}",
+    },
+    {
+        "name": "promotional_email",
+        "language": "fr",
+        "purpose": "marketing",
+        "subject": "{{customer.first_name}}, {{offer.title}}",
+        "html_body": "<p>Bonjour {{customer.first_name}},</p><p>{{offer.description}}</p>"
+        "<p><a href=\"{{offer.url}}\">Profiter de l'offre</a> jusqu'au {{offer.valid_until}}.</p>",
+        "text_body": "Bonjour {{customer.first_name}},\n\n{{offer.description}}\n"
+        "Profitez-en jusqu'au {{offer.valid_until}} : {{offer.url}}\n",
+        "sms_body": "{{offer.title}} jusqu'au {{offer.valid_until}} : {{offer.url}}",
+    },
+    {
+        "name": "promotional_email",
+        "language": "en",
+        "purpose": "marketing",
+        "subject": "{{customer.first_name}}, {{offer.title}}",
+        "html_body": "<p>Hello {{customer.first_name}},</p><p>{{offer.description}}</p>"
+        '<p><a href="{{offer.url}}">Get the offer</a> until {{offer.valid_until}}.</p>',
+        "text_body": "Hello {{customer.first_name}},\n\n{{offer.description}}\n"
+        "Until {{offer.valid_until}}: {{offer.url}}\n",
+        "sms_body": "{{offer.title}} until {{offer.valid_until}}: {{offer.url}}",
+    },
+    {
+        "name": "menu_update",
+        "language": "fr",
+        "purpose": "marketing",
+        "subject": "Le nouveau menu, {{customer.first_name}}",
+        "html_body": "<p>Bonjour {{customer.first_name}}, voici notre menu :</p>" + MENU_HTML,
+        "text_body": "Bonjour {{customer.first_name}}, voici notre menu :\n" + MENU_TEXT,
+        "sms_body": "Nouveau menu : {{#each menu_items}}{{name}} {{price}} €; {{/each}}",
+    },
+    {
+        "name": "menu_update",
+        "language": "en",
+        "purpose": "marketing",
+        "subject": "Our new menu, {{customer.first_name}}",
+        "html_body": "<p>Hello {{customer.first_name}}, here is our menu:</p>" + MENU_HTML,
+        "text_body": "Hello {{customer.first_name}}, here is our menu:\n" + MENU_TEXT,
+        "sms_body": "New menu: {{#each menu_items}}{{name}} {{price}} €; {{/each}}",
+    },
+]
 
 
 def upgrade() -> None:
@@ -146,6 +219,31 @@ def upgrade() -> None:
         sa.Column("requested_at", sa.DateTime, nullable=False),
         sa.Column("stores", sa.JSON, nullable=False),
         sa.Column("finished_at", sa.DateTime),
+    )
+
+    op.bulk_insert(
+        sa.table(
+            "notification_templates",
+            *(
+                sa.column(name)
+                for name in (
+                    "name",
+                    "language",
+                    "version",
+                    "purpose",
+                    "subject",
+                    "html_body",
+                    "text_body",
+                    "sms_body",
+                    "created_by",
+                    "created_at",
+                )
+            ),
+        ),
+        [
+            {**template, "version": 1, "created_by": "seed", "created_at": SEEDED_AT}
+            for template in SEED_TEMPLATES
+        ],
     )
 
 
