@@ -31,6 +31,7 @@ from mediaflow_dagster.api.routes import (
     campaigns,
     communication,
     contacts,
+    notifications,
     objects,
     templates,
 )
@@ -42,6 +43,7 @@ from mediaflow_dagster.resources.configuration import (
 )
 from mediaflow_dagster.resources.make_api import MakeApi
 from mediaflow_dagster.resources.personal_data import PersonalData
+from mediaflow_dagster.resources.sms import SmsProvider
 from mediaflow_dagster.settings import (
     ApiSettings,
     CallbackSecrets,
@@ -99,6 +101,7 @@ def create_app(settings: Settings) -> FastAPI:
         engine=engine,
         make_api=client_from_environment(MakeApi),
         personal_data=client_from_environment(PersonalData),
+        sms_provider=client_from_environment(SmsProvider),
     )
     app.state.gate = Gate(api_settings)
     intake.quiet_access_log()
@@ -108,7 +111,7 @@ def create_app(settings: Settings) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (accounts, campaigns, objects, admin, contacts, templates):
+    for module in (accounts, campaigns, objects, admin, contacts, templates, notifications):
         app.include_router(module.router)
     app.include_router(accounts.landing)
     app.include_router(contacts.suppression_router)
@@ -121,7 +124,7 @@ def _api_configuration() -> list:
     """The API's settings and the callback secrets; every variable they and the keys of
     personal data (`PersonalData`) lack is named at once."""
     try:
-        require_environment(PersonalData)
+        require_environment(PersonalData, SmsProvider)
         lacking = []
     except MissingSetting as missing:
         lacking = missing.variables

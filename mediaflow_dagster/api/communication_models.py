@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
-from mediaflow_dagster.api.models import Stamp, Strict
+from mediaflow_dagster.api.models import Instant, RowId, Stamp, Strict
 from mediaflow_dagster.cms.schema import Channel, Purpose
-from mediaflow_dagster.communication.contact_fields import ContactFields, Email, Phone
+from mediaflow_dagster.communication.contact_fields import (
+    ContactFields,
+    Email,
+    Phone,
+    Segment,
+)
 
 Source = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00]+$")]
 WordingVersion = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[^\x00]+$")]
@@ -156,3 +161,54 @@ class Preview(BaseModel):
     html_body: str
     text_body: str
     sms_body: str | None
+
+
+class Audience(Strict):
+    """Who receives it: the contacts named, or every contact of a segment."""
+
+    contact_ids: Annotated[list[RowId], Field(min_length=1, max_length=10_000)] | None = None
+    segment: Segment | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Audience:
+        if (self.contact_ids is None) == (self.segment is None):
+            raise ValueError("name either contact_ids or a segment")
+        return self
+
+
+class NotifyIn(Strict):
+    template: TemplateName
+    audience: Audience
+    data: TemplateData = Field(default={})
+    channels: Annotated[list[Channel], Field(min_length=1, max_length=2)] = Field(
+        default=["email"],
+        description="In order of preference: each contact gets the first they can receive on "
+        "(with `all_channels`, every one of them).",
+    )
+    all_channels: bool = False
+    send_at: Instant | None = None
+    best_hour: bool = Field(
+        default=False,
+        description="Send each contact's message at the hour they opened most messages at.",
+    )
+    campaign_id: RowId | None = None
+
+    @model_validator(mode="after")
+    def _distinct_channels(self) -> NotifyIn:
+        if len(set(self.channels)) != len(self.channels):
+            raise ValueError("a channel is named twice")
+        return self
+
+
+class NotificationRequest(BaseModel):
+    id: int
+    template_name: str
+    channels: list[Channel]
+    all_channels: bool
+    send_at: Stamp | None
+    best_hour: bool
+    campaign_id: int | None
+    status: Literal["pending", "planned"]
+    created_at: Stamp
+    planned_at: Stamp | None
+    messages: dict[str, int] = Field(description="How many messages are in each status.")

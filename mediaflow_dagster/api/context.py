@@ -16,6 +16,7 @@ from mediaflow_dagster.communication.vault import Vault
 from mediaflow_dagster.resources.make import hook_refusal
 from mediaflow_dagster.resources.make_api import MakeApi
 from mediaflow_dagster.resources.personal_data import PersonalData
+from mediaflow_dagster.resources.sms import SmsProvider
 from mediaflow_dagster.settings import ApiSettings, Settings
 
 STATE_AUDIENCE = "mediaflow:oauth-landing"
@@ -28,6 +29,7 @@ class ApiContext:
     engine: Engine
     make_api: MakeApi
     personal_data: PersonalData
+    sms_provider: SmsProvider
 
     @cached_property
     def vault(self) -> Vault:

@@ -359,3 +359,8 @@ def reseal_contacts(bind: Bind, vault: Vault) -> int:
                 .values({name: vault.reseal(getattr(row, name)) for name in PERSONAL_FIELDS})
             )
     return len(rows)
+
+
+def contact_by_index(connection: Connection, channel: str, index: str) -> int | None:
+    column = contacts.c.email_index if channel == "email" else contacts.c.phone_index
+    return connection.execute(select(contacts.c.id).where(column == index)).scalar()

@@ -389,6 +389,7 @@ notification_requests = Table(
     Column("channels", JSON, nullable=False),
     Column("send_at", DateTime),
     Column("best_hour", Boolean, nullable=False),
+    Column("all_channels", Boolean, nullable=False),
     Column("campaign_id", Integer, ForeignKey("campaigns.id")),
     Column("status", String(20), nullable=False),
     Column("requested_by", String(200), nullable=False),

@@ -80,3 +80,17 @@ def templates_page(
         query = query.where(notification_templates.c.id > after)
     rows = [dict(row._mapping) for row in connection.execute(query.limit(limit + 1))]
     return rows[:limit], (rows[limit - 1]["id"] if len(rows) > limit else None)
+
+
+def latest_versions(connection: Connection, name: str) -> list[dict[str, Any]]:
+    """The latest version of `name` in each of its languages (`NotFound` when it has none)."""
+    rows = connection.execute(
+        select(notification_templates).where(notification_templates.c.name == name)
+    ).all()
+    if not rows:
+        raise NotFound(f"template {name!r} does not exist")
+    latest: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row.language not in latest or row.version > latest[row.language]["version"]:
+            latest[row.language] = dict(row._mapping)
+    return list(latest.values())

@@ -38,6 +38,8 @@ def _credential(name: str) -> str:
         return _webhook_secret()
     if name.endswith("_encryption_keys"):
         return _fernet_key()
+    if name.endswith("_account_sid"):
+        return "AC" + secrets.token_hex(16)
     return _token()
 
 
@@ -65,6 +67,7 @@ class Credentials(BaseModel):
     contact_pseudonym_key: str
     notification_link_key: str
     smtp_password: str
+    sms_account_sid: str
     sms_auth_token: str
 
     @classmethod

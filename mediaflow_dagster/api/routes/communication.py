@@ -5,11 +5,13 @@ GET (a mail scanner following links must not unsubscribe anyone), and RFC 8058's
 
 from __future__ import annotations
 
+import base64
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from mediaflow_dagster.api.communication_models import Confirmed, Unsubscribed
 from mediaflow_dagster.api.context import ApiContext, context
@@ -18,12 +20,14 @@ from mediaflow_dagster.api.routes.common import ANY_REQUEST
 from mediaflow_dagster.api.security import connection, transaction
 from mediaflow_dagster.cms import contacts, notifications
 from mediaflow_dagster.communication.links import BadLink
+from mediaflow_dagster.resources.sms import INBOUND_ROUTE, STATUS_ROUTE, signed_by_provider
 
 public = APIRouter(prefix="/api/communication", tags=["communication"])
 Store = Annotated[Connection, Depends(connection)]
 Api = Annotated[ApiContext, Depends(context)]
 Token = Annotated[str, Query(min_length=1, max_length=2000)]
 LINK_REFUSED = documented(*ANY_REQUEST, 403, 404)
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET"})
 
 
 def claims(api: ApiContext, purpose: str, token: str) -> dict[str, Any]:
@@ -64,3 +68,73 @@ def unsubscribe(token: Token, request: Request, store: Store, api: Api) -> dict[
     )
     notifications.record_unsubscribe(store, signed.get("message"))
     return {"status": "unsubscribed", "channel": signed["channel"]}
+
+
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+@public.get("/open.gif", response_class=Response, responses=LINK_REFUSED)
+def opened(token: Token, request: Request, store: Store, api: Api) -> Response:
+    """The opens pixel: a one-pixel GIF, the open recorded."""
+    signed = claims(api, "open", token)
+    transaction(request).audited = ("contact", "signed-link:open")
+    notifications.record_tracking(store, signed["message"], "opened")
+    return Response(PIXEL, media_type="image/gif", headers={"cache-control": "no-store"})
+
+
+@public.get("/click", status_code=302, response_class=RedirectResponse, responses=LINK_REFUSED)
+def clicked(token: Token, request: Request, store: Store, api: Api) -> RedirectResponse:
+    """A link of a message: the click recorded, then on to where the link points. Only a link
+    signed here redirects: this is no open redirect."""
+    signed = claims(api, "click", token)
+    transaction(request).audited = ("contact", "signed-link:click")
+    notifications.record_tracking(store, signed["message"], "clicked")
+    return RedirectResponse(signed["url"], status_code=302)
+
+
+async def provider_form(request: Request, api: ApiContext, route: str) -> dict[str, str]:
+    """The form of an SMS provider callback, when its `X-Twilio-Signature` is the provider's
+    over this route's public URL and the form (403 otherwise)."""
+    form = {name: str(value) for name, value in (await request.form()).items()}
+    url = f"{api.sms_provider.public_api_url.rstrip('/')}{route}"
+    signature = request.headers.get("x-twilio-signature", "")
+    if not signed_by_provider(api.sms_provider.sms_auth_token, url, form, signature):
+        raise HTTPException(403, "the callback is not signed by the SMS provider")
+    return form
+
+
+@public.post("/sms/status", responses=LINK_REFUSED)
+async def sms_status(request: Request, api: Api) -> Response:
+    """The SMS provider's status callback (`MessageSid`, `MessageStatus`, `ErrorCode`)."""
+    form = await provider_form(request, api, STATUS_ROUTE)
+    if not form.get("MessageSid") or not form.get("MessageStatus"):
+        raise HTTPException(422, "MessageSid and MessageStatus are required")
+    await run_in_threadpool(
+        _keep_status, request, form["MessageSid"], form["MessageStatus"], form.get("ErrorCode")
+    )
+    return Response(status_code=204)
+
+
+def _keep_status(request: Request, sid: str, status: str, error_code: str | None) -> None:
+    transaction(request).audited = ("sms-provider", "signature:status-callback")
+    notifications.record_sms_status(connection(request), sid[:200], status[:30], error_code)
+
+
+@public.post("/sms/inbound", responses=LINK_REFUSED)
+async def sms_inbound(request: Request, api: Api) -> Response:
+    """A contact's text: STOP (or its synonyms) withdraws their SMS marketing consent."""
+    form = await provider_form(request, api, INBOUND_ROUTE)
+    if form.get("Body", "").strip().upper() in STOP_WORDS and form.get("From"):
+        await run_in_threadpool(_stop, request, api, form["From"])
+    return Response(status_code=204)
+
+
+def _stop(request: Request, api: ApiContext, sender: str) -> None:
+    transaction(request).audited = ("sms-provider", "signature:inbound")
+    store = connection(request)
+    index = api.vault.address_index("sms", sender)
+    contact_id = contacts.contact_by_index(store, "sms", index)
+    if contact_id is not None:
+        contacts.withdraw_consent(store, api.vault, contact_id, "sms", source="sms_stop")
+    else:
+        contacts.suppress(store, "sms", index, "withdrawal")

@@ -166,6 +166,7 @@ def upgrade() -> None:
         sa.Column("channels", sa.JSON, nullable=False),
         sa.Column("send_at", sa.DateTime),
         sa.Column("best_hour", sa.Boolean, nullable=False),
+        sa.Column("all_channels", sa.Boolean, nullable=False),
         sa.Column("campaign_id", sa.Integer, sa.ForeignKey("campaigns.id")),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("requested_by", sa.String(200), nullable=False),
