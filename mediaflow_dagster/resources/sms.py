@@ -37,7 +37,7 @@ def signed_by_provider(auth_token: str, url: str, params: dict[str, str], signat
 
 
 class SmsProvider(HttpResource):
-    secrets: ClassVar[tuple[str, ...]] = ("sms_auth_token",)
+    secrets: ClassVar[tuple[str, ...]] = ("sms_account_sid", "sms_auth_token")
 
     sms_api_url: str = "https://api.twilio.com"
     sms_account_sid: str

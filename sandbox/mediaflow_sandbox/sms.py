@@ -11,6 +11,7 @@ import base64
 import hmac
 import secrets
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
 
 import httpx
 from starlette.requests import Request
@@ -57,7 +58,7 @@ class SmsProvider:
     async def create_message(self, request: Request) -> JSONResponse:
         if request.path_params["sid"] != self.account_sid or not self._authorized(request):
             return _error(401, 20003, "Authenticate")
-        form = await request.form()
+        form = dict(parse_qsl((await request.body()).decode(), keep_blank_values=True))
         body, to = str(form.get("Body", "")), str(form.get("To", ""))
         if not body:
             return _error(400, 21602, "Message body is required.")

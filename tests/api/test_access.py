@@ -58,6 +58,8 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "/api/communication/templates"): "campaigns:read",
     ("POST", "/api/communication/templates/{name}"): "notifications:send",
     ("POST", "/api/communication/templates/{name}/preview"): "notifications:send",
+    ("POST", "/api/communication/notify"): "notifications:send",
+    ("GET", "/api/communication/notifications/{request_id}"): "notifications:send",
 }
 OPEN = {
     ("GET", "/health"),
@@ -68,6 +70,10 @@ OPEN = {
     ("GET", "/api/communication/opt-in"),
     ("GET", "/api/communication/unsubscribe"),
     ("POST", "/api/communication/unsubscribe"),
+    ("GET", "/api/communication/open.gif"),
+    ("GET", "/api/communication/click"),
+    ("POST", "/api/communication/sms/status"),
+    ("POST", "/api/communication/sms/inbound"),
 }
 
 
@@ -81,6 +87,7 @@ def concrete(path: str) -> str:
         contact_id=1,
         import_id=1,
         name="menu_update",
+        request_id=1,
     )
 
 

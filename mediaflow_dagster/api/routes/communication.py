@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -74,20 +75,18 @@ PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRA
 
 
 @public.get("/open.gif", response_class=Response, responses=LINK_REFUSED)
-def opened(token: Token, request: Request, store: Store, api: Api) -> Response:
+def opened(token: Token, store: Store, api: Api) -> Response:
     """The opens pixel: a one-pixel GIF, the open recorded."""
     signed = claims(api, "open", token)
-    transaction(request).audited = ("contact", "signed-link:open")
     notifications.record_tracking(store, signed["message"], "opened")
     return Response(PIXEL, media_type="image/gif", headers={"cache-control": "no-store"})
 
 
 @public.get("/click", status_code=302, response_class=RedirectResponse, responses=LINK_REFUSED)
-def clicked(token: Token, request: Request, store: Store, api: Api) -> RedirectResponse:
+def clicked(token: Token, store: Store, api: Api) -> RedirectResponse:
     """A link of a message: the click recorded, then on to where the link points. Only a link
     signed here redirects: this is no open redirect."""
     signed = claims(api, "click", token)
-    transaction(request).audited = ("contact", "signed-link:click")
     notifications.record_tracking(store, signed["message"], "clicked")
     return RedirectResponse(signed["url"], status_code=302)
 
@@ -95,7 +94,7 @@ def clicked(token: Token, request: Request, store: Store, api: Api) -> RedirectR
 async def provider_form(request: Request, api: ApiContext, route: str) -> dict[str, str]:
     """The form of an SMS provider callback, when its `X-Twilio-Signature` is the provider's
     over this route's public URL and the form (403 otherwise)."""
-    form = {name: str(value) for name, value in (await request.form()).items()}
+    form = dict(parse_qsl((await request.body()).decode(errors="replace"), keep_blank_values=True))
     url = f"{api.sms_provider.public_api_url.rstrip('/')}{route}"
     signature = request.headers.get("x-twilio-signature", "")
     if not signed_by_provider(api.sms_provider.sms_auth_token, url, form, signature):
