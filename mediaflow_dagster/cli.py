@@ -19,6 +19,8 @@ credentials = typer.Typer(
     "under a new key.",
 )
 app.add_typer(credentials, name="credentials")
+contacts = typer.Typer(no_args_is_help=True, help="Contacts' personal data.")
+app.add_typer(contacts, name="contacts")
 
 
 @app.command()
@@ -206,6 +208,18 @@ def import_credentials() -> None:
     for account in imported:
         typer.echo(f"social account {account['id']} ({account['platform']}): credential imported")
     typer.echo(f"{len(imported)} account(s) given their platform's token", err=True)
+
+
+@contacts.command("rotate-keys")
+def rotate_keys() -> None:
+    """Seal every contact's personal fields under the first of MEDIAFLOW_CONTACT_ENCRYPTION_KEYS;
+    afterwards the keys after it can be dropped."""
+    from mediaflow_dagster.cms.contacts import reseal_contacts
+    from mediaflow_dagster.resources.configuration import client_from_environment
+    from mediaflow_dagster.resources.personal_data import PersonalData
+
+    vault = client_from_environment(PersonalData).vault()
+    typer.echo(f"{reseal_contacts(_ops_store(), vault)} contacts resealed under the newest key")
 
 
 if __name__ == "__main__":

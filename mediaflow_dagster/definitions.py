@@ -17,6 +17,7 @@ from dagster import (
 )
 
 from mediaflow_dagster.assets.accounts import social_accounts
+from mediaflow_dagster.assets.contacts import contact_imports
 from mediaflow_dagster.assets.content import (
     campaign_media,
     content_generation_requests,
@@ -28,6 +29,7 @@ from mediaflow_dagster.assets.insights_checks import (
     impressions_reconcile_to_raw,
     snapshots_are_fresh,
 )
+from mediaflow_dagster.assets.notifications import notification_messages
 from mediaflow_dagster.assets.publishing import (
     publication_plans,
     publication_requests,
@@ -49,15 +51,20 @@ from mediaflow_dagster.resources.make_api import MakeApi
 from mediaflow_dagster.resources.n8n import N8nClient
 from mediaflow_dagster.resources.n8n_api import N8nApi
 from mediaflow_dagster.resources.ops_store import OpsStore
+from mediaflow_dagster.resources.personal_data import PersonalData
 from mediaflow_dagster.resources.platforms.insights import PlatformInsights
 from mediaflow_dagster.resources.sharepoint import SharePoint
+from mediaflow_dagster.resources.sms import SmsProvider
+from mediaflow_dagster.resources.smtp import SmtpMailer
 from mediaflow_dagster.resources.stock_photos import StockPhotos
 from mediaflow_dagster.resources.warehouse import Warehouse
 from mediaflow_dagster.resources.webhooks import OutboundWebhooks
 from mediaflow_dagster.sensors.accounts import account_setup_sensor
 from mediaflow_dagster.sensors.approvals import approvals_sensor
 from mediaflow_dagster.sensors.callbacks import callback_sensor
+from mediaflow_dagster.sensors.contact_imports import contact_imports_sensor
 from mediaflow_dagster.sensors.generation_timers import generation_timers_sensor
+from mediaflow_dagster.sensors.notifications import notifications_sensor
 from mediaflow_dagster.sensors.publication_timers import publication_timers_sensor
 from mediaflow_dagster.sensors.webhooks import webhook_outbox_sensor
 from mediaflow_dagster.settings import Settings, get_settings
@@ -105,6 +112,16 @@ sourcing_job = define_asset_job(
     selection=AssetSelection.assets(image_candidates, content_ideas),
     executor_def=in_process_executor,
 )
+contact_import_job = define_asset_job(
+    "contact_import_job",
+    selection=AssetSelection.assets(contact_imports),
+    executor_def=in_process_executor,
+)
+notification_job = define_asset_job(
+    "notification_job",
+    selection=AssetSelection.assets(notification_messages),
+    executor_def=in_process_executor,
+)
 
 DAILY_MARTS_CRON = "30 0 * * *"
 """The marts are rebuilt once a day, after the collection of the day's last hour (at :05)."""
@@ -120,6 +137,8 @@ JOBS = [
     warehouse_job,
     sourcing_job,
     webhook_delivery_job,
+    contact_import_job,
+    notification_job,
 ]
 
 
@@ -131,6 +150,9 @@ CONFIGURED_FROM_ENVIRONMENT = (
     StockPhotos,
     ContentFeeds,
     OutboundWebhooks,
+    PersonalData,
+    SmtpMailer,
+    SmsProvider,
 )
 
 
@@ -157,6 +179,9 @@ def build_resources(settings: Settings, *, resolve_secrets: bool = False) -> dic
         "stock_photos": configured(StockPhotos),
         "content_feeds": configured(ContentFeeds),
         "outbound_webhooks": configured(OutboundWebhooks),
+        "personal_data": configured(PersonalData),
+        "smtp": configured(SmtpMailer),
+        "sms": configured(SmsProvider),
         "dbt": DbtCliWithEnvironment(
             project_dir=dbt_project,
             dbt_executable=str(Path(sys.executable).with_name("dbt")),
@@ -181,6 +206,8 @@ def build_definitions(settings: Settings) -> Definitions:
             image_candidates,
             content_ideas,
             webhook_deliveries,
+            contact_imports,
+            notification_messages,
         ],
         asset_checks=[snapshots_are_fresh, impressions_reconcile_to_raw],
         jobs=JOBS,
@@ -192,6 +219,8 @@ def build_definitions(settings: Settings) -> Definitions:
             generation_timers_sensor(content_generation_job),
             account_setup_sensor(accounts_job),
             webhook_outbox_sensor(webhook_delivery_job),
+            contact_imports_sensor(contact_import_job),
+            notifications_sensor(notification_job),
         ],
         schedules=[
             build_schedule_from_partitioned_job(

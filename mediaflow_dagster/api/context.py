@@ -12,21 +12,35 @@ from fastapi import Request
 from sqlalchemy import Engine
 
 from mediaflow_dagster.cms.credential_cipher import CredentialCipher
+from mediaflow_dagster.communication.links import LinkSigner
+from mediaflow_dagster.communication.vault import Vault
 from mediaflow_dagster.resources.make import hook_refusal
 from mediaflow_dagster.resources.make_api import MakeApi
+from mediaflow_dagster.resources.personal_data import PersonalData
+from mediaflow_dagster.resources.sms import SmsProvider
 from mediaflow_dagster.resources.webhooks import OutboundWebhooks
 from mediaflow_dagster.settings import ApiSettings, Settings
 
 STATE_AUDIENCE = "mediaflow:oauth-landing"
 
 
-@dataclass(frozen=True)
+@dataclass
 class ApiContext:
     settings: Settings
     api_settings: ApiSettings
     engine: Engine
     make_api: MakeApi
     outbound_webhooks: OutboundWebhooks
+    personal_data: PersonalData
+    sms_provider: SmsProvider
+
+    @cached_property
+    def vault(self) -> Vault:
+        return self.personal_data.vault()
+
+    @cached_property
+    def links(self) -> LinkSigner:
+        return self.personal_data.links()
 
     def landing_state(self, account_id: int) -> tuple[str, str]:
         """A signed state for the account's OAuth landing, valid a few minutes, and its id (the

@@ -27,6 +27,7 @@ PEXELS_PREFIX = "/pexels/v1"
 PEXELS_IMAGES_PREFIX = "/pexels/images"
 FEEDS_PREFIX = "/feeds"
 OPENAI_PREFIX = "/openai/v1"
+SMS_PREFIX = "/twilio"
 CONTROL_PREFIX = "/_sandbox"
 
 

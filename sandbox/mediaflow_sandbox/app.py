@@ -31,6 +31,7 @@ from mediaflow_sandbox.n8n import N8nWorkflows
 from mediaflow_sandbox.platforms import PlatformStore
 from mediaflow_sandbox.rate_limit import RollingWindowLimit
 from mediaflow_sandbox.settings import SandboxSettings
+from mediaflow_sandbox.sms import SmsProvider
 from mediaflow_sandbox.stock_photos import PexelsApi, UnsplashApi
 from mediaflow_sandbox.tiktok import TikTokDisplayApi
 from mediaflow_sandbox.x import XApi
@@ -103,6 +104,7 @@ def create_app(settings: SandboxSettings) -> Starlette:
         PexelsApi(credentials.pexels_api_key, http_base_url(settings)),
         ContentFeeds(http_base_url(settings)),
         OpenAiModels(credentials.model_api_key, clock),
+        SmsProvider(credentials.sms_account_sid, credentials.sms_auth_token, work),
     ]
     return Starlette(
         routes=[route for service in services for route in service.routes()],

@@ -26,6 +26,7 @@ from mediaflow_sandbox.addresses import (
     N8N_WEBHOOK_PREFIX,
     OPENAI_PREFIX,
     PEXELS_PREFIX,
+    SMS_PREFIX,
     TENANT,
     TIKTOK_PREFIX,
     UNSPLASH_PREFIX,
@@ -94,6 +95,7 @@ def client_environment(sandbox: SandboxSettings) -> dict[str, str]:
         "MEDIAFLOW_OIDC_AUDIENCE": sandbox.api_audience,
         "MEDIAFLOW_OIDC_JWKS_URL": f"{https_base_url(sandbox)}/{TENANT}/discovery/v2.0/keys",
         "MEDIAFLOW_MAKE_HOOK_ORIGINS": json.dumps([*MAKE_HOOK_ORIGINS, base]),
+        "MEDIAFLOW_SMS_API_URL": f"{base}{SMS_PREFIX}",
     }
 
 
@@ -171,6 +173,17 @@ class SandboxControl:
     def set_faults(self, *rules: FaultRule, seed: int = 0) -> None:
         body = {"rules": [rule.model_dump() for rule in rules], "seed": seed}
         self._call("POST", "/faults", json=body)
+
+    def sent_sms(self) -> list[dict[str, Any]]:
+        """Every SMS the provider took, in order: sid, to, body, segments."""
+        return self._call("GET", "/sms/messages")
+
+    def text_back(self, sender: str, body: str, webhook_url: str) -> int:
+        """The contact at `sender` answers `body`; the status mediaflow's webhook gave."""
+        answer = self._call(
+            "POST", "/sms/inbound", json={"from": sender, "body": body, "url": webhook_url}
+        )
+        return answer["status"]
 
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")

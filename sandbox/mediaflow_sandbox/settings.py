@@ -29,9 +29,18 @@ def _token() -> str:
 
 
 def _fernet_key() -> str:
-    """A key for mediaflow's encryption of stored credentials (Fernet: 32 url-safe base64
-    bytes)."""
+    """A Fernet key: url-safe base64 of 32 random bytes."""
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def _generated(name: str) -> str:
+    if name.endswith("_callback_secret"):
+        return _webhook_secret()
+    if name.endswith("_encryption_keys") or name == "credentials_keys":
+        return _fernet_key()
+    if name.endswith("_account_sid"):
+        return "AC" + secrets.token_hex(16)
+    return _token()
 
 
 class Credentials(BaseModel):
@@ -60,6 +69,12 @@ class Credentials(BaseModel):
     model_api_key: str
     oauth_state_key: str
     webhook_signing_key: str
+    contact_encryption_keys: str
+    contact_pseudonym_key: str
+    notification_link_key: str
+    smtp_password: str
+    sms_account_sid: str
+    sms_auth_token: str
 
     @classmethod
     def new(cls) -> Credentials:
@@ -69,14 +84,6 @@ class Credentials(BaseModel):
     def completed(cls, kept: dict[str, str]) -> Credentials:
         """`kept` with a new value for each credential it predates."""
         return cls(**{name: kept.get(name) or _generated(name) for name in cls.model_fields})
-
-
-def _generated(name: str) -> str:
-    if name.endswith("_callback_secret"):
-        return _webhook_secret()
-    if name == "credentials_keys":
-        return _fernet_key()
-    return _token()
 
 
 class SandboxSettings(BaseSettings):
