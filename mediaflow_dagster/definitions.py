@@ -32,6 +32,7 @@ from mediaflow_dagster.assets.publishing import (
     publication_requests,
     publications,
 )
+from mediaflow_dagster.assets.search import search_index
 from mediaflow_dagster.assets.sourcing import content_ideas, image_candidates
 from mediaflow_dagster.assets.warehouse import raw_ops_tables
 from mediaflow_dagster.dbt_project import dbt_project
@@ -48,6 +49,7 @@ from mediaflow_dagster.resources.n8n import N8nClient
 from mediaflow_dagster.resources.n8n_api import N8nApi
 from mediaflow_dagster.resources.ops_store import OpsStore
 from mediaflow_dagster.resources.platforms.insights import PlatformInsights
+from mediaflow_dagster.resources.search import SearchIndex
 from mediaflow_dagster.resources.sharepoint import SharePoint
 from mediaflow_dagster.resources.stock_photos import StockPhotos
 from mediaflow_dagster.resources.warehouse import Warehouse
@@ -56,6 +58,7 @@ from mediaflow_dagster.sensors.approvals import approvals_sensor
 from mediaflow_dagster.sensors.callbacks import callback_sensor
 from mediaflow_dagster.sensors.generation_timers import generation_timers_sensor
 from mediaflow_dagster.sensors.publication_timers import publication_timers_sensor
+from mediaflow_dagster.sensors.search_index import search_index_sensor
 from mediaflow_dagster.settings import Settings, get_settings
 
 content_generation_job = define_asset_job(
@@ -96,6 +99,11 @@ sourcing_job = define_asset_job(
     selection=AssetSelection.assets(image_candidates, content_ideas),
     executor_def=in_process_executor,
 )
+search_index_job = define_asset_job(
+    "search_index_job",
+    selection=AssetSelection.assets(search_index),
+    executor_def=in_process_executor,
+)
 
 DAILY_MARTS_CRON = "30 0 * * *"
 """The marts are rebuilt once a day, after the collection of the day's last hour (at :05)."""
@@ -109,6 +117,7 @@ JOBS = [
     insights_job,
     warehouse_job,
     sourcing_job,
+    search_index_job,
 ]
 
 
@@ -144,6 +153,7 @@ def build_resources(settings: Settings, *, resolve_secrets: bool = False) -> dic
         "platform_insights": configured(PlatformInsights),
         "stock_photos": configured(StockPhotos),
         "content_feeds": configured(ContentFeeds),
+        "search": configured(SearchIndex),
         "dbt": DbtCliWithEnvironment(
             project_dir=dbt_project,
             dbt_executable=str(Path(sys.executable).with_name("dbt")),
@@ -167,6 +177,7 @@ def build_definitions(settings: Settings) -> Definitions:
             campaign_performance_models,
             image_candidates,
             content_ideas,
+            search_index,
         ],
         asset_checks=[snapshots_are_fresh, impressions_reconcile_to_raw],
         jobs=JOBS,
@@ -177,6 +188,7 @@ def build_definitions(settings: Settings) -> Definitions:
             publication_timers_sensor(publish_job),
             generation_timers_sensor(content_generation_job),
             account_setup_sensor(accounts_job),
+            search_index_sensor(search_index_job),
         ],
         schedules=[
             build_schedule_from_partitioned_job(insights_job, minute_of_hour=5),

@@ -27,6 +27,7 @@ from mediaflow_dagster.cms.search import postgres_fts, sqlite_fts, store
 from mediaflow_dagster.cms.search.documents import changed_documents, live_document_ids
 from mediaflow_dagster.cms.search.query import SearchAnswer, SearchQuery
 from mediaflow_dagster.resources.meilisearch_index import (
+    MeilisearchFailed,
     MeilisearchIndex,
     MeilisearchUnavailable,
     unavailability,
@@ -48,6 +49,8 @@ class SyncReport:
     documents: int
     meilisearch_indexed: int | None = None
     meilisearch_deleted: int | None = None
+    meilisearch_error: str | None = None
+    """Why Meilisearch did not take the changes (they wait for the next synchronisation)."""
 
 
 def database_search(connection: Connection, query: SearchQuery) -> SearchAnswer:
@@ -143,8 +146,8 @@ class SearchIndex(ConfigurableResource):
         the last synchronisation (every document on a rebuild), those of deleted entities
         removed; then Meilisearch, when it is the backend, takes the same changes.
 
-        A Meilisearch failure raises `MeilisearchFailed` or `MeilisearchUnavailable` after the
-        database's index is current: the next synchronisation sends Meilisearch what it missed.
+        When Meilisearch fails, the report says why (`meilisearch_error`): the database's index
+        is current all the same, and the next synchronisation sends Meilisearch what it missed.
         """
         started = utcnow()
         with transaction(engine) as connection:
@@ -174,7 +177,12 @@ class SearchIndex(ConfigurableResource):
         report = SyncReport(indexed, len(deleted), rebuild, documents)
         if not self.uses_meilisearch:
             return report
-        sent, removed = self.sync_meilisearch(engine, rebuild=rebuild)
+        try:
+            sent, removed = self.sync_meilisearch(engine, rebuild=rebuild)
+        except (MeilisearchFailed, MeilisearchUnavailable) as error:
+            return SyncReport(
+                indexed, len(deleted), rebuild, documents, meilisearch_error=str(error)
+            )
         return SyncReport(indexed, len(deleted), rebuild, documents, sent, removed)
 
     def sync_meilisearch(self, engine: Engine, *, rebuild: bool = False) -> tuple[int, int]:

@@ -21,7 +21,7 @@ from pathlib import PurePosixPath
 from typing import Any, ClassVar, Protocol
 from urllib.parse import unquote, urlparse
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, func, or_, select
 
 from mediaflow_dagster.cms.schema import (
     campaign_objects,
@@ -370,3 +370,17 @@ def changed_documents(connection: Connection, since: datetime | None) -> Iterabl
 
 def live_document_ids(connection: Connection) -> set[str]:
     return set().union(*(source.live_ids(connection) for source in SOURCES))
+
+
+def latest_change(connection: Connection) -> datetime | None:
+    """When the ops store last changed anything documents are made of."""
+    moments = [
+        select(func.max(campaigns.c.updated_at)),
+        select(func.max(campaign_targets.c.created_at)),
+        select(func.max(campaign_targets.c.revoked_at)),
+        select(func.max(campaign_objects.c.updated_at)),
+        select(func.max(media_renditions.c.created_at)),
+        select(func.max(media_renditions.c.inspected_at)),
+    ]
+    found = [connection.execute(query).scalar() for query in moments]
+    return max((moment for moment in found if moment is not None), default=None)
