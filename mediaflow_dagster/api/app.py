@@ -25,11 +25,12 @@ from mediaflow_dagster.api.intake import CallbackIntake
 from mediaflow_dagster.api.middleware import CrossOriginWrites, RequestLimits, TransactionPerRequest
 from mediaflow_dagster.api.models import Health
 from mediaflow_dagster.api.problems import PROBLEM_JSON
-from mediaflow_dagster.api.routes import accounts, admin, campaigns, objects
+from mediaflow_dagster.api.routes import accounts, admin, campaigns, objects, search
 from mediaflow_dagster.api.security import Gate
 from mediaflow_dagster.cms.database import migrate, ops_engine
 from mediaflow_dagster.resources.configuration import client_from_environment
 from mediaflow_dagster.resources.make_api import MakeApi
+from mediaflow_dagster.resources.search import SearchIndex
 from mediaflow_dagster.settings import (
     ApiSettings,
     CallbackSecrets,
@@ -85,6 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
         api_settings=api_settings,
         engine=engine,
         make_api=client_from_environment(MakeApi),
+        search=client_from_environment(SearchIndex),
     )
     app.state.gate = Gate(api_settings)
     intake.quiet_access_log()
@@ -94,7 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (accounts, campaigns, objects, admin):
+    for module in (accounts, campaigns, objects, admin, search):
         app.include_router(module.router)
     app.include_router(accounts.landing)
     app.openapi = lambda: _openapi(app)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from mediaflow_dagster.resources.make import hook_refusal
 from mediaflow_dagster.resources.make_api import MakeApi
+from mediaflow_dagster.resources.search import SearchIndex
 from mediaflow_dagster.settings import ApiSettings, Settings
 
 STATE_AUDIENCE = "mediaflow:oauth-landing"
@@ -23,6 +24,7 @@ class ApiContext:
     api_settings: ApiSettings
     engine: Engine
     make_api: MakeApi
+    search: SearchIndex
 
     def landing_state(self, account_id: int) -> tuple[str, str]:
         """A signed state for the account's OAuth landing, valid a few minutes, and its id (the

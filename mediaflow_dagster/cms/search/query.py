@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
@@ -158,7 +158,6 @@ class SearchAnswer:
     page: int
     per_page: int
     fallback_reason: str | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def marked(text: str | None) -> str:
