@@ -87,6 +87,8 @@ def unavailability(error: MeilisearchError) -> str | None:
     if isinstance(error, MeilisearchApiError):
         if error.code == "index_not_found":
             return "the Meilisearch index does not exist yet"
+        if error.code in ("missing_authorization_header", "invalid_api_key"):
+            return f"Meilisearch refused mediaflow's key ({error.code})"
         if error.status_code >= 500 or error.status_code == 429:
             return f"Meilisearch answered {error.status_code}"
     return None
@@ -117,6 +119,7 @@ def search_parameters(query: SearchQuery) -> dict[str, Any]:
         filters.append(f"timestamp < {_epoch(query.date_to + timedelta(days=1))}")
     parameters: dict[str, Any] = {
         "facets": list(FACET_ATTRIBUTES.values()),
+        "matchingStrategy": "all",
         "page": query.page,
         "hitsPerPage": query.per_page,
         "attributesToHighlight": ["title", "text"],

@@ -25,6 +25,7 @@ PEXELS_PREFIX = "/pexels/v1"
 PEXELS_IMAGES_PREFIX = "/pexels/images"
 FEEDS_PREFIX = "/feeds"
 OPENAI_PREFIX = "/openai/v1"
+MEILISEARCH_PREFIX = "/meilisearch"
 CONTROL_PREFIX = "/_sandbox"
 
 

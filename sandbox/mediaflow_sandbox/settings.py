@@ -48,6 +48,7 @@ class Credentials(BaseModel):
     pexels_api_key: str
     model_api_key: str
     oauth_state_key: str
+    meilisearch_api_key: str
 
     @classmethod
     def new(cls) -> Credentials:

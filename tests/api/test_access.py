@@ -46,6 +46,8 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "/api/admin/keys"): "keys:admin",
     ("POST", "/api/admin/keys/{key_id}/revoke"): "keys:admin",
     ("GET", "/api/admin/audit"): "audit:read",
+    ("GET", "/api/search"): "campaigns:read",
+    ("GET", "/api/search/status"): "campaigns:read",
 }
 OPEN = {
     ("GET", "/health"),
