@@ -302,6 +302,17 @@ RELEVANCE_CASES = (
         LAUNCH_CAMPAIGN,
     ),
     RelevanceCase(
+        "exclusion",
+        "recrutement -vidéo",
+        ("Recrutement ingénieurs", "Nous recrutons des ingénieurs"),
+    ),
+    RelevanceCase("last word as a prefix", "lanc", LAUNCH_CAMPAIGN),
+    RelevanceCase(
+        "English word in a French campaign",
+        "hiring",
+        ("Nous recrutons des ingénieurs",),
+    ),
+    RelevanceCase(
         "phrase",
         '"produit x"',
         LAUNCH_CAMPAIGN,
@@ -513,3 +524,10 @@ def synthetic_queries(count: int, seed: int = 1016) -> list[dict[str, Any]]:
             )
         queries.append({"text": " ".join(words), **filters})
     return queries
+
+
+def precision_at(k: int, titles: list[str], case: RelevanceCase) -> float:
+    """The share of the first `k` answers that are relevant, out of as many as there can be (a
+    query with two relevant documents scores 1.0 with both in its top five)."""
+    relevant = sum(1 for title in titles[:k] if title in case.relevant)
+    return relevant / min(k, len(case.relevant))

@@ -35,6 +35,7 @@ from mediaflow_dagster.cms.search.sql import (
 
 NAME = "sqlite"
 SNIPPET_TOKENS = 16
+PREFIX_LETTERS = 3
 fts = table("search_fts", column("rowid"))
 _vocabularies: dict[str, tuple[int, dict[str, list[str]]]] = {}
 _reading = Lock()
@@ -63,12 +64,15 @@ def _quoted(phrase: Phrase) -> str:
 
 def match_expression(parsed: ParsedText) -> str | None:
     """The FTS5 query of the parsed text: every word quoted, so nothing a person typed is FTS5
-    syntax. None when nothing must match (no text, or only exclusions)."""
+    syntax; the last word of the text also matches as a prefix (as one types), from
+    `PREFIX_LETTERS` letters. None when nothing must match (no text, or only exclusions)."""
     if not parsed.clauses:
         return None
-    required = " AND ".join(
-        "(" + " OR ".join(_quoted(phrase) for phrase in clause) + ")" for clause in parsed.clauses
-    )
+    clauses = [[_quoted(phrase) for phrase in clause] for clause in parsed.clauses]
+    last = parsed.clauses[-1][0]
+    if len(last) == 1 and len(last[0]) >= PREFIX_LETTERS:
+        clauses[-1][0] += "*"
+    required = " AND ".join("(" + " OR ".join(clause) + ")" for clause in clauses)
     if parsed.excluded:
         excluded = " OR ".join(_quoted(phrase) for phrase in parsed.excluded)
         return f"({required}) NOT ({excluded})"

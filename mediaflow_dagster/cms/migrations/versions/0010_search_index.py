@@ -19,7 +19,7 @@ down_revision = "0006"
 
 SQLITE_FULLTEXT = [
     "CREATE VIRTUAL TABLE search_fts USING fts5(title, body, content='search_documents', "
-    "content_rowid='key', tokenize='unicode61 remove_diacritics 2')",
+    "content_rowid='key', tokenize='unicode61 remove_diacritics 2', prefix='3')",
     "CREATE VIRTUAL TABLE search_fts_terms USING fts5vocab(search_fts, 'row')",
     "CREATE TRIGGER search_documents_inserted AFTER INSERT ON search_documents BEGIN "
     "INSERT INTO search_fts(rowid, title, body) VALUES (new.key, new.title, new.body); END",
