@@ -35,6 +35,7 @@ from mediaflow_dagster.assets.publishing import (
     publication_requests,
     publications,
 )
+from mediaflow_dagster.assets.search import search_index
 from mediaflow_dagster.assets.sourcing import content_ideas, image_candidates
 from mediaflow_dagster.assets.warehouse import raw_ops_tables
 from mediaflow_dagster.assets.webhooks import webhook_deliveries
@@ -53,6 +54,7 @@ from mediaflow_dagster.resources.n8n_api import N8nApi
 from mediaflow_dagster.resources.ops_store import OpsStore
 from mediaflow_dagster.resources.personal_data import PersonalData
 from mediaflow_dagster.resources.platforms.insights import PlatformInsights
+from mediaflow_dagster.resources.search import SearchIndex
 from mediaflow_dagster.resources.sharepoint import SharePoint
 from mediaflow_dagster.resources.sms import SmsProvider
 from mediaflow_dagster.resources.smtp import SmtpMailer
@@ -66,6 +68,7 @@ from mediaflow_dagster.sensors.contact_imports import contact_imports_sensor
 from mediaflow_dagster.sensors.generation_timers import generation_timers_sensor
 from mediaflow_dagster.sensors.notifications import notifications_sensor
 from mediaflow_dagster.sensors.publication_timers import publication_timers_sensor
+from mediaflow_dagster.sensors.search_index import search_index_sensor
 from mediaflow_dagster.sensors.webhooks import webhook_outbox_sensor
 from mediaflow_dagster.settings import Settings, get_settings
 
@@ -122,6 +125,11 @@ notification_job = define_asset_job(
     selection=AssetSelection.assets(notification_messages),
     executor_def=in_process_executor,
 )
+search_index_job = define_asset_job(
+    "search_index_job",
+    selection=AssetSelection.assets(search_index),
+    executor_def=in_process_executor,
+)
 
 DAILY_MARTS_CRON = "30 0 * * *"
 """The marts are rebuilt once a day, after the collection of the day's last hour (at :05)."""
@@ -139,6 +147,7 @@ JOBS = [
     webhook_delivery_job,
     contact_import_job,
     notification_job,
+    search_index_job,
 ]
 
 
@@ -182,6 +191,7 @@ def build_resources(settings: Settings, *, resolve_secrets: bool = False) -> dic
         "personal_data": configured(PersonalData),
         "smtp": configured(SmtpMailer),
         "sms": configured(SmsProvider),
+        "search": configured(SearchIndex),
         "dbt": DbtCliWithEnvironment(
             project_dir=dbt_project,
             dbt_executable=str(Path(sys.executable).with_name("dbt")),
@@ -208,6 +218,7 @@ def build_definitions(settings: Settings) -> Definitions:
             webhook_deliveries,
             contact_imports,
             notification_messages,
+            search_index,
         ],
         asset_checks=[snapshots_are_fresh, impressions_reconcile_to_raw],
         jobs=JOBS,
@@ -221,6 +232,7 @@ def build_definitions(settings: Settings) -> Definitions:
             webhook_outbox_sensor(webhook_delivery_job),
             contact_imports_sensor(contact_import_job),
             notifications_sensor(notification_job),
+            search_index_sensor(search_index_job),
         ],
         schedules=[
             build_schedule_from_partitioned_job(

@@ -33,6 +33,7 @@ from mediaflow_dagster.api.routes import (
     contacts,
     notifications,
     objects,
+    search,
     templates,
     webhooks,
 )
@@ -44,6 +45,7 @@ from mediaflow_dagster.resources.configuration import (
 )
 from mediaflow_dagster.resources.make_api import MakeApi
 from mediaflow_dagster.resources.personal_data import PersonalData
+from mediaflow_dagster.resources.search import SearchIndex
 from mediaflow_dagster.resources.sms import SmsProvider
 from mediaflow_dagster.resources.webhooks import OutboundWebhooks
 from mediaflow_dagster.settings import (
@@ -105,6 +107,7 @@ def create_app(settings: Settings) -> FastAPI:
         outbound_webhooks=client_from_environment(OutboundWebhooks),
         personal_data=client_from_environment(PersonalData),
         sms_provider=client_from_environment(SmsProvider),
+        search=client_from_environment(SearchIndex),
     )
     app.state.gate = Gate(api_settings)
     intake.quiet_access_log()
@@ -123,6 +126,7 @@ def create_app(settings: Settings) -> FastAPI:
         templates,
         notifications,
         webhooks,
+        search,
     ):
         app.include_router(module.router)
     app.include_router(accounts.landing)

@@ -17,6 +17,7 @@ from mediaflow_dagster.communication.vault import Vault
 from mediaflow_dagster.resources.make import hook_refusal
 from mediaflow_dagster.resources.make_api import MakeApi
 from mediaflow_dagster.resources.personal_data import PersonalData
+from mediaflow_dagster.resources.search import SearchIndex
 from mediaflow_dagster.resources.sms import SmsProvider
 from mediaflow_dagster.resources.webhooks import OutboundWebhooks
 from mediaflow_dagster.settings import ApiSettings, Settings
@@ -41,6 +42,8 @@ class ApiContext:
     @cached_property
     def links(self) -> LinkSigner:
         return self.personal_data.links()
+
+    search: SearchIndex
 
     def landing_state(self, account_id: int) -> tuple[str, str]:
         """A signed state for the account's OAuth landing, valid a few minutes, and its id (the

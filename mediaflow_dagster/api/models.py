@@ -493,3 +493,42 @@ class InsightsCollected(Strict):
     readings: Annotated[
         list[InsightReadingIn], Field(min_length=1, max_length=MAX_READINGS_PER_BATCH)
     ]
+
+
+class SearchHit(BaseModel):
+    id: str
+    type: str
+    title: str
+    title_html: str = Field(description="The title, HTML-escaped, its matches in `<mark>`.")
+    snippet: str = Field(description="The best passage, HTML-escaped, its matches in `<mark>`.")
+    document: dict[str, Any] = Field(description="What the index holds of it.")
+
+
+class SearchResults(BaseModel):
+    hits: list[SearchHit]
+    total: int = Field(description="Documents matching the query and filters.")
+    page: int
+    per_page: int
+    total_pages: int
+    facets: dict[str, dict[str, int]] = Field(
+        description="Per facet (type, status, kind, platform, campaign), the count of matching "
+        "documents for each value; campaign: the 20 with most."
+    )
+    backend: Literal["sqlite", "postgres", "meilisearch"] = Field(
+        description="What answered the search."
+    )
+    fallback_reason: str | None = Field(
+        default=None,
+        description="Why Meilisearch, the configured backend, did not answer (the database did).",
+    )
+
+
+class SearchStatus(BaseModel):
+    configured_backend: Literal["sqlite", "postgres", "meilisearch"]
+    answering_backend: Literal["sqlite", "postgres", "meilisearch"]
+    fallback_reason: str | None
+    documents: int
+    synced_at: Stamp | None
+    rebuilt_at: Stamp | None
+    meilisearch_indexed_before: Stamp | None
+    pending_deletions: int = Field(description="Deletions Meilisearch has yet to take.")

@@ -491,3 +491,39 @@ erasures = Table(
     Column("stores", JSON, nullable=False),
     Column("finished_at", DateTime),
 )
+
+search_documents = Table(
+    "search_documents",
+    metadata,
+    Column("key", Integer, primary_key=True),
+    Column("document_id", String(64), nullable=False, unique=True),
+    Column("type", String(20), nullable=False, index=True),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(20)),
+    Column("kind", String(20)),
+    Column("platforms", String(200), nullable=False),
+    Column("campaign_id", Integer, index=True),
+    Column("date", DateTime, index=True),
+    Column("refs", Text, nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("indexed_at", DateTime, nullable=False),
+)
+
+search_index_state = Table(
+    "search_index_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("changed_before", DateTime),
+    Column("generation", Integer, nullable=False),
+    Column("synced_at", DateTime),
+    Column("rebuilt_at", DateTime),
+    Column("meilisearch_indexed_before", DateTime),
+)
+
+search_pending_deletions = Table(
+    "search_pending_deletions",
+    metadata,
+    Column("document_id", String(64), primary_key=True),
+    Column("requested_at", DateTime, nullable=False),
+)

@@ -28,6 +28,7 @@ PEXELS_IMAGES_PREFIX = "/pexels/images"
 FEEDS_PREFIX = "/feeds"
 OPENAI_PREFIX = "/openai/v1"
 SMS_PREFIX = "/twilio"
+MEILISEARCH_PREFIX = "/meilisearch"
 CONTROL_PREFIX = "/_sandbox"
 
 

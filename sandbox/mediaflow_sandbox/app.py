@@ -25,6 +25,7 @@ from mediaflow_sandbox.make_api import MakeApi
 from mediaflow_sandbox.make_data_store import PublicationRecords
 from mediaflow_sandbox.make_oauth import MakeOAuth
 from mediaflow_sandbox.make_team import MakeTeam
+from mediaflow_sandbox.meilisearch import MeilisearchServer
 from mediaflow_sandbox.meta import FacebookGraphApi, InstagramGraphApi
 from mediaflow_sandbox.models import OpenAiModels
 from mediaflow_sandbox.n8n import N8nWorkflows
@@ -105,6 +106,7 @@ def create_app(settings: SandboxSettings) -> Starlette:
         ContentFeeds(http_base_url(settings)),
         OpenAiModels(credentials.model_api_key, clock),
         SmsProvider(credentials.sms_account_sid, credentials.sms_auth_token, work),
+        MeilisearchServer(credentials.meilisearch_api_key, clock),
     ]
     return Starlette(
         routes=[route for service in services for route in service.routes()],

@@ -23,6 +23,7 @@ from mediaflow_sandbox.addresses import (
     MAKE_API_PREFIX,
     MAKE_HOOK_PREFIX,
     MAKE_OAUTH_PREFIX,
+    MEILISEARCH_PREFIX,
     N8N_WEBHOOK_PREFIX,
     OPENAI_PREFIX,
     PEXELS_PREFIX,
@@ -86,6 +87,7 @@ def client_environment(sandbox: SandboxSettings) -> dict[str, str]:
         ),
         "MEDIAFLOW_MAKE_TEAM_ID": str(sandbox.make_team_id),
         "MEDIAFLOW_MODEL_API_URL": f"{base}{OPENAI_PREFIX}",
+        "MEDIAFLOW_MEILISEARCH_URL": f"{base}{MEILISEARCH_PREFIX}",
         "MEDIAFLOW_UNSPLASH_API_URL": f"{base}{UNSPLASH_PREFIX}",
         "MEDIAFLOW_PEXELS_API_URL": f"{base}{PEXELS_PREFIX}",
         "MEDIAFLOW_CONTENT_FEED_URLS": json.dumps(

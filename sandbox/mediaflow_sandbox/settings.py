@@ -75,6 +75,7 @@ class Credentials(BaseModel):
     smtp_password: str
     sms_account_sid: str
     sms_auth_token: str
+    meilisearch_api_key: str
 
     @classmethod
     def new(cls) -> Credentials:

@@ -69,6 +69,8 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("POST", "/api/communication/templates/{name}/preview"): "notifications:send",
     ("POST", "/api/communication/notify"): "notifications:send",
     ("GET", "/api/communication/notifications/{request_id}"): "notifications:send",
+    ("GET", "/api/search"): "campaigns:read",
+    ("GET", "/api/search/status"): "campaigns:read",
 }
 OPEN = {
     ("GET", "/health"),
