@@ -19,10 +19,14 @@ SCHEDULES = ("insights_job_schedule", "warehouse_job_schedule", "accounts_job_sc
 SENSORS = (
     "account_setup",
     "approvals",
+    "contact_imports",
     "generation_timers",
     "make_callbacks",
     "n8n_callbacks",
+    "notifications",
     "publication_timers",
+    "search_index",
+    "webhook_outbox",
 )
 
 
