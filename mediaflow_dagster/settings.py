@@ -188,6 +188,11 @@ class ApiSettings(CredentialKeys):
         default="600/minute",
         description="Requests per key or signed-in person (`limits` notation: 600/minute).",
     )
+    module_event_rate_limit: str = Field(
+        default="3000/second",
+        description="Events each module (recipes, CRM, stock, accounting) may send to "
+        "/api/communication/webhook, per API process (`limits` notation).",
+    )
     rate_limit_storage: str = Field(
         default="memory://",
         description="Where the counts live (`limits` storage URI; redis:// for several API "
@@ -217,11 +222,22 @@ class ApiSettings(CredentialKeys):
 
 
 class CallbackSecrets(MediaflowSettings):
-    """What the API verifies the signed callbacks of n8n and Make with (Standard Webhooks
-    secrets, `whsec_…`)."""
+    """What the API verifies the signed callbacks of n8n and Make, and the other modules'
+    events, with (Standard Webhooks secrets, `whsec_…`, one per sender)."""
 
     n8n_callback_secret: SecretStr
     make_callback_secret: SecretStr
+    recipes_webhook_secret: SecretStr
+    crm_webhook_secret: SecretStr
+    stock_webhook_secret: SecretStr
+    accounting_webhook_secret: SecretStr
+
+    def verifying(self) -> dict[str, SecretStr]:
+        """Each sender's secret, by the sender's name (n8n, make, recipes, crm, …)."""
+        return {
+            name.removesuffix("_callback_secret").removesuffix("_webhook_secret"): secret
+            for name, secret in self
+        }
 
 
 def load_together(*kinds: type[MediaflowSettings]) -> list[MediaflowSettings]:

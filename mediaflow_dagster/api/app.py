@@ -91,10 +91,11 @@ def create_app(settings: Settings) -> FastAPI:
             Middleware(
                 CallbackIntake,
                 verifiers={
-                    "n8n": Webhook(secrets.n8n_callback_secret.get_secret_value()),
-                    "make": Webhook(secrets.make_callback_secret.get_secret_value()),
+                    signer: Webhook(secret.get_secret_value())
+                    for signer, secret in secrets.verifying().items()
                 },
                 engine=engine,
+                module_rate_limit=api_settings.module_event_rate_limit,
             ),
             Middleware(TransactionPerRequest, engine=engine),
         ],

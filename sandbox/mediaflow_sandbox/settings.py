@@ -34,7 +34,7 @@ def _fernet_key() -> str:
 
 
 def _generated(name: str) -> str:
-    if name.endswith("_callback_secret"):
+    if name.endswith(("_callback_secret", "_webhook_secret")):
         return _webhook_secret()
     if name.endswith("_encryption_keys") or name == "credentials_keys":
         return _fernet_key()
@@ -69,6 +69,10 @@ class Credentials(BaseModel):
     model_api_key: str
     oauth_state_key: str
     webhook_signing_key: str
+    recipes_webhook_secret: str
+    crm_webhook_secret: str
+    stock_webhook_secret: str
+    accounting_webhook_secret: str
     contact_encryption_keys: str
     contact_pseudonym_key: str
     notification_link_key: str

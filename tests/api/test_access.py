@@ -78,6 +78,7 @@ OPEN = {
     ("POST", "/callbacks/n8n"),
     ("POST", "/callbacks/make"),
     ("POST", "/api/analytics"),
+    ("POST", "/api/communication/webhook"),
     ("GET", "/api/communication/opt-in"),
     ("GET", "/api/communication/unsubscribe"),
     ("POST", "/api/communication/unsubscribe"),
