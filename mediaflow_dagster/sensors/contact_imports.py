@@ -1,32 +1,19 @@
 """The sensor that starts a run for each CSV import of contacts the API accepted."""
 
-from dagster import (
-    DefaultSensorStatus,
-    JobDefinition,
-    RunRequest,
-    SensorDefinition,
-    SensorEvaluationContext,
-    SensorResult,
-    sensor,
-)
+from datetime import datetime
+
+from dagster import JobDefinition, RunRequest, SensorDefinition
+from sqlalchemy import Engine
 
 from mediaflow_dagster.cms.contact_imports import pending_imports
-from mediaflow_dagster.resources.ops_store import OpsStore
+from mediaflow_dagster.sensors.timers import ops_store_sensor
+
+
+def _pending(engine: Engine, _now: datetime) -> list[RunRequest]:
+    return [
+        RunRequest(run_key=f"contact-import-{import_id}") for import_id in pending_imports(engine)
+    ]
 
 
 def contact_imports_sensor(job: JobDefinition) -> SensorDefinition:
-    @sensor(
-        name="contact_imports",
-        job=job,
-        minimum_interval_seconds=10,
-        default_status=DefaultSensorStatus.RUNNING,
-    )
-    def _sensor(context: SensorEvaluationContext, ops_store: OpsStore) -> SensorResult:
-        return SensorResult(
-            run_requests=[
-                RunRequest(run_key=f"contact-import-{import_id}")
-                for import_id in pending_imports(ops_store.engine)
-            ]
-        )
-
-    return _sensor
+    return ops_store_sensor("contact_imports", job, _pending, minimum_interval_seconds=10)

@@ -1,5 +1,6 @@
-"""The shape of the sensors that look at the clock rather than at new events: each tick, the
-campaigns with work that fell due get one run each, keyed by campaign and minute."""
+"""The shape of the sensors that look at the ops store rather than at new events: each tick asks
+the store what work is due and requests a run for it, keyed so that the same due work is asked
+for once (the key says which work and, where it recurs, which minute or attempt)."""
 
 from collections.abc import Callable
 from datetime import datetime
@@ -18,12 +19,15 @@ from sqlalchemy import Engine
 from mediaflow_dagster.cms.database import utcnow
 from mediaflow_dagster.resources.ops_store import OpsStore
 
+DueRuns = Callable[[Engine, datetime], list[RunRequest]]
 DueCampaigns = Callable[[Engine, datetime], list[int]]
 
 
-def timer_sensor(
-    name: str, job: JobDefinition, due_campaigns: DueCampaigns, *, minimum_interval_seconds: int
+def ops_store_sensor(
+    name: str, job: JobDefinition, due_runs: DueRuns, *, minimum_interval_seconds: int
 ) -> SensorDefinition:
+    """A sensor, running from the daemon's first start, that requests `due_runs` each tick."""
+
     @sensor(
         name=name,
         job=job,
@@ -31,13 +35,21 @@ def timer_sensor(
         default_status=DefaultSensorStatus.RUNNING,
     )
     def _sensor(context: SensorEvaluationContext, ops_store: OpsStore) -> SensorResult:
-        now = utcnow()
-        minute = now.strftime("%Y%m%d%H%M")
-        return SensorResult(
-            run_requests=[
-                RunRequest(run_key=f"{name}-{campaign_id}-{minute}", partition_key=str(campaign_id))
-                for campaign_id in due_campaigns(ops_store.engine, now)
-            ]
-        )
+        return SensorResult(run_requests=due_runs(ops_store.engine, utcnow()))
 
     return _sensor
+
+
+def timer_sensor(
+    name: str, job: JobDefinition, due_campaigns: DueCampaigns, *, minimum_interval_seconds: int
+) -> SensorDefinition:
+    """One run per campaign with work that fell due, keyed by campaign and minute."""
+
+    def due_runs(engine: Engine, now: datetime) -> list[RunRequest]:
+        minute = now.strftime("%Y%m%d%H%M")
+        return [
+            RunRequest(run_key=f"{name}-{campaign_id}-{minute}", partition_key=str(campaign_id))
+            for campaign_id in due_campaigns(engine, now)
+        ]
+
+    return ops_store_sensor(name, job, due_runs, minimum_interval_seconds=minimum_interval_seconds)

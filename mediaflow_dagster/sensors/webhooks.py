@@ -1,33 +1,20 @@
 """The sensor that keeps the webhook outbox moving: a run whenever deliveries are due, at most
 one a minute, so a receiver that is down is tried on its schedule and not in a loop."""
 
-from dagster import (
-    DefaultSensorStatus,
-    JobDefinition,
-    RunRequest,
-    SensorDefinition,
-    SensorEvaluationContext,
-    SensorResult,
-    sensor,
-)
+from datetime import datetime
 
-from mediaflow_dagster.cms.database import utcnow
+from dagster import JobDefinition, RunRequest, SensorDefinition
+from sqlalchemy import Engine
+
 from mediaflow_dagster.cms.webhooks import due_count
-from mediaflow_dagster.resources.ops_store import OpsStore
+from mediaflow_dagster.sensors.timers import ops_store_sensor
+
+
+def _due(engine: Engine, now: datetime) -> list[RunRequest]:
+    return (
+        [RunRequest(run_key=f"webhook_outbox-{now:%Y%m%d%H%M}")] if due_count(engine, now) else []
+    )
 
 
 def webhook_outbox_sensor(job: JobDefinition) -> SensorDefinition:
-    @sensor(
-        name="webhook_outbox",
-        job=job,
-        minimum_interval_seconds=5,
-        default_status=DefaultSensorStatus.RUNNING,
-    )
-    def _sensor(context: SensorEvaluationContext, ops_store: OpsStore) -> SensorResult:
-        now = utcnow()
-        due = due_count(ops_store.engine, now)
-        if not due:
-            return SensorResult(skip_reason="no webhook delivery is due")
-        return SensorResult(run_requests=[RunRequest(run_key=f"webhook_outbox-{now:%Y%m%d%H%M}")])
-
-    return _sensor
+    return ops_store_sensor("webhook_outbox", job, _due, minimum_interval_seconds=5)
