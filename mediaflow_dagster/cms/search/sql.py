@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from rapidfuzz.distance import OSA
-from sqlalchemy import Connection, and_, case, desc, func, literal_column, nulls_last, select
+from sqlalchemy import Connection, and_, desc, func, literal_column, nulls_last, select
 
 from mediaflow_dagster.cms.schema import PLATFORMS, search_documents
 from mediaflow_dagster.cms.search.query import (
@@ -19,7 +19,7 @@ from mediaflow_dagster.cms.search.query import (
     parse,
     with_alternatives,
 )
-from mediaflow_dagster.cms.search.store import contains
+from mediaflow_dagster.cms.search.store import platform_bit
 
 CAMPAIGN_FACET_VALUES = 20
 MOST_ALTERNATIVES = 4
@@ -33,7 +33,7 @@ def filters(query: SearchQuery) -> list[Any]:
     if query.status:
         conditions.append(documents.status == query.status)
     if query.platform:
-        conditions.append(contains(documents.platforms, query.platform))
+        conditions.append(documents.platforms.op("&")(platform_bit(query.platform)) != 0)
     if query.campaign_id is not None:
         conditions.append(documents.campaign_id == query.campaign_id)
     if query.date_from:
@@ -68,7 +68,7 @@ def facet_counts(
     campaigns with most documents."""
     facets = empty_facets()
     platform_sums = [
-        func.sum(case((contains(documents.platforms, platform), 1), else_=0)).label(platform)
+        func.sum(documents.platforms.op("&")(platform_bit(platform))).label(platform)
         for platform in PLATFORMS
     ]
     grouped = (
@@ -90,7 +90,7 @@ def facet_counts(
             if value is not None:
                 facets[name][value] = facets[name].get(value, 0) + row.n
         for platform in PLATFORMS:
-            count = int(row._mapping[platform] or 0)
+            count = int(row._mapping[platform] or 0) // platform_bit(platform)
             if count:
                 facets["platform"][platform] = facets["platform"].get(platform, 0) + count
     if total:

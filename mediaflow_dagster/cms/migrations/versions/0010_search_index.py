@@ -102,7 +102,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("status", sa.String(20)),
         sa.Column("kind", sa.String(20)),
-        sa.Column("platforms", sa.String(200), nullable=False),
+        sa.Column("platforms", sa.Integer, nullable=False),
         sa.Column("campaign_id", sa.Integer, index=True),
         sa.Column("date", sa.DateTime, index=True),
         sa.Column("refs", sa.Text, nullable=False),
