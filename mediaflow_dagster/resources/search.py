@@ -38,6 +38,9 @@ SearchBackend = Literal["database", "meilisearch"]
 VISIBILITY_MARGIN = timedelta(minutes=2)
 """How far back each synchronisation looks again: a change written by a transaction that was
 still open when the last synchronisation read is taken now."""
+LARGE_CHANGE = 10_000
+"""Documents written or removed past which a synchronisation refreshes the planner's
+statistics."""
 _meilisearch_down_until: dict[str, float] = {}
 
 
@@ -170,6 +173,8 @@ class SearchIndex(ConfigurableResource):
             deleted = store.delete_documents(connection, gone)
             if rebuild:
                 store.prune_words(connection, None)
+            if since is None or indexed + len(deleted) > LARGE_CHANGE:
+                store.refresh_statistics(connection)
             if self.uses_meilisearch:
                 store.add_pending_deletions(connection, deleted)
             store.record_change(connection, changed_before=started, rebuilt=rebuild)

@@ -378,11 +378,20 @@ def land_campaigns(
                     for platform in campaign.platforms
                 ],
             )
-            for item in campaign.objects:
-                land_object(connection, campaign_id, campaign.start, item, now)
+            if any(item.renditions for item in campaign.objects):
+                for item in campaign.objects:
+                    land_object(connection, campaign_id, campaign.start, item, now)
+            elif campaign.objects:
+                connection.execute(
+                    insert(campaign_objects),
+                    [
+                        _object_row(campaign_id, campaign.start, item, now)
+                        for item in campaign.objects
+                    ],
+                )
 
 
-def land_object(connection, campaign_id: int, start: date, item: CorpusObject, now) -> None:
+def _object_row(campaign_id: int, start: date, item: CorpusObject, now) -> dict[str, Any]:
     moment = datetime.combine(start, datetime.min.time()) + timedelta(days=item.days_after_start)
     media = (
         {
@@ -395,23 +404,33 @@ def land_object(connection, campaign_id: int, start: date, item: CorpusObject, n
         if item.media_file
         else {}
     )
+    return {
+        "campaign_id": campaign_id,
+        "object_type": item.object_type,
+        "title": item.title,
+        "sources": [],
+        "config": {},
+        "status": item.status,
+        "content_text": item.text,
+        "hashtags": list(item.hashtags),
+        "approved_at": now if item.status in ("approved", "published") else None,
+        "scheduled_time": moment,
+        "created_at": now,
+        "updated_at": now,
+        "media_url": None,
+        "media_mime_type": None,
+        "media_width": None,
+        "media_height": None,
+        "media_duration_seconds": None,
+        **media,
+    }
+
+
+def land_object(connection, campaign_id: int, start: date, item: CorpusObject, now) -> None:
+    """An object with its renditions."""
     object_id = connection.execute(
         insert(campaign_objects)
-        .values(
-            campaign_id=campaign_id,
-            object_type=item.object_type,
-            title=item.title,
-            sources=[],
-            config={},
-            status=item.status,
-            content_text=item.text,
-            hashtags=list(item.hashtags),
-            approved_at=now if item.status in ("approved", "published") else None,
-            scheduled_time=moment,
-            created_at=now,
-            updated_at=now,
-            **media,
-        )
+        .values(**_object_row(campaign_id, start, item, now))
         .returning(campaign_objects.c.id)
     ).scalar_one()
     for platform in item.renditions:
