@@ -11,6 +11,7 @@ says so (`fallback_reason`); after such a failure Meilisearch is left alone for
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from mediaflow_dagster.resources.meilisearch_index import (
 from mediaflow_dagster.settings import MissingSetting, variable_name
 
 SearchBackend = Literal["database", "meilisearch"]
+log = logging.getLogger("mediaflow.search")
 VISIBILITY_MARGIN = timedelta(minutes=2)
 """How far back each synchronisation looks again: a change written by a transaction that was
 still open when the last synchronisation read is taken now."""
@@ -112,8 +114,9 @@ class SearchIndex(ConfigurableResource):
                 except MeilisearchError as error:
                     fallback_reason = unavailability(error)
                     if fallback_reason is None:
-                        raise
-                    if "index" not in fallback_reason:
+                        log.warning("Meilisearch refused a search: %s", error)
+                        fallback_reason = "Meilisearch refused the search (see the API's log)"
+                    elif "index" not in fallback_reason:
                         _meilisearch_down_until[self.meilisearch_url] = (
                             time.monotonic() + self.meilisearch_retry_seconds
                         )
