@@ -33,6 +33,7 @@ from mediaflow_dagster.cms.generation import (
     count_attempt,
     new_attempt,
     quiet_generations,
+    record_execution,
     record_inspection,
     replace_renditions,
     request_id_for,
@@ -83,6 +84,10 @@ def content_generation_requests(
             config.setdefault("renditions", renditions)
         if content["object_type"] == "text":
             config.setdefault("platforms", platforms)
+        # waiting for content before n8n is asked: its callback may come before its answer
+        transition_object(
+            engine, content["id"], "generating", generation_requested_at=utcnow(), error=None
+        )
         try:
             execution_id = n8n.request_generation(
                 object_id=content["id"],
@@ -95,16 +100,10 @@ def content_generation_requests(
         except OutcomeUnknown as error:
             execution_id, note = None, f"n8n did not answer; waiting for its callback: {error}"
         except (ServiceUnavailable, GenerationRefused) as error:
+            transition_object(engine, content["id"], "draft", generation_requested_at=None)
             unsent.append({"object": content["id"], "reason": str(error)})
             continue
-        transition_object(
-            engine,
-            content["id"],
-            "generating",
-            generation_requested_at=utcnow(),
-            generation_execution_id=execution_id,
-            error=note,
-        )
+        record_execution(engine, content["id"], execution_id, note)
         requested.append(content["id"])
     metadata = {
         "requested": len(requested),

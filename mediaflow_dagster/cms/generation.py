@@ -44,6 +44,19 @@ def count_attempt(engine: Engine, object_id: int, **changes: Any) -> None:
         )
 
 
+def record_execution(
+    engine: Engine, object_id: int, execution_id: str | None, note: str | None
+) -> None:
+    """What n8n answered to the object's request (its execution id, or why there is none yet),
+    whatever the object's status: its callback may have come first."""
+    with engine.begin() as connection:
+        connection.execute(
+            update(campaign_objects)
+            .where(campaign_objects.c.id == object_id)
+            .values(generation_execution_id=execution_id, error=note)
+        )
+
+
 def content_callback_refusal(
     object_id: int, status: str, waiting_for: str | None, request_id: str
 ) -> str | None:

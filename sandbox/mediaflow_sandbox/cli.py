@@ -20,15 +20,26 @@ def serve() -> None:
 @app.command()
 def demo(
     hours: int = typer.Option(6, min=1, max=48, help="Simulated hours of insights to collect."),
+    no_ui: bool = typer.Option(
+        False, "--no-ui", help="Stop everything at the end, even in a terminal."
+    ),
 ) -> None:
-    """Run one campaign from creation to its performance mart, end to end, and print it."""
+    """Run one campaign from creation to its performance mart on the real Dagster processes,
+    and print it. In a terminal the Dagster UI stays up afterwards until Ctrl-C."""
+    import sys
+
+    from rich.console import Console
+
     from mediaflow_dagster.settings import MissingSetting, Settings
+    from mediaflow_sandbox.dagster_processes import RunFailed
     from mediaflow_sandbox.demo import DemoFailed, run_demo
-    from mediaflow_sandbox.local_runs import RunFailed
     from mediaflow_sandbox.processes import ServiceDidNotStart
 
+    keep_ui = sys.stdout.isatty() and not no_ui
     try:
-        report = run_demo(Settings.load(), hours=hours)
+        report = run_demo(
+            Settings.load(), hours=hours, console=Console(soft_wrap=True), keep_ui=keep_ui
+        )
     except (DemoFailed, RunFailed, ServiceDidNotStart, MissingSetting) as error:
         typer.secho(f"demo failed: {error}", fg="red", err=True)
         raise typer.Exit(1) from error

@@ -1,8 +1,12 @@
 """The end-to-end demo: one campaign from creation to its performance mart.
 
-It starts the sandbox and the API as real processes on loopback, drives the CMS over HTTP, and
-runs the chain through real Dagster runs on a persistent instance, ticking the sensors as the
-daemon would. The sandbox's clock is moved hour by hour so insights grow as they would live.
+It starts the sandbox, the API and Dagster (code server, daemon, webserver) as real processes on
+loopback, drives the CMS over HTTP, and lets Dagster do the rest as in production: the daemon's
+sensors launch the content, publishing and callback runs, the hourly insights are a backfill of
+the demo's hours, and every run goes through the run queue and the concurrency pools. The
+sandbox's clock is moved to each hour's end as that hour's run leaves the queue, so insights grow
+as they would live. Tests drive the same steps with runs in their own process
+(`LocalOrchestrator`).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import os
 import shlex
 import shutil
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -38,6 +42,7 @@ from mediaflow_sandbox.control import (
     make_hook_url,
     running_sandbox,
 )
+from mediaflow_sandbox.dagster_processes import DagsterProcesses
 from mediaflow_sandbox.local_runs import LocalOrchestrator
 from mediaflow_sandbox.processes import (
     background_service,
@@ -49,6 +54,10 @@ from mediaflow_sandbox.settings import SandboxSettings
 from mediaflow_sandbox.unified import unified
 
 RATE_LIMITED_ATTEMPTS = 30
+HOUR_PARTITION_FORMAT = "%Y-%m-%d-%H:%M"
+
+Chain = LocalOrchestrator | DagsterProcesses
+ChainFactory = Callable[[Settings, Console], Chain]
 
 CAMPAIGN = {
     "name": "Lancement Produit X",
@@ -60,6 +69,7 @@ CAMPAIGN = {
 }
 ACCOUNTS = [
     ("facebook", "Mediaflow Bistro", "page", "104857600123456"),
+    ("facebook", "Mediaflow Bistro Lyon", "page", "104857600654321"),
     ("instagram", "mediaflow.bistro", "business", "17841400000000001"),
     ("youtube", "Mediaflow Bistro TV", "channel", "UCmediaflowBistro0000001"),
     ("linkedin", "Mediaflow Bistro", "page", "2414183"),
@@ -86,7 +96,9 @@ OBJECTS = [
         "config": {"tone": "enthusiastic", "language": "fr"},
     },
 ]
-PLATFORM_ORDER = [platform for platform, *_ in ACCOUNTS]
+PLATFORM_ORDER = list(dict.fromkeys(platform for platform, *_ in ACCOUNTS))
+READ_TOKEN_SECONDS = 60 * 24 * 3600
+"""The demo's read tokens last 60 days, as a long-lived Facebook page token does."""
 DEMO_ENVIRONMENT_FILE = "demo.env"
 
 
@@ -112,13 +124,14 @@ class DemoReport:
 
 @dataclass
 class DemoStack:
-    """The running demo: sandbox and API processes, a CMS client, and the local orchestrator."""
+    """The running demo: sandbox and API processes, a CMS client, and what runs the chain: the
+    real Dagster processes, or runs in this process for tests."""
 
     settings: Settings
     sandbox_settings: SandboxSettings
     sandbox: SandboxControl
     cms: httpx.Client
-    chain: LocalOrchestrator
+    chain: Chain
     console: Console
 
     @property
@@ -128,11 +141,14 @@ class DemoStack:
 
 @contextmanager
 def demo_stack(
-    settings: Settings, console: Console, overrides: Mapping[str, str] | None = None
+    settings: Settings,
+    console: Console,
+    overrides: Mapping[str, str] | None = None,
+    chain: ChainFactory = LocalOrchestrator,
 ) -> Iterator[DemoStack]:
     """Fresh stores, the sandbox and the API on free loopback ports, every client aimed at the
-    sandbox, and `overrides` (more MEDIAFLOW_* variables) on top; all of it stopped and the
-    process's settings restored at the end."""
+    sandbox, and `overrides` (more MEDIAFLOW_* variables) on top, with `chain` running the jobs;
+    all of it stopped and the process's settings restored at the end."""
     settings = _demo_settings(settings)
     _reset_state(settings)
     if not dbt_project.manifest_path.exists():
@@ -166,7 +182,7 @@ def demo_stack(
             sandbox_settings=sandbox_settings,
             sandbox=sandbox,
             cms=stack.enter_context(cms_client(api_url, "demo")),
-            chain=stack.enter_context(LocalOrchestrator(settings, console)),
+            chain=stack.enter_context(chain(settings, console)),
             console=console,
         )
 
@@ -179,10 +195,18 @@ def cms_client(api_url: str, name: str) -> httpx.Client:
     return httpx.Client(base_url=api_url, timeout=10, headers={"authorization": f"Bearer {key}"})
 
 
-def run_demo(settings: Settings, *, hours: int = 6, console: Console | None = None) -> DemoReport:
+def run_demo(
+    settings: Settings,
+    *,
+    hours: int = 6,
+    console: Console | None = None,
+    keep_ui: bool = False,
+) -> DemoReport:
+    """The demo on the real Dagster processes; with `keep_ui` the Dagster UI stays up after the
+    report until Ctrl-C, otherwise everything the demo started is stopped."""
     console = console or Console()
     started = time.monotonic()
-    with demo_stack(settings, console) as demo:
+    with demo_stack(settings, console, chain=DagsterProcesses) as demo:
         campaign_id, object_ids = create_campaign(demo)
         generate_content(demo, campaign_id, object_ids)
         first_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0, tzinfo=None)
@@ -195,9 +219,20 @@ def run_demo(settings: Settings, *, hours: int = 6, console: Console | None = No
         console.print("[green]✓[/] ops tables landed, dbt build passed")
         performance = _performance(demo.settings, campaign_id)
         expected = expected_performance(demo.sandbox.ground_truth())
-    report = DemoReport(campaign_id, performance, expected, time.monotonic() - started)
-    _print_report(console, report, demo.settings)
+        report = DemoReport(campaign_id, performance, expected, time.monotonic() - started)
+        _print_report(console, report, demo.settings, demo.chain.ui_url)
+        if keep_ui:
+            _serve_until_interrupted(console, demo.chain.ui_url)
     return report
+
+
+def _serve_until_interrupted(console: Console, ui_url: str) -> None:
+    console.print(f"\nThe Dagster UI is up at {ui_url}: press Ctrl-C to stop everything.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        console.print("stopping")
 
 
 def create_campaign(demo: DemoStack) -> tuple[int, list[int]]:
@@ -211,13 +246,16 @@ def create_campaign(demo: DemoStack) -> tuple[int, list[int]]:
                 "name": name,
                 "account_type": account_type,
                 "external_account_id": external_id,
-                "make_connection_id": f"conn-{platform}-demo",
-                "make_scenario_id": f"scenario-{platform}-demo",
-                "make_webhook_url": make_hook_url(demo.sandbox_settings, f"{platform}-demo-hook"),
+                "make_connection_id": f"conn-{platform}-{external_id}",
+                "make_scenario_id": f"scenario-{platform}-{external_id}",
+                "make_webhook_url": make_hook_url(
+                    demo.sandbox_settings, f"{platform}-{external_id}-hook"
+                ),
             },
         )["id"]
         for platform, name, account_type, external_id in ACCOUNTS
     ]
+    connect_read_credentials(demo, account_ids)
     today = date.today()
     campaign = _post(
         demo.cms,
@@ -239,6 +277,33 @@ def create_campaign(demo: DemoStack) -> tuple[int, list[int]]:
         f"{len(account_ids)} accounts ({', '.join(PLATFORM_ORDER)}) with {len(object_ids)} objects"
     )
     return campaign["id"], object_ids
+
+
+def connect_read_credentials(demo: DemoStack, account_ids: list[int]) -> None:
+    """Each account's own read token, as its platform's OAuth issues it to the account's owner
+    (the two Facebook pages get two different page tokens), entered through the admin route."""
+    for account_id, (platform, _, _, external_id) in zip(account_ids, ACCOUNTS, strict=True):
+        token = demo.sandbox.issue_account_token(
+            platform, external_id, lifetime_seconds=READ_TOKEN_SECONDS
+        )
+        _answer(
+            demo.cms,
+            "PUT",
+            f"/api/social-accounts/{account_id}/credential",
+            {
+                "access_token": token["access_token"],
+                "refresh_token": token.get("refresh_token"),
+                "expires_at": (
+                    datetime.now(UTC) + timedelta(seconds=token["expires_in"])
+                ).isoformat(),
+                "scopes": token["scope"].split(),
+            },
+        )
+    demo.console.print(
+        f"[green]✓[/] {len(account_ids)} accounts connected with their own read tokens "
+        f"({sum(platform == 'facebook' for platform, *_ in ACCOUNTS)} Facebook pages, one token "
+        "each)"
+    )
 
 
 def generate_content(demo: DemoStack, campaign_id: int, object_ids: list[int]) -> None:
@@ -268,11 +333,18 @@ def publish(demo: DemoStack, campaign_id: int) -> None:
 
 
 def collect_insights(demo: DemoStack, first_hour: datetime, hours: int) -> None:
-    """One insights partition per hour, with the sandbox's clock at the hour's end."""
-    for hour in range(hours):
-        hour_start = first_hour + timedelta(hours=hour)
+    """A backfill of the hourly insights partitions, each run reading the platforms with the
+    sandbox's clock at its hour's end."""
+
+    def at_hour_end(partition_key: str) -> None:
+        hour_start = datetime.strptime(partition_key, HOUR_PARTITION_FORMAT)
         demo.sandbox.set_clock(hour_start + timedelta(hours=1))
-        demo.chain.run("insights_job", hour_start.strftime("%Y-%m-%d-%H:%M"))
+
+    partition_keys = [
+        (first_hour + timedelta(hours=hour)).strftime(HOUR_PARTITION_FORMAT)
+        for hour in range(hours)
+    ]
+    demo.chain.backfill("insights_job", partition_keys, before_each=at_hour_end)
     demo.console.print(f"[green]✓[/] insights collected for {hours} hourly partitions")
 
 
@@ -336,7 +408,7 @@ def _performance(settings: Settings, campaign_id: int) -> pd.DataFrame:
     return frame.set_index("platform").reindex(PLATFORM_ORDER).reset_index()
 
 
-def _print_report(console: Console, report: DemoReport, settings: Settings) -> None:
+def _print_report(console: Console, report: DemoReport, settings: Settings, ui_url: str) -> None:
     table = Table(title=f"Campaign {report.campaign_id} “{CAMPAIGN['name']}”: performance")
     for column in ("platform", "posts", "impressions", "reach/views", "engagements", "eng. rate"):
         table.add_column(column, justify="left" if column == "platform" else "right")
@@ -361,7 +433,8 @@ def _print_report(console: Console, report: DemoReport, settings: Settings) -> N
     console.print(f"demo wall time: {report.wall_seconds:.1f} s")
     console.print(
         "\nWhere to look next:\n"
-        f"  • the runs, assets and sensors: set -a; . {settings.home / DEMO_ENVIRONMENT_FILE}; "
+        f"  • the runs, assets and sensors in the Dagster UI: {ui_url}; after the demo, again "
+        f"with: set -a; . {settings.home / DEMO_ENVIRONMENT_FILE}; "
         f"set +a; DAGSTER_HOME={settings.dagster_home} .venv/bin/dg dev\n"
         "  • the marts: schema marts in "
         + (

@@ -1,9 +1,9 @@
 """Running the code location's jobs and sensors in this process, as the daemon would, on a
-persistent instance the Dagster UI can open afterwards. The demo and the tests drive the chain
-with it."""
+persistent instance the Dagster UI can open afterwards. Tests that execute the chain's jobs drive
+it with this; the demo runs the real Dagster processes instead (`dagster_processes.py`)."""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import redirect_stdout
 
 from dagster import DagsterInstance, Definitions, build_sensor_context
@@ -11,24 +11,11 @@ from rich.console import Console
 
 from mediaflow_dagster.definitions import build_definitions
 from mediaflow_dagster.settings import Settings
+from mediaflow_sandbox.dagster_processes import RunFailed, write_instance_config
 
-INSTANCE_CONFIG = """\
-# The warehouse takes one writer at a time (DuckDB): its runs share the pool `warehouse`.
-concurrency:
-  pools:
-    default_limit: 1
-run_queue:
-  dequeue_interval_seconds: 1
-telemetry:
-  enabled: false
-"""
-
+__all__ = ["LocalOrchestrator", "RunFailed"]
 
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
-
-
-class RunFailed(RuntimeError):
-    """A run failed, or a sensor's goal was not reached in time."""
 
 
 class LocalOrchestrator:
@@ -36,10 +23,7 @@ class LocalOrchestrator:
     daemon ticks them: cursors kept, dynamic partitions added, a run key launched once."""
 
     def __init__(self, settings: Settings, console: Console):
-        settings.dagster_home.mkdir(parents=True, exist_ok=True)
-        instance_config = settings.dagster_home / "dagster.yaml"
-        if not instance_config.exists():
-            instance_config.write_text(INSTANCE_CONFIG)
+        write_instance_config(settings.dagster_home)
         self.instance = DagsterInstance.from_config(str(settings.dagster_home))
         self.definitions: Definitions = build_definitions(settings)
         self.console = console
@@ -77,6 +61,17 @@ class LocalOrchestrator:
         self.console.print(f"[green]✓[/] {label} (run {result.run_id[:8]})")
         return result
 
+    def backfill(
+        self,
+        job_name: str,
+        partition_keys: Sequence[str],
+        before_each: Callable[[str], None] = lambda _: None,
+    ) -> None:
+        """The job's partitions one after the other, `before_each(key)` called before each."""
+        for partition_key in partition_keys:
+            before_each(partition_key)
+            self.run(job_name, partition_key)
+
     def tick(self, sensor_name: str) -> int:
         sensor = self.definitions.resolve_sensor_def(sensor_name)
         context = build_sensor_context(
@@ -104,7 +99,7 @@ class LocalOrchestrator:
         return launched
 
     def tick_until(self, sensor_name: str, done: Callable[[], bool], what: str) -> None:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240
         while True:
             self.tick(sensor_name)
             if done():

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -80,22 +80,53 @@ def background_service(
 ) -> Iterator[subprocess.Popen]:
     """`python -m <module> <command>` with `environment` added to this process's, from its first
     healthy answer to the block's end."""
+    with background_process(
+        [sys.executable, "-m", module, command],
+        environment,
+        lambda: answers(health_url),
+        what=command,
+        log_path=log_path,
+        timeout=timeout,
+    ) as process:
+        yield process
+
+
+@contextmanager
+def background_process(
+    command: list[str],
+    environment: dict[str, str],
+    ready: Callable[[], bool],
+    *,
+    what: str,
+    log_path: Path | None = None,
+    timeout: float = 30.0,
+) -> Iterator[subprocess.Popen]:
+    """`command` with `environment` added to this process's, from the moment `ready()` says so
+    to the block's end, when it is stopped."""
     with ExitStack() as stack:
         output = None
         if log_path:
             log_path.parent.mkdir(parents=True, exist_ok=True)
             output = stack.enter_context(open(log_path, "w"))
         process = subprocess.Popen(
-            [sys.executable, "-m", module, command],
+            command,
             env={**os.environ, **environment},
             stdout=output,
             stderr=subprocess.STDOUT if output else None,
         )
         try:
-            _wait_healthy(process, command, health_url, timeout, log_path)
+            wait_ready(process, what, ready, timeout, log_path)
             yield process
         finally:
             stop(process)
+
+
+def answers(url: str) -> bool:
+    """Whether `url` answers 200 right now."""
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def stop(process: subprocess.Popen, timeout_seconds: float = STOP_TIMEOUT_SECONDS) -> None:
@@ -108,18 +139,20 @@ def stop(process: subprocess.Popen, timeout_seconds: float = STOP_TIMEOUT_SECOND
         process.wait()
 
 
-def _wait_healthy(
-    process: subprocess.Popen, command: str, health_url: str, timeout: float, log_path: Path | None
+def wait_ready(
+    process: subprocess.Popen,
+    what: str,
+    ready: Callable[[], bool],
+    timeout: float,
+    log_path: Path | None = None,
 ) -> None:
+    """Until `ready()`; fails when the process exits first or the timeout passes."""
     where = f"; see {log_path}" if log_path else ""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise ServiceDidNotStart(f"{command} exited with {process.returncode}{where}")
-        try:
-            if httpx.get(health_url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
+            raise ServiceDidNotStart(f"{what} exited with {process.returncode}{where}")
+        if ready():
+            return
         time.sleep(0.1)
-    raise ServiceDidNotStart(f"{health_url} did not answer within {timeout:.0f} s{where}")
+    raise ServiceDidNotStart(f"{what} was not ready within {timeout:.0f} s{where}")

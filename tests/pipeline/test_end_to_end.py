@@ -1,6 +1,7 @@
-"""The whole chain, as the demo runs it: sandbox and API as real processes, real Dagster runs,
-dbt on the backend's warehouse, and marts that equal the sandbox's ground truth; no secret in its
-logs or its runs."""
+"""The whole chain, as the demo runs it: sandbox, API and Dagster's code server, daemon and
+webserver as real processes, runs launched by the daemon's sensors and a backfill, dbt on the
+backend's warehouse, and marts that equal the sandbox's ground truth; no secret in its logs or its
+runs."""
 
 import pytest
 from dagster import DagsterInstance
@@ -36,6 +37,7 @@ def test_one_campaign_goes_from_creation_to_marts_that_equal_the_ground_truth(st
     }
     assert performance.loc[["youtube", "tiktok", "x"], "reach"].isna().all()
     assert report.matches_ground_truth, report.expected
+    assert launched_by(stack_settings.dagster_home) >= {"n8n_callbacks", "approvals", "backfill"}
     secrets = SandboxSettings(home=stack_settings.home / "sandbox").credentials().model_dump()
     assert secrets_in_logs(stack_settings.home / "logs", secrets.values()) == []
     assert secrets_in_runs(stack_settings.dagster_home, secrets.values()) == []
@@ -43,7 +45,13 @@ def test_one_campaign_goes_from_creation_to_marts_that_equal_the_ground_truth(st
 
 def secrets_in_logs(folder, secrets) -> list[str]:
     logs = {path.name: path.read_text(errors="replace") for path in folder.glob("*.log")}
-    assert {"api.log", "sandbox.log", "runs.log"} <= logs.keys()
+    assert {
+        "api.log",
+        "sandbox.log",
+        "dagster-code-server.log",
+        "dagster-daemon.log",
+        "dagster-webserver.log",
+    } <= logs.keys()
     return [name for name, text in logs.items() for secret in secrets if secret in text]
 
 
@@ -59,3 +67,12 @@ def secrets_in_runs(dagster_home, secrets) -> list[str]:
             if secret in serialize_value(instance.all_logs(run.run_id))
             or secret in serialize_value(run)
         ]
+
+
+def launched_by(dagster_home) -> set[str]:
+    """What launched the demo's runs: sensors by name, and backfills."""
+    with DagsterInstance.from_config(str(dagster_home)) as instance:
+        return {
+            "backfill" if "dagster/backfill" in run.tags else run.tags.get("dagster/sensor_name")
+            for run in instance.get_runs()
+        }

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0006"
+down_revision = "0009"
 
 SQLITE_FULLTEXT = [
     "CREATE VIRTUAL TABLE search_fts USING fts5(title, body, content='search_documents', "
@@ -59,39 +59,32 @@ POSTGRES_FULLTEXT = [
     "CREATE INDEX search_fulltext_english ON search_fulltext USING gin (english)",
     "CREATE INDEX search_fulltext_words ON search_fulltext USING gin (words)",
     "CREATE TABLE search_words (word text PRIMARY KEY)",
-    "CREATE INDEX search_words_trigrams ON search_words USING gist (word gist_trgm_ops)",
+    "CREATE INDEX search_words_trigrams ON search_words USING gin (word gin_trgm_ops)",
     """
     CREATE FUNCTION search_documents_fulltext() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+      words tsvector := to_tsvector('mediaflow_words', NEW.title || ' ' || NEW.body);
     BEGIN
-      INSERT INTO search_fulltext (key, french, english, words)
-        SELECT key,
-          setweight(to_tsvector('mediaflow_fr', title), 'A')
-            || setweight(to_tsvector('mediaflow_fr', body), 'B'),
-          setweight(to_tsvector('mediaflow_en', title), 'A')
-            || setweight(to_tsvector('mediaflow_en', body), 'B'),
-          to_tsvector('mediaflow_words', title || ' ' || body)
-        FROM written
+      INSERT INTO search_fulltext (key, french, english, words) VALUES (
+        NEW.key,
+        setweight(to_tsvector('mediaflow_fr', NEW.title), 'A')
+          || setweight(to_tsvector('mediaflow_fr', NEW.body), 'B'),
+        setweight(to_tsvector('mediaflow_en', NEW.title), 'A')
+          || setweight(to_tsvector('mediaflow_en', NEW.body), 'B'),
+        words)
       ON CONFLICT (key) DO UPDATE SET
         french = EXCLUDED.french, english = EXCLUDED.english, words = EXCLUDED.words;
       INSERT INTO search_words (word)
-        SELECT DISTINCT lexeme
-        FROM search_fulltext JOIN written USING (key), unnest(search_fulltext.words)
-        WHERE length(lexeme) >= 4
+        SELECT lexeme FROM unnest(words) WHERE length(lexeme) >= 4
         ON CONFLICT DO NOTHING;
       RETURN NULL;
     END $$
     """,
-    # once per statement, over the rows it wrote: a batch of documents is one set-based insert
-    "CREATE TRIGGER search_documents_inserted AFTER INSERT ON search_documents "
-    "REFERENCING NEW TABLE AS written FOR EACH STATEMENT "
-    "EXECUTE FUNCTION search_documents_fulltext()",
-    "CREATE TRIGGER search_documents_updated AFTER UPDATE ON search_documents "
-    "REFERENCING NEW TABLE AS written FOR EACH STATEMENT "
-    "EXECUTE FUNCTION search_documents_fulltext()",
+    "CREATE TRIGGER search_documents_fulltext AFTER INSERT OR UPDATE ON search_documents "
+    "FOR EACH ROW EXECUTE FUNCTION search_documents_fulltext()",
 ]
 POSTGRES_FULLTEXT_DROP = [
-    "DROP TRIGGER IF EXISTS search_documents_updated ON search_documents",
-    "DROP TRIGGER IF EXISTS search_documents_inserted ON search_documents",
+    "DROP TRIGGER IF EXISTS search_documents_fulltext ON search_documents",
     "DROP FUNCTION IF EXISTS search_documents_fulltext()",
     "DROP TABLE IF EXISTS search_words",
     "DROP TABLE IF EXISTS search_fulltext",
@@ -109,7 +102,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("status", sa.String(20)),
         sa.Column("kind", sa.String(20)),
-        sa.Column("platforms", sa.Integer, nullable=False),
+        sa.Column("platforms", sa.String(200), nullable=False),
         sa.Column("campaign_id", sa.Integer, index=True),
         sa.Column("date", sa.DateTime, index=True),
         sa.Column("refs", sa.Text, nullable=False),
