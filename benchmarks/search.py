@@ -114,7 +114,12 @@ def timed(run: Callable[[dict[str, Any]], Any], queries: list[dict[str, Any]]) -
 
 def performance(objects: int, query_count: int) -> None:
     queries = synthetic_queries(query_count)
-    rows = []
+    rows: list[tuple[str, str]] = []
+
+    def record(what: str, figure: str) -> None:
+        rows.append((what, figure))
+        console.print(f"{what}: {figure}")
+
     with tempfile.TemporaryDirectory() as folder, stores(Path(folder)) as chosen:
         os.environ.update(
             {f"MEDIAFLOW_{k.upper()}": v for k, v in Credentials.new().model_dump().items()}
@@ -139,12 +144,10 @@ def performance(objects: int, query_count: int) -> None:
                 report = index.sync(engine)
                 indexing = time.perf_counter() - started
                 name = database_name(settings)
-                rows.append((f"{name}: land {objects:,} objects", f"{landed:.1f} s"))
-                rows.append(
-                    (
-                        f"{name}: index {report.documents:,} documents (first synchronisation)",
-                        f"{indexing:.1f} s ({report.documents / indexing:,.0f} documents/s)",
-                    )
+                record(f"{name}: land {objects:,} objects", f"{landed:.1f} s")
+                record(
+                    f"{name}: index {report.documents:,} documents (first synchronisation)",
+                    f"{indexing:.1f} s ({report.documents / indexing:,.0f} documents/s)",
                 )
                 if settings.backend == "embedded":
                     os.environ.update(client_environment(sandboxed))
@@ -154,11 +157,9 @@ def performance(objects: int, query_count: int) -> None:
                     started = time.perf_counter()
                     sent, _ = meilisearch.sync_meilisearch(engine, rebuild=True)
                     elapsed = time.perf_counter() - started
-                    rows.append(
-                        (
-                            f"Meilisearch (sandbox stand-in): send {sent:,} documents",
-                            f"{elapsed:.1f} s",
-                        )
+                    record(
+                        f"Meilisearch (sandbox stand-in): send {sent:,} documents",
+                        f"{elapsed:.1f} s",
                     )
                 resource = timed(
                     lambda query, index=index, engine=engine: index.search(
@@ -166,9 +167,7 @@ def performance(objects: int, query_count: int) -> None:
                     ),
                     queries,
                 )
-                rows.append(
-                    (f"{name}: {query_count} searches at the resource", percentiles(resource))
-                )
+                record(f"{name}: {query_count} searches at the resource", percentiles(resource))
                 app = create_app(settings)
                 key, _ = create_key(
                     engine,
@@ -187,7 +186,7 @@ def performance(objects: int, query_count: int) -> None:
                         assert answer.status_code == 200, answer.text
 
                     api = timed(through_api, queries)
-                rows.append((f"{name}: {query_count} searches through the API", percentiles(api)))
+                record(f"{name}: {query_count} searches through the API", percentiles(api))
     table = Table("what", "figure", title=f"search over {objects:,} objects")
     for row in rows:
         table.add_row(*row)

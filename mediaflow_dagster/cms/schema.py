@@ -502,7 +502,7 @@ search_documents = Table(
     Column("body", Text, nullable=False),
     Column("status", String(20)),
     Column("kind", String(20)),
-    Column("platforms", String(200), nullable=False),
+    Column("platforms", Integer, nullable=False),
     Column("campaign_id", Integer, index=True),
     Column("date", DateTime, index=True),
     Column("refs", Text, nullable=False),

@@ -11,6 +11,7 @@ says so (`fallback_reason`); after such a failure Meilisearch is left alone for
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,9 +36,13 @@ from mediaflow_dagster.resources.meilisearch_index import (
 from mediaflow_dagster.settings import MissingSetting, variable_name
 
 SearchBackend = Literal["database", "meilisearch"]
+log = logging.getLogger("mediaflow.search")
 VISIBILITY_MARGIN = timedelta(minutes=2)
 """How far back each synchronisation looks again: a change written by a transaction that was
 still open when the last synchronisation read is taken now."""
+LARGE_CHANGE = 10_000
+"""Documents written or removed past which a synchronisation refreshes the planner's
+statistics."""
 _meilisearch_down_until: dict[str, float] = {}
 
 
@@ -109,8 +114,9 @@ class SearchIndex(ConfigurableResource):
                 except MeilisearchError as error:
                     fallback_reason = unavailability(error)
                     if fallback_reason is None:
-                        raise
-                    if "index" not in fallback_reason:
+                        log.warning("Meilisearch refused a search: %s", error)
+                        fallback_reason = "Meilisearch refused the search (see the API's log)"
+                    elif "index" not in fallback_reason:
                         _meilisearch_down_until[self.meilisearch_url] = (
                             time.monotonic() + self.meilisearch_retry_seconds
                         )
@@ -170,6 +176,8 @@ class SearchIndex(ConfigurableResource):
             deleted = store.delete_documents(connection, gone)
             if rebuild:
                 store.prune_words(connection, None)
+            if since is None or indexed + len(deleted) > LARGE_CHANGE:
+                store.refresh_statistics(connection)
             if self.uses_meilisearch:
                 store.add_pending_deletions(connection, deleted)
             store.record_change(connection, changed_before=started, rebuilt=rebuild)

@@ -378,11 +378,20 @@ def land_campaigns(
                     for platform in campaign.platforms
                 ],
             )
-            for item in campaign.objects:
-                land_object(connection, campaign_id, campaign.start, item, now)
+            if any(item.renditions for item in campaign.objects):
+                for item in campaign.objects:
+                    land_object(connection, campaign_id, campaign.start, item, now)
+            elif campaign.objects:
+                connection.execute(
+                    insert(campaign_objects),
+                    [
+                        _object_row(campaign_id, campaign.start, item, now)
+                        for item in campaign.objects
+                    ],
+                )
 
 
-def land_object(connection, campaign_id: int, start: date, item: CorpusObject, now) -> None:
+def _object_row(campaign_id: int, start: date, item: CorpusObject, now) -> dict[str, Any]:
     moment = datetime.combine(start, datetime.min.time()) + timedelta(days=item.days_after_start)
     media = (
         {
@@ -395,23 +404,33 @@ def land_object(connection, campaign_id: int, start: date, item: CorpusObject, n
         if item.media_file
         else {}
     )
+    return {
+        "campaign_id": campaign_id,
+        "object_type": item.object_type,
+        "title": item.title,
+        "sources": [],
+        "config": {},
+        "status": item.status,
+        "content_text": item.text,
+        "hashtags": list(item.hashtags),
+        "approved_at": now if item.status in ("approved", "published") else None,
+        "scheduled_time": moment,
+        "created_at": now,
+        "updated_at": now,
+        "media_url": None,
+        "media_mime_type": None,
+        "media_width": None,
+        "media_height": None,
+        "media_duration_seconds": None,
+        **media,
+    }
+
+
+def land_object(connection, campaign_id: int, start: date, item: CorpusObject, now) -> None:
+    """An object with its renditions."""
     object_id = connection.execute(
         insert(campaign_objects)
-        .values(
-            campaign_id=campaign_id,
-            object_type=item.object_type,
-            title=item.title,
-            sources=[],
-            config={},
-            status=item.status,
-            content_text=item.text,
-            hashtags=list(item.hashtags),
-            approved_at=now if item.status in ("approved", "published") else None,
-            scheduled_time=moment,
-            created_at=now,
-            updated_at=now,
-            **media,
-        )
+        .values(**_object_row(campaign_id, start, item, now))
         .returning(campaign_objects.c.id)
     ).scalar_one()
     for platform in item.renditions:
@@ -450,13 +469,16 @@ COMMON_WORDS = tuple(dict.fromkeys(_COMMON_WORDS.split()))
 RARE_WORDS = 6000
 """Made-up words past the common ones, drawn less the further down the list (a Zipf-like
 vocabulary, as real text has)."""
+ZIPF_OFFSET = 50
+"""Flattens the head of the distribution: the commonest word is in about one document in
+ten, as a campaign's own vocabulary is (the words every text has are no search terms)."""
 
 
 def _vocabulary(draw: random.Random) -> tuple[list[str], list[float]]:
     syllables = [c + v for c in "bcdfglmnprstv" for v in "aeiou"]
     rare = {"".join(draw.choices(syllables, k=draw.randint(2, 4))) for _ in range(RARE_WORDS * 2)}
     words = list(COMMON_WORDS) + sorted(rare - set(COMMON_WORDS))[:RARE_WORDS]
-    return words, [1 / (rank + 1) for rank in range(len(words))]
+    return words, [1 / (rank + ZIPF_OFFSET) for rank in range(len(words))]
 
 
 SYNTHETIC_TYPES = ("video", "image", "text", "audio")
@@ -502,14 +524,17 @@ def synthetic_campaigns(objects: int, per_campaign: int = 100, seed: int = 16):
         )
 
 
+QUERY_VOCABULARY = 600
+
+
 def synthetic_queries(count: int, seed: int = 1016) -> list[dict[str, Any]]:
-    """Fixed queries for the benchmark: one or two words (common ones and rarer ones), one in
-    three with a typo, one in three with a filter (type, platform or status)."""
+    """Fixed queries for the benchmark: one or two of the `QUERY_VOCABULARY` commonest words,
+    one in three with a typo, one in three with a filter (type, platform or status)."""
     draw = random.Random(seed)
-    vocabulary, weights = _vocabulary(random.Random(16))
+    vocabulary, _ = _vocabulary(random.Random(16))
     queries = []
     for index in range(count):
-        words = draw.choices(vocabulary[:600], weights[:600], k=1 + index % 2)
+        words = draw.sample(vocabulary[:QUERY_VOCABULARY], k=1 + index % 2)
         if index % 3 == 0 and len(words[0]) > 5:
             position = draw.randrange(1, len(words[0]))
             words[0] = words[0][:position] + words[0][position + 1 :]

@@ -62,6 +62,7 @@ def test_client_environment_points_every_client_at_the_sandbox(tmp_path: Path) -
             "http://127.0.0.1:9100/make/oauth/connections/{connection_id}/authorize"
         ),
         "MEDIAFLOW_MODEL_API_URL": "http://127.0.0.1:9100/openai/v1",
+        "MEDIAFLOW_MEILISEARCH_URL": "http://127.0.0.1:9100/meilisearch",
         "MEDIAFLOW_UNSPLASH_API_URL": "http://127.0.0.1:9100/unsplash",
         "MEDIAFLOW_PEXELS_API_URL": "http://127.0.0.1:9100/pexels/v1",
         "MEDIAFLOW_CONTENT_FEED_URLS": (

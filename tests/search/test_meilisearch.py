@@ -99,6 +99,18 @@ def test_an_index_not_made_yet_is_answered_by_the_database(corpus, meilisearch):
     assert answer.fallback_reason == "the Meilisearch index does not exist yet"
 
 
+def test_a_search_meilisearch_refuses_is_answered_by_the_database(corpus, meilisearch):
+    meilisearch.sync(corpus)
+    index = meilisearch.meilisearch()
+    index._awaited(index.index.reset_settings().task_uid)  # filters no longer allowed
+
+    answer = meilisearch.search(corpus, SearchQuery(text="teaser", type="object"))
+
+    assert answer.backend in ("sqlite", "postgres")
+    assert answer.fallback_reason == "Meilisearch refused the search (see the API's log)"
+    assert [hit.title for hit in answer.hits] == ["Teaser produit X"]
+
+
 def test_meilisearch_down_the_database_answers_and_says_so(corpus, meilisearch, sandbox):
     meilisearch.sync(corpus)
     with corpus.begin() as connection:

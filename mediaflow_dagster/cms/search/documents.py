@@ -286,19 +286,23 @@ class MediaSource:
                     media_renditions.c.campaign_id.in_(facts.touched or set()),
                 )
             )
-        for rendition in connection.execute(renditions):
-            owner = (
-                owners.get(rendition.object_id)
-                or connection.execute(
+        found = connection.execute(renditions).all()
+        missing = {rendition.object_id for rendition in found} - owners.keys()
+        if missing:
+            owners |= {
+                row.id: row
+                for row in connection.execute(
                     select(
                         campaign_objects.c.id,
                         campaign_objects.c.campaign_id,
                         campaign_objects.c.object_type,
                         campaign_objects.c.title,
                         campaign_objects.c.status,
-                    ).where(campaign_objects.c.id == rendition.object_id)
-                ).one()
-            )
+                    ).where(campaign_objects.c.id.in_(missing))
+                )
+            }
+        for rendition in found:
+            owner = owners[rendition.object_id]
             yield self._document(
                 document_id(self.type, rendition.object_id, rendition.platform),
                 owner,

@@ -5,16 +5,30 @@
 title weighing most, snippets by `ts_headline`, facet counts by SQL.
 
 Typo tolerance: `pg_trgm` proposes, for each word of the query, the indexed words most similar
-to it (`%`, a GIN trigram index over the vocabulary); those within Meilisearch's allowance (one
-typo from 5 letters, two from 9) match as alternatives.
+to it (`%` and `<->` on a GiST trigram index over the vocabulary: nearest first); those within
+Meilisearch's allowance (one typo from 5 letters, two from 9) match as alternatives.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import reduce
 from typing import Any
 
-from sqlalchemy import Connection, and_, column, func, literal_column, select, table, text, true
+from sqlalchemy import (
+    Connection,
+    String,
+    and_,
+    column,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR, aggregate_order_by
 
 from mediaflow_dagster.cms.schema import search_documents
 from mediaflow_dagster.cms.search.query import (
@@ -30,16 +44,20 @@ from mediaflow_dagster.cms.search.query import (
 from mediaflow_dagster.cms.search.sql import (
     documents,
     facet_counts,
+    facet_statements,
     filters,
     near_words,
     order,
     parsed_with_typos,
+    read_facets,
 )
 
 NAME = "postgres"
 LANGUAGES = {"french": "mediaflow_fr", "english": "mediaflow_en"}
 TRIGRAM_CANDIDATES = 12
-fulltext = table("search_fulltext", column("key"), column("french"), column("english"))
+fulltext = table(
+    "search_fulltext", column("key"), column("french", TSVECTOR), column("english", TSVECTOR)
+)
 HEADLINE = (
     f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_END}, MaxWords=24, MinWords=8, "
     "MaxFragments=1, FragmentDelimiter=…"
@@ -60,26 +78,23 @@ def _alternatives(connection: Connection, terms: list[str]) -> dict[str, list[st
     return {term: near_words(term, candidates[term]) for term in terms}
 
 
-def tsquery(parsed: ParsedText, configuration: str, prefix: str) -> tuple[str, dict[str, str]]:
-    """The SQL of the parsed text's tsquery in one configuration, and its parameters: each
-    phrase goes to `websearch_to_tsquery` as a bound value, so no text is ever SQL or tsquery
-    syntax. The parameters are named after `prefix`."""
-    parameters: dict[str, str] = {}
+def tsquery(parsed: ParsedText, configuration: str) -> Any:
+    """The parsed text's tsquery in one configuration: each phrase through
+    `websearch_to_tsquery` as a bound value (no text is ever SQL or tsquery syntax), alternatives
+    joined by `tsquery_or`, clauses by `tsquery_and`, exclusions by `tsquery_not`."""
+    config = literal_column(f"'{configuration}'::regconfig")
 
-    def phrase_query(phrase: tuple[str, ...]) -> str:
-        name = f"{prefix}_{len(parameters)}"
-        parameters[name] = phrase[0] if len(phrase) == 1 else '"' + " ".join(phrase) + '"'
-        return f"websearch_to_tsquery('{configuration}', :{name})"
+    def phrase_query(phrase: tuple[str, ...]) -> Any:
+        value = phrase[0] if len(phrase) == 1 else '"' + " ".join(phrase) + '"'
+        return func.websearch_to_tsquery(config, literal(value, String))
 
-    required = [
-        "(" + " || ".join(phrase_query(phrase) for phrase in clause) + ")"
-        for clause in parsed.clauses
-    ]
+    def either(phrases) -> Any:
+        return reduce(func.tsquery_or, (phrase_query(phrase) for phrase in phrases))
+
+    required = [either(clause) for clause in parsed.clauses]
     if parsed.excluded:
-        required.append(
-            "!!(" + " || ".join(phrase_query(phrase) for phrase in parsed.excluded) + ")"
-        )
-    return " && ".join(required), parameters
+        required.append(func.tsquery_not(either(parsed.excluded)))
+    return reduce(func.tsquery_and, required)
 
 
 def search(connection: Connection, query: SearchQuery) -> SearchAnswer:
@@ -87,61 +102,88 @@ def search(connection: Connection, query: SearchQuery) -> SearchAnswer:
     conditions = filters(query)
     if parsed.is_empty:
         return _browse(connection, query, conditions)
-    selected, parameters = [], {}
-    for variant, text_of in (("", parsed), ("_exact", parse(query.text))):
-        for name, configuration in LANGUAGES.items():
-            sql, values = tsquery(text_of, configuration, prefix=f"{configuration}{variant}")
-            selected.append(f"{sql} AS {name}{variant}")
-            parameters |= values
-    q = (
-        text("SELECT " + ", ".join(selected))
-        .bindparams(**parameters)
-        .columns(*(column(name) for name in ("french", "english", "french_exact", "english_exact")))
-        .cte("q")
-    )
-    source = search_documents.join(fulltext, fulltext.c.key == documents.key).join(q, true())
-    conditions.append(
-        literal_column(
-            "(search_fulltext.french @@ q.french OR search_fulltext.english @@ q.english)"
+    french, english = tsquery(parsed, "mediaflow_fr"), tsquery(parsed, "mediaflow_en")
+    rank = func.ts_rank(fulltext.c.french, french) + func.ts_rank(fulltext.c.english, english)
+    exact = parse(query.text)
+    if exact != parsed:
+        rank = (
+            rank
+            + func.ts_rank(fulltext.c.french, tsquery(exact, "mediaflow_fr"))
+            + func.ts_rank(fulltext.c.english, tsquery(exact, "mediaflow_en"))
         )
-    )
-    facets, total = facet_counts(connection, source, conditions)
-    rank = literal_column(
-        "greatest(ts_rank(search_fulltext.french, q.french), "
-        "ts_rank(search_fulltext.english, q.english)) + "
-        "greatest(ts_rank(search_fulltext.french, q.french_exact), "
-        "ts_rank(search_fulltext.english, q.english_exact))"
-    ).desc()
-    ranked = order(query, rank)
-    page = (
+    conditions.append(or_(fulltext.c.french.op("@@")(french), fulltext.c.english.op("@@")(english)))
+    matched = (
         select(
+            documents.key,
+            documents.type,
+            documents.status,
+            documents.kind,
+            documents.platforms,
+            documents.campaign_id,
+            documents.date,
             documents.title,
-            documents.body,
-            documents.document,
-            q.c.french,
-            func.row_number().over(order_by=ranked).label("position"),
+            rank.label("rank"),
         )
-        .select_from(source)
+        .select_from(search_documents.join(fulltext, fulltext.c.key == documents.key))
         .where(and_(*conditions))
+        .cte("matched")
+        .prefix_with("MATERIALIZED")
+    )
+    grouped, campaigns = facet_statements(matched, [], matched.c)
+    ranked = order(query, matched.c.rank.desc(), matched.c)
+    page = (
+        select(matched.c.key, func.row_number().over(order_by=ranked).label("position"))
         .order_by(*ranked)
         .limit(query.per_page)
         .offset(query.offset)
         .subquery("page")
     )
-    rows = connection.execute(
+    found = (
         select(
-            page.c.document,
-            literal_column(
-                f"ts_headline('mediaflow_fr', page.body, page.french, '{HEADLINE}')"
+            page.c.position,
+            documents.document,
+            func.ts_headline(
+                literal_column("'mediaflow_fr'::regconfig"),
+                documents.body,
+                french,
+                literal(HEADLINE, String),
             ).label("snippet"),
         )
-        .select_from(page)
-        .order_by(page.c.position)
+        .select_from(page.join(search_documents, documents.key == page.c.key))
+        .subquery("found")
     )
+    row = connection.execute(
+        select(
+            _json_rows(grouped.subquery("groups")).label("groups"),
+            _json_rows(campaigns.subquery("campaigns")).label("campaigns"),
+            select(
+                func.coalesce(
+                    func.json_agg(aggregate_order_by(literal_column("found"), found.c.position)),
+                    literal_column("'[]'::json"),
+                )
+            )
+            .select_from(found)
+            .scalar_subquery()
+            .label("hits"),
+        )
+    ).one()
+    facets, total = read_facets(row.groups, row.campaigns)
     hits = [
-        hit(row.document, marked_words(row.document["title"], parsed), row.snippet) for row in rows
+        hit(found["document"], marked_words(found["document"]["title"], parsed), found["snippet"])
+        for found in row.hits
     ]
     return SearchAnswer(hits, total, facets, NAME, query.page, query.per_page)
+
+
+def _json_rows(rows: Any) -> Any:
+    """The rows of a subquery as one JSON array (one round trip for every part of an answer)."""
+    return (
+        select(
+            func.coalesce(func.json_agg(literal_column(rows.name)), literal_column("'[]'::json"))
+        )
+        .select_from(rows)
+        .scalar_subquery()
+    )
 
 
 def _browse(connection: Connection, query: SearchQuery, conditions: list[Any]) -> SearchAnswer:

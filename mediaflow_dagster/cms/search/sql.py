@@ -3,11 +3,12 @@ both run; each database brings its own match (`sqlite_fts`, `postgres_fts`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from rapidfuzz.distance import OSA
-from sqlalchemy import Connection, and_, case, desc, func, literal_column, nulls_last, select
+from sqlalchemy import Connection, Select, and_, desc, func, literal_column, nulls_last, select
 
 from mediaflow_dagster.cms.schema import PLATFORMS, search_documents
 from mediaflow_dagster.cms.search.query import (
@@ -19,7 +20,7 @@ from mediaflow_dagster.cms.search.query import (
     parse,
     with_alternatives,
 )
-from mediaflow_dagster.cms.search.store import contains
+from mediaflow_dagster.cms.search.store import platform_bit
 
 CAMPAIGN_FACET_VALUES = 20
 MOST_ALTERNATIVES = 4
@@ -33,7 +34,7 @@ def filters(query: SearchQuery) -> list[Any]:
     if query.status:
         conditions.append(documents.status == query.status)
     if query.platform:
-        conditions.append(contains(documents.platforms, query.platform))
+        conditions.append(documents.platforms.op("&")(platform_bit(query.platform)) != 0)
     if query.campaign_id is not None:
         conditions.append(documents.campaign_id == query.campaign_id)
     if query.date_from:
@@ -45,66 +46,78 @@ def filters(query: SearchQuery) -> list[Any]:
     return conditions
 
 
-def order(query: SearchQuery, rank: Any | None) -> list[Any]:
-    """`rank` orders best first (ascending); None when there is no text to rank by."""
-    newest = nulls_last(desc(documents.date))
+def order(query: SearchQuery, rank: Any | None, columns: Any = documents) -> list[Any]:
+    """`rank` orders best first (ascending); None when there is no text to rank by. `columns`:
+    the documents' columns as the statement names them (the table's, or a CTE's)."""
+    newest = nulls_last(desc(columns.date))
     match query.sort:
         case "date:desc":
-            return [newest, documents.key]
+            return [newest, columns.key]
         case "date:asc":
-            return [nulls_last(documents.date.asc()), documents.key]
+            return [nulls_last(columns.date.asc()), columns.key]
         case "title:asc":
-            return [documents.title, documents.key]
+            return [columns.title, columns.key]
         case "title:desc":
-            return [desc(documents.title), documents.key]
-    return ([rank] if rank is not None else []) + [newest, documents.key]
+            return [desc(columns.title), columns.key]
+    return ([rank] if rank is not None else []) + [newest, columns.key]
+
+
+def facet_statements(
+    source: Any, conditions: list[Any], columns: Any = documents
+) -> tuple[Select, Select]:
+    """The two statements facet counts come from, over the documents `source` matches under
+    `conditions`: counts grouped by type, status and kind with a sum per platform, and the
+    campaigns with most documents."""
+    platform_sums = [
+        func.sum(columns.platforms.op("&")(platform_bit(platform))).label(platform)
+        for platform in PLATFORMS
+    ]
+    grouped = (
+        select(columns.type, columns.status, columns.kind, func.count().label("n"), *platform_sums)
+        .select_from(source)
+        .where(and_(True, *conditions))
+        .group_by(columns.type, columns.status, columns.kind)
+    )
+    campaigns = (
+        select(columns.campaign_id, func.count().label("n"))
+        .select_from(source)
+        .where(and_(columns.campaign_id.is_not(None), *conditions))
+        .group_by(columns.campaign_id)
+        .order_by(desc(literal_column("n")), columns.campaign_id)
+        .limit(CAMPAIGN_FACET_VALUES)
+    )
+    return grouped, campaigns
+
+
+def read_facets(
+    groups: Iterable[Mapping[str, Any]], campaigns: Iterable[Mapping[str, Any]]
+) -> tuple[dict[str, dict[str, int]], int]:
+    """The facet counts and the total, from the rows of `facet_statements`."""
+    facets = empty_facets()
+    total = 0
+    for row in groups:
+        total += row["n"]
+        for name in ("type", "status", "kind"):
+            if row[name] is not None:
+                facets[name][row[name]] = facets[name].get(row[name], 0) + row["n"]
+        for platform in PLATFORMS:
+            count = int(row[platform] or 0) // platform_bit(platform)
+            if count:
+                facets["platform"][platform] = facets["platform"].get(platform, 0) + count
+    facets["campaign"] = {str(row["campaign_id"]): row["n"] for row in campaigns}
+    return facets, total
 
 
 def facet_counts(
     connection: Connection, source: Any, conditions: list[Any]
 ) -> tuple[dict[str, dict[str, int]], int]:
-    """The facet counts of the documents `source` matches under `conditions`, and their total:
-    two statements, one grouped by type, status and kind with a sum per platform, one for the
-    campaigns with most documents."""
-    facets = empty_facets()
-    platform_sums = [
-        func.sum(case((contains(documents.platforms, platform), 1), else_=0)).label(platform)
-        for platform in PLATFORMS
-    ]
-    grouped = (
-        select(
-            documents.type,
-            documents.status,
-            documents.kind,
-            func.count().label("n"),
-            *platform_sums,
-        )
-        .select_from(source)
-        .where(and_(True, *conditions))
-        .group_by(documents.type, documents.status, documents.kind)
-    )
-    total = 0
-    for row in connection.execute(grouped):
-        total += row.n
-        for name, value in (("type", row.type), ("status", row.status), ("kind", row.kind)):
-            if value is not None:
-                facets[name][value] = facets[name].get(value, 0) + row.n
-        for platform in PLATFORMS:
-            count = int(row._mapping[platform] or 0)
-            if count:
-                facets["platform"][platform] = facets["platform"].get(platform, 0) + count
-    if total:
-        counted = func.count().label("n")
-        campaigns = (
-            select(documents.campaign_id, counted)
-            .select_from(source)
-            .where(and_(documents.campaign_id.is_not(None), *conditions))
-            .group_by(documents.campaign_id)
-            .order_by(desc(literal_column("n")), documents.campaign_id)
-            .limit(CAMPAIGN_FACET_VALUES)
-        )
-        facets["campaign"] = {str(row.campaign_id): row.n for row in connection.execute(campaigns)}
-    return facets, total
+    """The facet counts of the documents `source` matches under `conditions`, and their
+    total."""
+    grouped, campaigns = facet_statements(source, conditions)
+    groups = connection.execute(grouped).mappings().all()
+    if not groups:
+        return read_facets([], [])
+    return read_facets(groups, connection.execute(campaigns).mappings().all())
 
 
 def near_words(term: str, candidates: list[str]) -> list[str]:

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from mediaflow_dagster.cms.database import insert_ignoring_duplicates, utcnow
 from mediaflow_dagster.cms.schema import (
+    PLATFORMS,
     search_documents,
     search_index_state,
     search_pending_deletions,
@@ -35,6 +36,16 @@ def contains(column, value: str):
     return column.like(f"%|{value}|%")
 
 
+def platform_bit(platform: str) -> int:
+    """A platform's bit in `search_documents.platforms`: its position in `PLATFORMS` (a new
+    platform goes at the end of the list, so that stored bits keep their meaning)."""
+    return 1 << PLATFORMS.index(platform)
+
+
+def platform_bits(platforms: Iterable[str]) -> int:
+    return sum(platform_bit(platform) for platform in set(platforms))
+
+
 def _row(document: Document, now: datetime) -> dict[str, Any]:
     searchable = [
         document["text"],
@@ -50,7 +61,7 @@ def _row(document: Document, now: datetime) -> dict[str, Any]:
         "body": "\n".join(part for part in searchable if part),
         "status": document["status"],
         "kind": document["kind"],
-        "platforms": _listed(document["platforms"]),
+        "platforms": platform_bits(document["platforms"]),
         "campaign_id": document["campaign_id"],
         "date": datetime.fromisoformat(moment) if moment else None,
         "refs": _listed(document["refs"]),
@@ -137,6 +148,13 @@ def prune_words(connection: Connection, candidates: list[str] | None) -> None:
         connection.execute(
             text(f"{statement} AND w.word = ANY(:words)").bindparams(words=candidates)
         )
+
+
+def refresh_statistics(connection: Connection) -> None:
+    """After a large synchronisation, PostgreSQL's planner learns the index's new size (it
+    chooses the GIN indexes over a scan by it); SQLite needs nothing."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("ANALYZE search_documents, search_fulltext, search_words"))
 
 
 @dataclass(frozen=True)
