@@ -6,10 +6,10 @@ their run id; mediaflow's own lines pass `extra={"campaign_id": ...}`).
 Dagster instance (`deploy/dagster.yaml`) formats every run's events with `JsonFormatter`.
 
 A line never holds a secret or a contact's address: the value of every secret variable of the
-process's environment (`MEDIAFLOW_*` keys, tokens, secrets, passwords and the database's URL) and
-anything shaped like an e-mail address are replaced before the line is written; the access log
-keeps the path without its query (signed links and OAuth codes travel there) and leaves the
-caller's address out.
+process's environment (`MEDIAFLOW_*` keys, tokens, secrets, passwords, account SIDs, the
+database's URL, any URL's password) and anything shaped like an e-mail address are replaced
+before the line is written; the access log keeps the path without its query (signed links and
+OAuth codes travel there) and leaves the caller's address out.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import structlog
 
-SECRET_VARIABLE = re.compile(r"^MEDIAFLOW_\w*(SECRET|KEY|KEYS|TOKEN|PASSWORD|_URL)$")
+SECRET_VARIABLE = re.compile(r"^MEDIAFLOW_\w*(SECRET|KEY|KEYS|TOKEN|PASSWORD|_SID|POSTGRES_URL)$")
 EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 REDACTED = "[redacted]"
 SHORTEST_SECRET = 8
@@ -34,10 +34,9 @@ def secret_values(environment: dict[str, str]) -> list[str]:
     replaced whole); a URL's password is one of them."""
     values = set()
     for name, value in environment.items():
-        if not SECRET_VARIABLE.match(name):
-            continue
-        values.update(part.strip() for part in value.split(","))
-        if "://" in value:
+        if SECRET_VARIABLE.match(name):
+            values.update(part.strip() for part in value.split(","))
+        if name.startswith("MEDIAFLOW_") and "://" in value:
             values.add(urlsplit(value).password or "")
     return sorted((v for v in values if len(v) >= SHORTEST_SECRET), key=len, reverse=True)
 
@@ -63,14 +62,16 @@ def _known_identifiers(_, __, event: dict[str, Any]) -> dict[str, Any]:
             event[name] = value
     if dagster_meta.get("step_key"):
         event["step"] = dagster_meta["step_key"]
+    if dagster_meta.get("orig_message"):
+        event["event"] = dagster_meta["orig_message"]  # without Dagster's "job - run - step" prefix
     return event
 
 
 def _access_line(_, __, event: dict[str, Any]) -> dict[str, Any]:
     """uvicorn's access line without the caller's address and the query."""
-    record: logging.LogRecord = event["_record"]
-    if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) == 5:
-        _, method, full_path, _, status = record.args
+    arguments = event.pop("positional_args", ())
+    if event["_record"].name == "uvicorn.access" and len(arguments) == 5:
+        _, method, full_path, _, status = arguments
         path = urlsplit(str(full_path)).path
         event.update(event=f"{method} {path} {status}", method=method, path=path, status=status)
     return event
@@ -96,6 +97,7 @@ class JsonFormatter(structlog.stdlib.ProcessorFormatter):
                 structlog.processors.EventRenamer("message"),
                 structlog.processors.JSONRenderer(default=str),
             ],
+            pass_foreign_args=True,
             **kwargs,
         )
 
