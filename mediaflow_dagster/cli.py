@@ -31,19 +31,26 @@ def api(
     ] = None,
 ) -> None:
     """Serve the CMS API and the n8n / Make callbacks."""
+    import logging.config
+
     import uvicorn
 
     from mediaflow_dagster.api.app import create_app
+    from mediaflow_dagster.logs import logging_config
 
     try:
         settings = get_settings()
+        log_config = logging_config(settings.log_format, settings.log_level)
+        if log_config:
+            logging.config.dictConfig(log_config)
         application = create_app(settings)
     except MissingSetting as missing:
         typer.secho(f"mediaflow api cannot start: {missing}", fg="red", err=True)
         raise typer.Exit(2) from missing
+    logs = {"log_config": log_config} if log_config else {}
     workers = workers or settings.api_workers
     if workers == 1:
-        uvicorn.run(application, host=settings.api_host, port=settings.api_port)
+        uvicorn.run(application, host=settings.api_host, port=settings.api_port, **logs)
         return
     # The app made here checked the settings and migrated the store once; each worker process
     # makes its own (its own connections and group commit).
@@ -53,6 +60,7 @@ def api(
         workers=workers,
         host=settings.api_host,
         port=settings.api_port,
+        **logs,
     )
 
 

@@ -86,6 +86,12 @@ class Settings(MediaflowSettings):
         description="The URL n8n and Make call back on; the API's address as the outside sees it.",
     )
 
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`json`: one JSON object a line, secrets and addresses left out (`logs.py`).",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
     make_callback_timeout_minutes: int = 10
     circuit_failure_threshold: int = 5
     circuit_cooldown_seconds: int = 300

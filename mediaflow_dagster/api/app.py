@@ -1,12 +1,13 @@
 """The CMS API (FastAPI on ASGI): campaigns, social accounts, objects, approvals, administration,
 and the n8n / Make callbacks. It writes only to the ops store; sensors pick its writes up.
 
-Around every request, outermost first: CORS (the allowlisted origins only), refusal of writes
-from any other origin, the body read whole within its size and time limits. Then the signed
-callbacks are taken by the intake (`intake.py`: verified, kept in the inbox by group commit);
-every other request gets one ops-store transaction committed only on a success, with the
-change's audit entry, and inside it strict JSON, authentication, the rate limit, the scope, then
-the route. `/openapi.json` describes it all (OpenAPI 3.1) and `/docs` shows it.
+Around every request, outermost first: its metrics (`metrics.py`), CORS (the allowlisted origins
+only), refusal of writes from any other origin, the body read whole within its size and time
+limits. Then the signed callbacks are taken by the intake (`intake.py`: verified, kept in the
+inbox by group commit); every other request gets one ops-store transaction committed only on a
+success, with the change's audit entry, and inside it strict JSON, authentication, the rate
+limit, the scope, then the route. `/openapi.json` describes it all (OpenAPI 3.1) and `/docs`
+shows it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from standardwebhooks import Webhook
 
-from mediaflow_dagster.api import intake, problems
+from mediaflow_dagster.api import intake, metrics, problems
 from mediaflow_dagster.api.context import ApiContext
 from mediaflow_dagster.api.intake import CallbackIntake
 from mediaflow_dagster.api.middleware import CrossOriginWrites, RequestLimits, TransactionPerRequest
@@ -67,12 +68,14 @@ def create_app(settings: Settings) -> FastAPI:
     api_settings, secrets = _api_configuration()
     engine = ops_engine(settings.ops_database_url)
     migrate(engine)
+    api_metrics = metrics.ApiMetrics()
     app = FastAPI(
         title="mediaflow CMS API",
         version=API_VERSION,
         description="Campaigns, social accounts, objects and approvals; the signed callbacks "
         "of n8n and Make. Every error is an RFC 9457 problem (`application/problem+json`).",
         middleware=[
+            Middleware(metrics.RequestMetrics, metrics=api_metrics),
             Middleware(
                 CORSMiddleware,
                 allow_origins=api_settings.cors_origins,
@@ -111,6 +114,7 @@ def create_app(settings: Settings) -> FastAPI:
         search=client_from_environment(SearchIndex),
     )
     app.state.gate = Gate(api_settings)
+    app.state.metrics = api_metrics
     intake.quiet_access_log()
     problems.install(app)
 
@@ -119,6 +123,7 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok"}
 
     for module in (
+        metrics,
         accounts,
         campaigns,
         objects,

@@ -19,6 +19,7 @@ Scope = Literal[
     "contacts:write",
     "contacts:erase",
     "notifications:send",
+    "metrics:read",
 ]
 Role = Literal["analyst", "editor", "approver", "admin"]
 SCOPES: tuple[str, ...] = get_args(Scope)

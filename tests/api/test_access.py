@@ -71,6 +71,7 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "/api/communication/notifications/{request_id}"): "notifications:send",
     ("GET", "/api/search"): "campaigns:read",
     ("GET", "/api/search/status"): "campaigns:read",
+    ("GET", "/metrics"): "metrics:read",
 }
 OPEN = {
     ("GET", "/health"),
