@@ -23,6 +23,7 @@ from mediaflow_dagster.assets.content import (
     media_renditions,
 )
 from mediaflow_dagster.assets.dbt import campaign_performance_models, hourly_insight_models
+from mediaflow_dagster.assets.erasures import erasures
 from mediaflow_dagster.assets.insights import post_insight_snapshots
 from mediaflow_dagster.assets.insights_checks import (
     impressions_reconcile_to_raw,
@@ -60,6 +61,7 @@ from mediaflow_dagster.sensors.accounts import account_setup_sensor
 from mediaflow_dagster.sensors.approvals import approvals_sensor
 from mediaflow_dagster.sensors.callbacks import callback_sensor
 from mediaflow_dagster.sensors.contact_imports import contact_imports_sensor
+from mediaflow_dagster.sensors.erasures import erasures_sensor
 from mediaflow_dagster.sensors.generation_timers import generation_timers_sensor
 from mediaflow_dagster.sensors.notifications import notifications_sensor
 from mediaflow_dagster.sensors.publication_timers import publication_timers_sensor
@@ -113,6 +115,7 @@ notification_job = define_asset_job(
     selection=AssetSelection.assets(notification_messages),
     executor_def=in_process_executor,
 )
+erasure_job = define_asset_job("erasure_job", selection=AssetSelection.assets(erasures))
 
 DAILY_MARTS_CRON = "30 0 * * *"
 """The marts are rebuilt once a day, after the collection of the day's last hour (at :05)."""
@@ -128,6 +131,7 @@ JOBS = [
     sourcing_job,
     contact_import_job,
     notification_job,
+    erasure_job,
 ]
 
 
@@ -194,6 +198,7 @@ def build_definitions(settings: Settings) -> Definitions:
             content_ideas,
             contact_imports,
             notification_messages,
+            erasures,
         ],
         asset_checks=[snapshots_are_fresh, impressions_reconcile_to_raw],
         jobs=JOBS,
@@ -206,6 +211,7 @@ def build_definitions(settings: Settings) -> Definitions:
             account_setup_sensor(accounts_job),
             contact_imports_sensor(contact_import_job),
             notifications_sensor(notification_job),
+            erasures_sensor(erasure_job),
         ],
         schedules=[
             build_schedule_from_partitioned_job(insights_job, minute_of_hour=5),

@@ -59,6 +59,8 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("POST", "/api/communication/templates/{name}"): "notifications:send",
     ("POST", "/api/communication/templates/{name}/preview"): "notifications:send",
     ("POST", "/api/communication/notify"): "notifications:send",
+    ("DELETE", "/api/contacts/{contact_id}"): "contacts:erase",
+    ("GET", "/api/erasures/{erasure_id}"): "contacts:erase",
     ("GET", "/api/communication/notifications/{request_id}"): "notifications:send",
 }
 OPEN = {
@@ -88,6 +90,7 @@ def concrete(path: str) -> str:
         import_id=1,
         name="menu_update",
         request_id=1,
+        erasure_id=1,
     )
 
 
