@@ -35,6 +35,7 @@ from mediaflow_dagster.assets.publishing import (
     publication_requests,
     publications,
 )
+from mediaflow_dagster.assets.retention import retention_purge
 from mediaflow_dagster.assets.sourcing import content_ideas, image_candidates
 from mediaflow_dagster.assets.warehouse import raw_ops_tables
 from mediaflow_dagster.dbt_project import dbt_project
@@ -52,6 +53,7 @@ from mediaflow_dagster.resources.n8n_api import N8nApi
 from mediaflow_dagster.resources.ops_store import OpsStore
 from mediaflow_dagster.resources.personal_data import PersonalData
 from mediaflow_dagster.resources.platforms.insights import PlatformInsights
+from mediaflow_dagster.resources.retention import Retention
 from mediaflow_dagster.resources.sharepoint import SharePoint
 from mediaflow_dagster.resources.sms import SmsProvider
 from mediaflow_dagster.resources.smtp import SmtpMailer
@@ -116,6 +118,11 @@ notification_job = define_asset_job(
     executor_def=in_process_executor,
 )
 erasure_job = define_asset_job("erasure_job", selection=AssetSelection.assets(erasures))
+retention_job = define_asset_job(
+    "retention_job",
+    selection=AssetSelection.assets(retention_purge),
+    executor_def=in_process_executor,
+)
 
 DAILY_MARTS_CRON = "30 0 * * *"
 """The marts are rebuilt once a day, after the collection of the day's last hour (at :05)."""
@@ -132,6 +139,7 @@ JOBS = [
     contact_import_job,
     notification_job,
     erasure_job,
+    retention_job,
 ]
 
 
@@ -145,6 +153,7 @@ CONFIGURED_FROM_ENVIRONMENT = (
     PersonalData,
     SmtpMailer,
     SmsProvider,
+    Retention,
 )
 
 
@@ -173,6 +182,7 @@ def build_resources(settings: Settings, *, resolve_secrets: bool = False) -> dic
         "personal_data": configured(PersonalData),
         "smtp": configured(SmtpMailer),
         "sms": configured(SmsProvider),
+        "retention": configured(Retention),
         "dbt": DbtCliWithEnvironment(
             project_dir=dbt_project,
             dbt_executable=str(Path(sys.executable).with_name("dbt")),
@@ -199,6 +209,7 @@ def build_definitions(settings: Settings) -> Definitions:
             contact_imports,
             notification_messages,
             erasures,
+            retention_purge,
         ],
         asset_checks=[snapshots_are_fresh, impressions_reconcile_to_raw],
         jobs=JOBS,
@@ -217,6 +228,7 @@ def build_definitions(settings: Settings) -> Definitions:
             build_schedule_from_partitioned_job(insights_job, minute_of_hour=5),
             ScheduleDefinition(job=warehouse_job, cron_schedule=DAILY_MARTS_CRON),
             ScheduleDefinition(job=accounts_job, cron_schedule="*/15 * * * *"),
+            ScheduleDefinition(job=retention_job, cron_schedule="0 3 * * *"),
         ],
         resources=build_resources(settings),
     )
