@@ -12,8 +12,10 @@ before each message is sent, whatever they were when it was planned.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,6 +46,7 @@ from mediaflow_dagster.resources.smtp import (
     MailDeferred,
     MailRefused,
     MailServerUnavailable,
+    MailSession,
     SmtpMailer,
 )
 
@@ -58,10 +61,18 @@ INTERRUPTED = (
 
 @dataclass
 class DispatchReport:
-    planned: int = 0
     interrupted: int = 0
     outcomes: Counter = field(default_factory=Counter)
     failures: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, message: Any, settled: Settled) -> None:
+        with self.lock:
+            self.outcomes[settled.status] += 1
+            if settled.status in ("failed", "blocked"):
+                self.failures.append(
+                    {"message": message.id, "channel": message.channel, "reason": settled.reason}
+                )
 
 
 @dataclass(frozen=True)
@@ -198,39 +209,45 @@ def send_due(
     batch: int = 500,
     progress: Callable[[DispatchReport], None] = lambda _: None,
 ) -> DispatchReport:
-    """Send every message due at `now`; what happened to them. `MailServerUnavailable`
-    stops the run with the messages left pending."""
+    """Send every message due at `now`, over `mailer.smtp_connections` sessions at once; what
+    happened to them. `MailServerUnavailable` stops the run with the messages left pending."""
     now = now or utcnow()
     report = DispatchReport(interrupted=recover_interrupted(engine, now))
-    sender = _Sender(engine, vault, links, sms)
-    with mailer.session() as mail:
-        sender.mailer, sender.mail = mailer, mail
-        while due := _due(engine, now, batch):
-            sender.prepare(due)
-            for message in due:
-                if not _claim(engine, message.id, now):
-                    continue
-                try:
-                    settled = sender.deliver(message)
-                except Deferred as deferred:
-                    _defer(engine, message, now, str(deferred))
-                    report.outcomes["deferred"] += 1
-                    continue
-                except MailServerUnavailable:
-                    _release(engine, message.id)
-                    raise
-                _settle(engine, message.id, settled, now)
-                report.outcomes[settled.status] += 1
-                if settled.status in ("failed", "blocked"):
-                    report.failures.append(
-                        {
-                            "message": message.id,
-                            "channel": message.channel,
-                            "reason": settled.reason,
-                        }
-                    )
-            progress(report)
+    sender = _Sender(engine, vault, links, mailer, sms)
+    lanes = mailer.smtp_connections
+    unavailable: list[MailServerUnavailable] = []
+    while not unavailable and (due := _due(engine, now, batch)):
+        sender.prepare(due)
+        shares = [due[lane::lanes] for lane in range(lanes) if due[lane::lanes]]
+        with ThreadPoolExecutor(len(shares), thread_name_prefix="sending") as pool:
+            stops = pool.map(lambda share: _send_share(engine, sender, share, now, report), shares)
+            unavailable.extend(stop for stop in stops if stop is not None)
+        progress(report)
+    if unavailable:
+        raise unavailable[0]
     return report
+
+
+def _send_share(
+    engine: Engine, sender: _Sender, share: list[Any], now: datetime, report: DispatchReport
+) -> MailServerUnavailable | None:
+    """One session's share of a batch, one message at a time: claimed, handed over, settled."""
+    with sender.mailer.session() as mail:
+        for message in share:
+            if not _claim(engine, message.id, now):
+                continue
+            try:
+                settled = sender.deliver(message, mail)
+            except Deferred as deferred:
+                _defer(engine, message, now, str(deferred))
+                report.count(message, Settled("deferred", str(deferred)))
+                continue
+            except MailServerUnavailable as unavailable:
+                _release(engine, message.id)
+                return unavailable
+            _settle(engine, message.id, settled, now)
+            report.count(message, settled)
+    return None
 
 
 def _due(engine: Engine, now: datetime, batch: int) -> list[Any]:
@@ -313,12 +330,19 @@ def _settle(engine: Engine, message_id_: int, settled: Settled, now: datetime) -
 
 
 class _Sender:
-    """Renders and hands over the messages of one batch, with what it read for them once."""
+    """Renders and hands over the messages of one batch, with what it read for them once;
+    shared by the sessions of the batch (it only reads once prepared)."""
 
-    def __init__(self, engine: Engine, vault: Vault, links: LinkSigner, sms: SmsProvider):
-        self.engine, self.vault, self.links, self.sms = engine, vault, links, sms
-        self.mailer: SmtpMailer | None = None
-        self.mail = None
+    def __init__(
+        self, engine: Engine, vault: Vault, links: LinkSigner, mailer: SmtpMailer, sms: SmsProvider
+    ):
+        self.engine, self.vault, self.links, self.mailer, self.sms = (
+            engine,
+            vault,
+            links,
+            mailer,
+            sms,
+        )
         self.templates: dict[tuple[str, str], dict[str, Any]] = {}
 
     def prepare(self, due: list[Any]) -> None:
@@ -354,7 +378,7 @@ class _Sender:
                 self.templates[key] = template_for(connection, name, language)
         return self.templates[key]
 
-    def deliver(self, message: Any) -> Settled:
+    def deliver(self, message: Any, mail: MailSession) -> Settled:
         contact = self.contacts.get(message.contact_id)
         if contact is None:
             return Settled("failed", "the contact no longer exists")
@@ -396,10 +420,10 @@ class _Sender:
         except (TemplateProblem, NotFound) as problem:
             return Settled("failed", f"template {name}: {problem}")
         if message.channel == "email":
-            return self._email(message, contact, template, rendered)
+            return self._email(message, contact, template, rendered, mail)
         return self._sms(contact, template, next(iter(rendered.values())))
 
-    def _email(self, message, contact, template, rendered) -> Settled:
+    def _email(self, message, contact, template, rendered, mail: MailSession) -> Settled:
         marketing = message.purpose == "marketing"
         tracked = message.kind == "notification"
         email = build_email(
@@ -421,7 +445,7 @@ class _Sender:
             else None,
         )
         try:
-            self.mail.send(email)
+            mail.send(email)
         except MailDeferred as deferred:
             raise Deferred(str(deferred)) from deferred
         except MailRefused as refused:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 import smtplib
+import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email.message import EmailMessage
+from email.message import Message
 from typing import ClassVar
 
 from dagster import ConfigurableResource
@@ -45,6 +46,9 @@ class SmtpMailer(ConfigurableResource):
     smtp_password: str
     smtp_starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS.")
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    smtp_connections: int = Field(
+        default=4, ge=1, le=32, description="Sessions a sending run keeps open at once."
+    )
     mail_from: str = "Mediaflow <notifications@mediaflow.example>"
     message_id_domain: str = Field(
         default="mediaflow.example", description="The right-hand side of every Message-ID."
@@ -67,7 +71,7 @@ class MailSession:
         self._settings = settings
         self._connection: smtplib.SMTP | None = None
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         try:
             connection = self._connect()
             refused = connection.send_message(message)
@@ -103,6 +107,7 @@ class MailSession:
             )
         except OSError as error:
             raise MailServerUnavailable(f"the mail server cannot be reached: {error}") from error
+        connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             if settings.smtp_starttls:
                 context = ssl.create_default_context(cafile=settings.ca_bundle)
