@@ -89,17 +89,19 @@ def main() -> int:
             if database is not None:
                 with server.connect() as connection:
                     connection.execute(text(f'DROP DATABASE "{database}" WITH (FORCE)'))
-    received, distinct = (int(word) for word in summary.split()[1::2])
+    received, distinct, server_cpu = (float(word) for word in summary.split()[1::2])
     table = Table(title=f"notifications by email, {args.backend} ops store")
     for column in ("what", "figure"):
         table.add_column(column)
     rows = {
         "contacts in the segment": f"{args.contacts}",
         "sent / refused (no consent, suppressed)": f"{figures['sent']} / {figures['blocked']}",
-        "taken by the mail server (distinct Message-IDs)": f"{received} ({distinct})",
+        "taken by the mail server (distinct Message-IDs)": f"{received:.0f} ({distinct:.0f})",
+        "mail server CPU a message": f"{server_cpu / max(received, 1) * 1000:.2f} ms",
         "planning": f"{figures['planning']:.2f} s",
         "rendering + delivery": f"{figures['sending']:.2f} s",
         "messages delivered per second": f"{figures['sent'] / figures['sending']:,.0f}",
+        "sending process CPU a message": f"{figures['cpu'] / figures['sent'] * 1000:.2f} ms",
         "peak RSS of the sending process": f"{figures['peak_mb']:.0f} MB",
     }
     for what, figure in rows.items():
@@ -160,6 +162,7 @@ def run(url: str, count: int) -> dict:
         )
     started = time.perf_counter()
     plan_requests(engine)
+    cpu_before = time.process_time()
     planned = time.perf_counter()
     report = send_due(
         engine,
@@ -169,7 +172,9 @@ def run(url: str, count: int) -> dict:
         client_from_environment(SmsProvider),
     )
     finished = time.perf_counter()
+    cpu = time.process_time() - cpu_before
     return {
+        "cpu": cpu,
         "sent": report.outcomes["sent"],
         "blocked": sum(row.status == "blocked" for row in _statuses(engine)),
         "planning": planned - started,

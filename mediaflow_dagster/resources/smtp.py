@@ -12,11 +12,14 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import Message
+from email.policy import compat32
+from email.utils import parseaddr
 from typing import ClassVar
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
+UNFOLDED = compat32.clone(max_line_length=0, linesep="\r\n")
 _ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>]+>?")
 
 
@@ -72,9 +75,12 @@ class MailSession:
         self._connection: smtplib.SMTP | None = None
 
     def send(self, message: Message) -> None:
+        """Hand `message` over (its headers unfolded: every line stays under RFC 5322's 998)."""
+        content = message.as_bytes(policy=UNFOLDED)
+        sender = parseaddr(str(message["From"]))[1]
         try:
             connection = self._connect()
-            refused = connection.send_message(message)
+            refused = connection.sendmail(sender, [str(message["To"])], content)
         except smtplib.SMTPRecipientsRefused as error:
             self._settle_after_refusal()
             code, reason = next(iter(error.recipients.values()))

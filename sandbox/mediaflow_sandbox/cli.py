@@ -21,6 +21,7 @@ def serve() -> None:
 def mail() -> None:
     """Serve the mail server (STARTTLS, AUTH with the sandbox's SMTP credentials) until stopped
     (Ctrl-C, SIGTERM); then print how many messages it took and how many distinct Message-IDs."""
+    import resource
     import signal
     import threading
 
@@ -40,9 +41,13 @@ def mail() -> None:
     ) as server:
         typer.echo(f"mail server on 127.0.0.1:{sandbox.smtp_port}", err=True)
         stopped.wait()
-        received = server.mailbox.received()
-    distinct = len({message["Message-ID"] for message in received})
-    typer.echo(f"received {len(received)} distinct {distinct}")
+        received = server.mailbox.message_ids()
+    distinct = len(set(received))
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    typer.echo(
+        f"received {len(received)} distinct {distinct} cpu_seconds "
+        f"{cpu.ru_utime + cpu.ru_stime:.2f}"
+    )
 
 
 @app.command()
