@@ -98,7 +98,7 @@ class SandboxSettings(BaseSettings):
         try:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
-            return Credentials.model_validate_json(path.read_text())
+            return _completed(path)
         credentials = Credentials.new()
         with os.fdopen(descriptor, "w") as file:
             json.dump(credentials.model_dump(), file)
@@ -110,3 +110,13 @@ class SandboxSettings(BaseSettings):
             f"MEDIAFLOW_SANDBOX_{name.upper()}": str(value.resolve() if name == "home" else value)
             for name, value in self.model_dump().items()
         }
+
+
+def _completed(path: Path) -> Credentials:
+    """The credentials kept at `path`, with any a newer sandbox needs made and kept too."""
+    kept = json.loads(path.read_text())
+    missing = {name: _credential(name) for name in Credentials.model_fields if name not in kept}
+    if missing:
+        kept |= missing
+        path.write_text(json.dumps(kept))
+    return Credentials.model_validate(kept)

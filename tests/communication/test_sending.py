@@ -24,7 +24,7 @@ from mediaflow_dagster.cms.schema import notification_messages
 from mediaflow_dagster.cms.templates import save_template
 from mediaflow_dagster.resources.configuration import client_from_environment
 from mediaflow_dagster.resources.sms import SmsProvider
-from mediaflow_dagster.resources.smtp import SmtpMailer
+from mediaflow_dagster.resources.smtp import MailServerUnavailable, SmtpMailer
 
 MENU = {"menu_items": [{"name": "Soupe", "price": "7.50"}, {"name": "Tarte", "price": "5"}]}
 
@@ -272,7 +272,7 @@ from mediaflow_dagster.cms.dispatch import send_due
 from mediaflow_dagster.resources.configuration import client_from_environment
 from mediaflow_dagster.resources.personal_data import PersonalData
 from mediaflow_dagster.resources.sms import SmsProvider
-from mediaflow_dagster.resources.smtp import SmtpMailer
+from mediaflow_dagster.resources.smtp import MailServerUnavailable, SmtpMailer
 from mediaflow_dagster.settings import get_settings
 
 keys = client_from_environment(PersonalData)
@@ -285,3 +285,18 @@ send_due(
     batch=1,
 )
 """
+
+
+def test_a_mail_server_refusing_the_credentials_stops_the_run_with_nothing_lost(
+    engine, vault, personal_data, mailbox, in_environment
+):
+    ready_contact(engine, vault)
+    request(engine)
+    in_environment({"MEDIAFLOW_SMTP_PASSWORD": "not-the-password"})
+
+    with pytest.raises(MailServerUnavailable):
+        dispatch(engine, personal_data)
+
+    [message] = messages(engine)
+    assert (message.status, message.attempts) == ("pending", 0)
+    assert mailbox.received() == []
