@@ -10,10 +10,10 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from support.notifications import mail_environment, mail_server, ready_contact
 
 from mediaflow_dagster.cms import contacts as cms_contacts
@@ -300,3 +300,41 @@ def test_a_mail_server_refusing_the_credentials_stops_the_run_with_nothing_lost(
     [message] = messages(engine)
     assert (message.status, message.attempts) == ("pending", 0)
     assert mailbox.received() == []
+
+
+def test_best_hour_sends_at_the_hour_the_contact_opens_most(engine, vault, mailbox):
+    contact = ready_contact(engine, vault)
+    opened_at_19_paris = datetime(2026, 11, 20, 18, 0)
+    with engine.begin() as connection:
+        for day in range(3):
+            connection.execute(
+                insert(notification_messages).values(
+                    contact_id=contact["id"],
+                    kind="notification",
+                    channel="email",
+                    purpose="marketing",
+                    status="sent",
+                    attempts=1,
+                    send_after=opened_at_19_paris,
+                    created_at=opened_at_19_paris,
+                    updated_at=opened_at_19_paris,
+                    opened_at=opened_at_19_paris + timedelta(days=day, minutes=10 * day),
+                )
+            )
+        create_request(
+            connection,
+            requested_by="tests",
+            template="menu_update",
+            audience={"contact_ids": [contact["id"]]},
+            data=MENU,
+            channels=["email"],
+            all_channels=False,
+            send_at=None,
+            best_hour=True,
+            campaign_id=None,
+        )
+
+    plan_requests(engine, now=datetime(2026, 12, 1, 20, 30))
+
+    [planned] = [message for message in messages(engine) if message.request_id is not None]
+    assert planned.send_after == datetime(2026, 12, 2, 18, 0)
