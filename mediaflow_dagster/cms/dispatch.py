@@ -234,9 +234,9 @@ def _send_share(
     """One session's share of a batch, one message at a time: claimed, handed over, settled
     (in the transaction that claims the next)."""
     unsettled = None
-    with sender.mailer.session() as mail:
+    with sender.mailer.session() as mail, engine.connect() as connection:
         for message in share:
-            claimed = _settle_then_claim(engine, unsettled, message.id, now)
+            claimed = _settle_then_claim(connection, unsettled, message.id, now)
             unsettled = None
             if not claimed:
                 continue
@@ -251,8 +251,8 @@ def _send_share(
                 return unavailable
             unsettled = _settlement(message.id, settled, now)
             report.count(message, settled)
-    if unsettled is not None:
-        _settle_then_claim(engine, unsettled, None, now)
+        if unsettled is not None:
+            _settle_then_claim(connection, unsettled, None, now)
     return None
 
 
@@ -306,11 +306,11 @@ than the database does)."""
 
 
 def _settle_then_claim(
-    engine: Engine, settled: dict[str, Any] | None, message_id_: int | None, now: datetime
+    connection: Connection, settled: dict[str, Any] | None, message_id_: int | None, now: datetime
 ) -> bool:
     """Settle the message handed over before (if any) and claim the next (if any), in one
     transaction: one commit a message. True when the next one was claimed."""
-    with engine.begin() as connection:
+    with connection.begin():
         if settled is not None:
             connection.execute(SETTLE, settled)
         if message_id_ is None:
