@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from mediaflow_dagster.cms.contacts import contact_ids as audience_ids
 from mediaflow_dagster.cms.contacts import refusal, sending_context
@@ -113,7 +113,7 @@ def _plan(connection: Connection, request: Any, now: datetime) -> int:
     purpose = template_for(connection, request.template_name, "")["purpose"]
     consents, suppressed = sending_context(connection, ids)
     rows = connection.execute(select(contacts).where(contacts.c.id.in_(ids))).all()
-    added = 0
+    planned = []
     for contact in rows:
         checked = [
             (
@@ -135,30 +135,42 @@ def _plan(connection: Connection, request: Any, now: datetime) -> int:
         send_after = request.send_at or now
         if request.best_hour:
             send_after = best_hour(connection, contact, max(send_after, now))
-        for channel, reason in checked:
-            added += connection.execute(
-                insert_ignoring_duplicates(connection, notification_messages).values(
-                    request_id=request.id,
-                    contact_id=contact.id,
-                    contact_pseudonym=contact.pseudonym,
-                    kind="notification",
-                    channel=channel,
-                    purpose=purpose,
-                    campaign_id=request.campaign_id,
-                    status="blocked" if reason else "pending",
-                    reason=reason,
-                    attempts=0,
-                    send_after=send_after,
-                    created_at=now,
-                    updated_at=now,
-                )
-            ).rowcount
+        planned.extend(
+            {
+                "request_id": request.id,
+                "contact_id": contact.id,
+                "contact_pseudonym": contact.pseudonym,
+                "kind": "notification",
+                "channel": channel,
+                "purpose": purpose,
+                "campaign_id": request.campaign_id,
+                "status": "blocked" if reason else "pending",
+                "reason": reason,
+                "attempts": 0,
+                "send_after": send_after,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for channel, reason in checked
+        )
+    before = _messages_of(connection, request.id)
+    if planned:
+        connection.execute(insert_ignoring_duplicates(connection, notification_messages), planned)
+    added = _messages_of(connection, request.id) - before
     connection.execute(
         update(notification_requests)
         .where(notification_requests.c.id == request.id)
         .values(status="planned", planned_at=now)
     )
     return added
+
+
+def _messages_of(connection: Connection, request_id: int) -> int:
+    return connection.execute(
+        select(func.count())
+        .select_from(notification_messages)
+        .where(notification_messages.c.request_id == request_id)
+    ).scalar()
 
 
 def best_hour(connection: Connection, contact: Any, earliest: datetime) -> datetime:
