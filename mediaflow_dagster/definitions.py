@@ -24,6 +24,7 @@ from mediaflow_dagster.assets.content import (
     media_renditions,
 )
 from mediaflow_dagster.assets.dbt import campaign_performance_models, hourly_insight_models
+from mediaflow_dagster.assets.erasures import erasures
 from mediaflow_dagster.assets.insights import post_insight_snapshots
 from mediaflow_dagster.assets.insights_checks import (
     impressions_reconcile_to_raw,
@@ -35,6 +36,7 @@ from mediaflow_dagster.assets.publishing import (
     publication_requests,
     publications,
 )
+from mediaflow_dagster.assets.retention import retention_purge
 from mediaflow_dagster.assets.search import search_index
 from mediaflow_dagster.assets.sourcing import content_ideas, image_candidates
 from mediaflow_dagster.assets.warehouse import raw_ops_tables
@@ -54,6 +56,7 @@ from mediaflow_dagster.resources.n8n_api import N8nApi
 from mediaflow_dagster.resources.ops_store import OpsStore
 from mediaflow_dagster.resources.personal_data import PersonalData
 from mediaflow_dagster.resources.platforms.insights import PlatformInsights
+from mediaflow_dagster.resources.retention import Retention
 from mediaflow_dagster.resources.search import SearchIndex
 from mediaflow_dagster.resources.sharepoint import SharePoint
 from mediaflow_dagster.resources.sms import SmsProvider
@@ -65,6 +68,7 @@ from mediaflow_dagster.sensors.accounts import account_setup_sensor
 from mediaflow_dagster.sensors.approvals import approvals_sensor
 from mediaflow_dagster.sensors.callbacks import callback_sensor
 from mediaflow_dagster.sensors.contact_imports import contact_imports_sensor
+from mediaflow_dagster.sensors.erasures import erasures_sensor
 from mediaflow_dagster.sensors.generation_timers import generation_timers_sensor
 from mediaflow_dagster.sensors.notifications import notifications_sensor
 from mediaflow_dagster.sensors.publication_timers import publication_timers_sensor
@@ -130,10 +134,18 @@ search_index_job = define_asset_job(
     selection=AssetSelection.assets(search_index),
     executor_def=in_process_executor,
 )
+erasure_job = define_asset_job("erasure_job", selection=AssetSelection.assets(erasures))
+retention_job = define_asset_job(
+    "retention_job",
+    selection=AssetSelection.assets(retention_purge),
+    executor_def=in_process_executor,
+)
 
 DAILY_MARTS_CRON = "30 0 * * *"
 """The marts are rebuilt once a day, after the collection of the day's last hour (at :05)."""
 ACCOUNT_CHECKS_CRON = "*/15 * * * *"
+RETENTION_CRON = "0 3 * * *"
+"""Data past its retention period is purged once a day, at a quiet hour."""
 
 JOBS = [
     accounts_job,
@@ -148,6 +160,8 @@ JOBS = [
     contact_import_job,
     notification_job,
     search_index_job,
+    erasure_job,
+    retention_job,
 ]
 
 
@@ -162,6 +176,7 @@ CONFIGURED_FROM_ENVIRONMENT = (
     PersonalData,
     SmtpMailer,
     SmsProvider,
+    Retention,
 )
 
 
@@ -192,6 +207,7 @@ def build_resources(settings: Settings, *, resolve_secrets: bool = False) -> dic
         "smtp": configured(SmtpMailer),
         "sms": configured(SmsProvider),
         "search": configured(SearchIndex),
+        "retention": configured(Retention),
         "dbt": DbtCliWithEnvironment(
             project_dir=dbt_project,
             dbt_executable=str(Path(sys.executable).with_name("dbt")),
@@ -219,6 +235,8 @@ def build_definitions(settings: Settings) -> Definitions:
             contact_imports,
             notification_messages,
             search_index,
+            erasures,
+            retention_purge,
         ],
         asset_checks=[snapshots_are_fresh, impressions_reconcile_to_raw],
         jobs=JOBS,
@@ -233,6 +251,7 @@ def build_definitions(settings: Settings) -> Definitions:
             contact_imports_sensor(contact_import_job),
             notifications_sensor(notification_job),
             search_index_sensor(search_index_job),
+            erasures_sensor(erasure_job),
         ],
         schedules=[
             build_schedule_from_partitioned_job(
@@ -247,6 +266,12 @@ def build_definitions(settings: Settings) -> Definitions:
             ScheduleDefinition(
                 job=accounts_job,
                 cron_schedule=ACCOUNT_CHECKS_CRON,
+                execution_timezone="UTC",
+                default_status=DefaultScheduleStatus.RUNNING,
+            ),
+            ScheduleDefinition(
+                job=retention_job,
+                cron_schedule=RETENTION_CRON,
                 execution_timezone="UTC",
                 default_status=DefaultScheduleStatus.RUNNING,
             ),

@@ -137,6 +137,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router)
     app.include_router(accounts.landing)
     app.include_router(contacts.suppression_router)
+    app.include_router(contacts.erasure_router)
     app.include_router(communication.public)
     app.openapi = lambda: _openapi(app)
     return app

@@ -212,3 +212,14 @@ class NotificationRequest(BaseModel):
     created_at: Stamp
     planned_at: Stamp | None
     messages: dict[str, int] = Field(description="How many messages are in each status.")
+
+
+class Erasure(BaseModel):
+    id: int
+    requested_by: str
+    requested_at: Stamp
+    stores: dict[str, Any] = Field(
+        description="Rows each store lost (the ops store's per table); the other stores are "
+        "purged by the `erasures` run."
+    )
+    finished_at: Stamp | None

@@ -2,6 +2,7 @@
 
 import pandas as pd
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
+from sqlalchemy import select
 
 from mediaflow_dagster.assets.keys import RAW
 from mediaflow_dagster.resources.ops_store import OpsStore
@@ -10,6 +11,7 @@ from mediaflow_dagster.resources.warehouse import (
     WAREHOUSE_POOL,
     Warehouse,
     as_raw_frame,
+    landed_columns,
 )
 
 RAW_OPS_SPECS = [
@@ -27,6 +29,6 @@ RAW_OPS_SPECS = [
 def raw_ops_tables(context: AssetExecutionContext, ops_store: OpsStore, warehouse: Warehouse):
     """Copy each ops table into `raw` in one transaction per table (small tables: whole copies)."""
     for table in LANDED_OPS_TABLES:
-        frame = as_raw_frame(table, pd.read_sql(table.select(), ops_store.engine))
+        frame = as_raw_frame(table, pd.read_sql(select(*landed_columns(table)), ops_store.engine))
         warehouse.replace(table.name, frame)
         yield MaterializeResult(asset_key=[RAW, table.name], metadata={"rows": len(frame)})

@@ -12,14 +12,16 @@ before each message is sent, whatever they were when it was planned.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from mediaflow_dagster.cms.contacts import contact_ids as audience_ids
 from mediaflow_dagster.cms.contacts import refusal, sending_context
@@ -44,6 +46,7 @@ from mediaflow_dagster.resources.smtp import (
     MailDeferred,
     MailRefused,
     MailServerUnavailable,
+    MailSession,
     SmtpMailer,
 )
 
@@ -58,10 +61,18 @@ INTERRUPTED = (
 
 @dataclass
 class DispatchReport:
-    planned: int = 0
     interrupted: int = 0
     outcomes: Counter = field(default_factory=Counter)
     failures: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, message: Any, settled: Settled) -> None:
+        with self.lock:
+            self.outcomes[settled.status] += 1
+            if settled.status in ("failed", "blocked"):
+                self.failures.append(
+                    {"message": message.id, "channel": message.channel, "reason": settled.reason}
+                )
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,7 @@ def _plan(connection: Connection, request: Any, now: datetime) -> int:
     purpose = template_for(connection, request.template_name, "")["purpose"]
     consents, suppressed = sending_context(connection, ids)
     rows = connection.execute(select(contacts).where(contacts.c.id.in_(ids))).all()
-    added = 0
+    planned = []
     for contact in rows:
         checked = [
             (
@@ -124,30 +135,42 @@ def _plan(connection: Connection, request: Any, now: datetime) -> int:
         send_after = request.send_at or now
         if request.best_hour:
             send_after = best_hour(connection, contact, max(send_after, now))
-        for channel, reason in checked:
-            added += connection.execute(
-                insert_ignoring_duplicates(connection, notification_messages).values(
-                    request_id=request.id,
-                    contact_id=contact.id,
-                    contact_pseudonym=contact.pseudonym,
-                    kind="notification",
-                    channel=channel,
-                    purpose=purpose,
-                    campaign_id=request.campaign_id,
-                    status="blocked" if reason else "pending",
-                    reason=reason,
-                    attempts=0,
-                    send_after=send_after,
-                    created_at=now,
-                    updated_at=now,
-                )
-            ).rowcount
+        planned.extend(
+            {
+                "request_id": request.id,
+                "contact_id": contact.id,
+                "contact_pseudonym": contact.pseudonym,
+                "kind": "notification",
+                "channel": channel,
+                "purpose": purpose,
+                "campaign_id": request.campaign_id,
+                "status": "blocked" if reason else "pending",
+                "reason": reason,
+                "attempts": 0,
+                "send_after": send_after,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for channel, reason in checked
+        )
+    before = _messages_of(connection, request.id)
+    if planned:
+        connection.execute(insert_ignoring_duplicates(connection, notification_messages), planned)
+    added = _messages_of(connection, request.id) - before
     connection.execute(
         update(notification_requests)
         .where(notification_requests.c.id == request.id)
         .values(status="planned", planned_at=now)
     )
     return added
+
+
+def _messages_of(connection: Connection, request_id: int) -> int:
+    return connection.execute(
+        select(func.count())
+        .select_from(notification_messages)
+        .where(notification_messages.c.request_id == request_id)
+    ).scalar()
 
 
 def best_hour(connection: Connection, contact: Any, earliest: datetime) -> datetime:
@@ -198,39 +221,51 @@ def send_due(
     batch: int = 500,
     progress: Callable[[DispatchReport], None] = lambda _: None,
 ) -> DispatchReport:
-    """Send every message due at `now`; what happened to them. `MailServerUnavailable`
-    stops the run with the messages left pending."""
+    """Send every message due at `now`, over `mailer.smtp_connections` sessions at once; what
+    happened to them. `MailServerUnavailable` stops the run with the messages left pending."""
     now = now or utcnow()
     report = DispatchReport(interrupted=recover_interrupted(engine, now))
-    sender = _Sender(engine, vault, links, sms)
-    with mailer.session() as mail:
-        sender.mailer, sender.mail = mailer, mail
-        while due := _due(engine, now, batch):
-            sender.prepare(due)
-            for message in due:
-                if not _claim(engine, message.id, now):
-                    continue
-                try:
-                    settled = sender.deliver(message)
-                except Deferred as deferred:
-                    _defer(engine, message, now, str(deferred))
-                    report.outcomes["deferred"] += 1
-                    continue
-                except MailServerUnavailable:
-                    _release(engine, message.id)
-                    raise
-                _settle(engine, message.id, settled, now)
-                report.outcomes[settled.status] += 1
-                if settled.status in ("failed", "blocked"):
-                    report.failures.append(
-                        {
-                            "message": message.id,
-                            "channel": message.channel,
-                            "reason": settled.reason,
-                        }
-                    )
-            progress(report)
+    sender = _Sender(engine, vault, links, mailer, sms)
+    lanes = mailer.smtp_connections
+    unavailable: list[MailServerUnavailable] = []
+    while not unavailable and (due := _due(engine, now, batch)):
+        sender.prepare(due)
+        shares = [due[lane::lanes] for lane in range(lanes) if due[lane::lanes]]
+        with ThreadPoolExecutor(len(shares), thread_name_prefix="sending") as pool:
+            stops = pool.map(lambda share: _send_share(engine, sender, share, now, report), shares)
+            unavailable.extend(stop for stop in stops if stop is not None)
+        progress(report)
+    if unavailable:
+        raise unavailable[0]
     return report
+
+
+def _send_share(
+    engine: Engine, sender: _Sender, share: list[Any], now: datetime, report: DispatchReport
+) -> MailServerUnavailable | None:
+    """One session's share of a batch, one message at a time: claimed, handed over, settled
+    (in the transaction that claims the next)."""
+    unsettled = None
+    with sender.mailer.session() as mail, engine.connect() as connection:
+        for message in share:
+            claimed = _settle_then_claim(connection, unsettled, message.id, now)
+            unsettled = None
+            if not claimed:
+                continue
+            try:
+                settled = sender.deliver(message, mail)
+            except Deferred as deferred:
+                _defer(engine, message, now, str(deferred))
+                report.count(message, Settled("deferred", str(deferred)))
+                continue
+            except MailServerUnavailable as unavailable:
+                _release(engine, message.id)
+                return unavailable
+            unsettled = _settlement(message.id, settled, now)
+            report.count(message, settled)
+        if unsettled is not None:
+            _settle_then_claim(connection, unsettled, None, now)
+    return None
 
 
 def _due(engine: Engine, now: datetime, batch: int) -> list[Any]:
@@ -246,23 +281,68 @@ def _due(engine: Engine, now: datetime, batch: int) -> list[Any]:
         ).all()
 
 
-def _claim(engine: Engine, message_id_: int, now: datetime) -> bool:
-    with engine.begin() as connection:
-        return (
-            connection.execute(
-                update(notification_messages)
-                .where(
-                    (notification_messages.c.id == message_id_)
-                    & (notification_messages.c.status == "pending")
-                )
-                .values(
-                    status="sending",
-                    attempts=notification_messages.c.attempts + 1,
-                    updated_at=now,
-                )
-            ).rowcount
-            == 1
-        )
+CLAIM = (
+    update(notification_messages)
+    .where(
+        (notification_messages.c.id == bindparam("message"))
+        & (notification_messages.c.status == "pending")
+    )
+    .values(
+        status="sending", attempts=notification_messages.c.attempts + 1, updated_at=bindparam("now")
+    )
+)
+SETTLE = (
+    update(notification_messages)
+    .where(
+        (notification_messages.c.id == bindparam("message"))
+        & (notification_messages.c.status == "sending")
+    )
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                "status",
+                "reason",
+                "provider_message_id",
+                "segments",
+                "template_id",
+                "template_version",
+                "sent_at",
+            )
+        }
+        | {"updated_at": bindparam("now")}
+    )
+)
+"""Built once: the statements every message runs (a statement built per message costs more
+than the database does)."""
+
+
+def _settle_then_claim(
+    connection: Connection, settled: dict[str, Any] | None, message_id_: int | None, now: datetime
+) -> bool:
+    """Settle the message handed over before (if any) and claim the next (if any), in one
+    transaction: one commit a message. True when the next one was claimed."""
+    with connection.begin():
+        if settled is not None:
+            connection.execute(SETTLE, settled)
+        if message_id_ is None:
+            return False
+        return connection.execute(CLAIM, {"message": message_id_, "now": now}).rowcount == 1
+
+
+def _settlement(message_id_: int, settled: Settled, now: datetime) -> dict[str, Any]:
+    template = settled.template or {}
+    return {
+        "message": message_id_,
+        "status": settled.status,
+        "reason": settled.reason,
+        "provider_message_id": settled.provider_message_id,
+        "segments": settled.segments,
+        "template_id": template.get("id"),
+        "template_version": template.get("version"),
+        "sent_at": now if settled.status == "sent" else None,
+        "now": now,
+    }
 
 
 def _release(engine: Engine, message_id_: int) -> None:
@@ -290,35 +370,20 @@ def _defer(engine: Engine, message: Any, now: datetime, reason: str) -> None:
         )
 
 
-def _settle(engine: Engine, message_id_: int, settled: Settled, now: datetime) -> None:
-    template = settled.template or {}
-    with engine.begin() as connection:
-        connection.execute(
-            update(notification_messages)
-            .where(
-                (notification_messages.c.id == message_id_)
-                & (notification_messages.c.status == "sending")
-            )
-            .values(
-                status=settled.status,
-                reason=settled.reason,
-                provider_message_id=settled.provider_message_id,
-                segments=settled.segments,
-                template_id=template.get("id"),
-                template_version=template.get("version"),
-                sent_at=now if settled.status == "sent" else None,
-                updated_at=now,
-            )
-        )
-
-
 class _Sender:
-    """Renders and hands over the messages of one batch, with what it read for them once."""
+    """Renders and hands over the messages of one batch, with what it read for them once;
+    shared by the sessions of the batch (it only reads once prepared)."""
 
-    def __init__(self, engine: Engine, vault: Vault, links: LinkSigner, sms: SmsProvider):
-        self.engine, self.vault, self.links, self.sms = engine, vault, links, sms
-        self.mailer: SmtpMailer | None = None
-        self.mail = None
+    def __init__(
+        self, engine: Engine, vault: Vault, links: LinkSigner, mailer: SmtpMailer, sms: SmsProvider
+    ):
+        self.engine, self.vault, self.links, self.mailer, self.sms = (
+            engine,
+            vault,
+            links,
+            mailer,
+            sms,
+        )
         self.templates: dict[tuple[str, str], dict[str, Any]] = {}
 
     def prepare(self, due: list[Any]) -> None:
@@ -354,7 +419,7 @@ class _Sender:
                 self.templates[key] = template_for(connection, name, language)
         return self.templates[key]
 
-    def deliver(self, message: Any) -> Settled:
+    def deliver(self, message: Any, mail: MailSession) -> Settled:
         contact = self.contacts.get(message.contact_id)
         if contact is None:
             return Settled("failed", "the contact no longer exists")
@@ -396,10 +461,10 @@ class _Sender:
         except (TemplateProblem, NotFound) as problem:
             return Settled("failed", f"template {name}: {problem}")
         if message.channel == "email":
-            return self._email(message, contact, template, rendered)
+            return self._email(message, contact, template, rendered, mail)
         return self._sms(contact, template, next(iter(rendered.values())))
 
-    def _email(self, message, contact, template, rendered) -> Settled:
+    def _email(self, message, contact, template, rendered, mail: MailSession) -> Settled:
         marketing = message.purpose == "marketing"
         tracked = message.kind == "notification"
         email = build_email(
@@ -421,7 +486,7 @@ class _Sender:
             else None,
         )
         try:
-            self.mail.send(email)
+            mail.send(email)
         except MailDeferred as deferred:
             raise Deferred(str(deferred)) from deferred
         except MailRefused as refused:

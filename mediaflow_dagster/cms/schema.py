@@ -485,7 +485,7 @@ erasures = Table(
     "erasures",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("contact_id", Integer, nullable=False),
+    Column("pseudonym", String(64)),
     Column("requested_by", String(200), nullable=False),
     Column("requested_at", DateTime, nullable=False),
     Column("stores", JSON, nullable=False),

@@ -47,15 +47,29 @@ LANDED_OPS_TABLES = (
     ops.campaign_targets,
     ops.campaign_objects,
     ops.publications,
+    ops.notification_templates,
+    ops.notification_messages,
+    ops.message_events,
 )
+NEVER_LANDED = {"notification_messages": frozenset({"contact_id"})}
+"""Columns the warehouse never sees: it knows contacts by their pseudonym only."""
+PSEUDONYMOUS_TABLES = {"notification_messages": "contact_pseudonym"}
+"""The raw tables that hold a contact's pseudonym, and its column: what an erasure purges.
+The dbt models over them are views, or aggregates without the pseudonym."""
 
 raw_metadata = MetaData(schema=RAW_SCHEMA)
+
+
+def landed_columns(table: Table) -> list[Column]:
+    return [
+        column for column in table.columns if column.name not in NEVER_LANDED.get(table.name, ())
+    ]
 
 
 def _raw_copy(table: Table) -> Table:
     columns = [
         Column(column.name, Text if isinstance(column.type, JSON) else column.type)
-        for column in table.columns
+        for column in landed_columns(table)
     ]
     return Table(table.name, raw_metadata, *columns)
 
@@ -201,6 +215,33 @@ class Warehouse(ConfigurableResource):
                 engine.dispose()
         with duckdb.connect(self.duckdb_path, read_only=True) as connection:
             return connection.execute(sql).df()
+
+    def forget_pseudonym(self, pseudonym: str) -> int:
+        """Blank a contact's pseudonym in every raw table that holds one; rows changed."""
+        changed = 0
+        for table, column in PSEUDONYMOUS_TABLES.items():
+            statement = (
+                f"UPDATE {RAW_SCHEMA}.{table} SET {column} = NULL WHERE {column} = :pseudonym"
+            )
+            if self.backend == "postgres":
+                engine = create_engine(self.postgres_url)
+                try:
+                    with engine.begin() as connection:
+                        landed = connection.execute(
+                            text("select to_regclass(:table)"), {"table": f"{RAW_SCHEMA}.{table}"}
+                        ).scalar()
+                        if landed is not None:
+                            changed += connection.execute(
+                                text(statement), {"pseudonym": pseudonym}
+                            ).rowcount
+                finally:
+                    engine.dispose()
+            else:
+                with self._duckdb() as connection:
+                    changed += connection.execute(
+                        statement.replace(":pseudonym", "?"), [pseudonym]
+                    ).fetchone()[0]
+        return changed
 
     def _write(self, table: str, frame: pd.DataFrame, *, replace: bool) -> None:
         raw_table = raw_metadata.tables[f"{RAW_SCHEMA}.{table}"]

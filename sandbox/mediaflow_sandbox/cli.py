@@ -18,6 +18,39 @@ def serve() -> None:
 
 
 @app.command()
+def mail() -> None:
+    """Serve the mail server (STARTTLS, AUTH with the sandbox's SMTP credentials) until stopped
+    (Ctrl-C, SIGTERM); then print how many messages it took and how many distinct Message-IDs."""
+    import resource
+    import signal
+    import threading
+
+    from mediaflow_sandbox.settings import SandboxSettings
+    from mediaflow_sandbox.smtp import MailServer
+
+    sandbox = SandboxSettings()
+    stopped = threading.Event()
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, lambda *_: stopped.set())
+    with MailServer(
+        "127.0.0.1",
+        sandbox.smtp_port,
+        "mediaflow",
+        sandbox.credentials().smtp_password,
+        sandbox.home,
+    ) as server:
+        typer.echo(f"mail server on 127.0.0.1:{sandbox.smtp_port}", err=True)
+        stopped.wait()
+        received = server.mailbox.message_ids()
+    distinct = len(set(received))
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    typer.echo(
+        f"received {len(received)} distinct {distinct} cpu_seconds "
+        f"{cpu.ru_utime + cpu.ru_stime:.2f}"
+    )
+
+
+@app.command()
 def demo(
     hours: int = typer.Option(6, min=1, max=48, help="Simulated hours of insights to collect."),
     no_ui: bool = typer.Option(

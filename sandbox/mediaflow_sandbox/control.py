@@ -98,6 +98,8 @@ def client_environment(sandbox: SandboxSettings) -> dict[str, str]:
         "MEDIAFLOW_OIDC_JWKS_URL": f"{https_base_url(sandbox)}/{TENANT}/discovery/v2.0/keys",
         "MEDIAFLOW_MAKE_HOOK_ORIGINS": json.dumps([*MAKE_HOOK_ORIGINS, base]),
         "MEDIAFLOW_SMS_API_URL": f"{base}{SMS_PREFIX}",
+        "MEDIAFLOW_SMTP_HOST": sandbox.host,
+        "MEDIAFLOW_SMTP_PORT": str(sandbox.smtp_port),
     }
 
 

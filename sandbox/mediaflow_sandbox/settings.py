@@ -97,6 +97,7 @@ class SandboxSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8100
     tls_port: int = 8101
+    smtp_port: int = 8025
     home: Path = Path(".mediaflow/sandbox")
     callback_timeout_seconds: float = 10.0
     make_team_id: int = 1

@@ -5,6 +5,7 @@ told to misbehave: drop the connection, answer 4xx for a while, refuse a domain 
 
 from __future__ import annotations
 
+import re
 import ssl
 import threading
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from mediaflow_sandbox.tls import ensure_certificates
+
+_MESSAGE_ID = re.compile(rb"^Message-ID: *(\S+)", re.MULTILINE | re.IGNORECASE)
 
 
 @dataclass
@@ -31,13 +34,21 @@ class MailFaults:
 class Mailbox:
     """What the server accepted, and its faults; shared with the server's thread."""
 
-    messages: list[EmailMessage] = field(default_factory=list)
+    messages: list[bytes] = field(default_factory=list)
     faults: MailFaults = field(default_factory=MailFaults)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def received(self) -> list[EmailMessage]:
+        """Every message taken, parsed now (parsing as they arrive would slow the server)."""
         with self.lock:
-            return list(self.messages)
+            taken = list(self.messages)
+        return [message_from_bytes(raw, policy=policy.default) for raw in taken]
+
+    def message_ids(self) -> list[bytes]:
+        """The Message-ID of every message taken, read without parsing the messages."""
+        with self.lock:
+            taken = list(self.messages)
+        return [found[1] for raw in taken if (found := _MESSAGE_ID.search(raw))]
 
     def clear(self) -> None:
         with self.lock:
@@ -66,8 +77,7 @@ class _Handler:
             if faults.temporary_failures > 0:
                 faults.temporary_failures -= 1
                 return "451 4.3.0 temporary failure, try again later"
-            message = message_from_bytes(envelope.content, policy=policy.default)
-            self.mailbox.messages.append(message)
+            self.mailbox.messages.append(envelope.original_content or envelope.content)
         return "250 2.0.0 OK: queued"
 
 

@@ -68,6 +68,8 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("POST", "/api/communication/templates/{name}"): "notifications:send",
     ("POST", "/api/communication/templates/{name}/preview"): "notifications:send",
     ("POST", "/api/communication/notify"): "notifications:send",
+    ("DELETE", "/api/contacts/{contact_id}"): "contacts:erase",
+    ("GET", "/api/erasures/{erasure_id}"): "contacts:erase",
     ("GET", "/api/communication/notifications/{request_id}"): "notifications:send",
     ("GET", "/api/search"): "campaigns:read",
     ("GET", "/api/search/status"): "campaigns:read",
@@ -93,7 +95,7 @@ OPEN = {
 def concrete(path: str) -> str:
     ids = ("account_id", "campaign_id", "candidate_id", "object_id", "key_id", "contact_id")
     more = ("import_id", "request_id", "subscription_id", "delivery_id")
-    return path.format(**dict.fromkeys((*ids, *more), 1), name="menu_update")
+    return path.format(**dict.fromkeys((*ids, *more), 1), name="menu_update", erasure_id=1)
 
 
 def call(client: TestClient, method: str, path: str, **options: Any):

@@ -10,10 +10,10 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from support.notifications import mail_environment, mail_server, ready_contact
 
 from mediaflow_dagster.cms import contacts as cms_contacts
@@ -24,7 +24,7 @@ from mediaflow_dagster.cms.schema import notification_messages
 from mediaflow_dagster.cms.templates import save_template
 from mediaflow_dagster.resources.configuration import client_from_environment
 from mediaflow_dagster.resources.sms import SmsProvider
-from mediaflow_dagster.resources.smtp import SmtpMailer
+from mediaflow_dagster.resources.smtp import MailServerUnavailable, SmtpMailer
 
 MENU = {"menu_items": [{"name": "Soupe", "price": "7.50"}, {"name": "Tarte", "price": "5"}]}
 
@@ -272,7 +272,7 @@ from mediaflow_dagster.cms.dispatch import send_due
 from mediaflow_dagster.resources.configuration import client_from_environment
 from mediaflow_dagster.resources.personal_data import PersonalData
 from mediaflow_dagster.resources.sms import SmsProvider
-from mediaflow_dagster.resources.smtp import SmtpMailer
+from mediaflow_dagster.resources.smtp import MailServerUnavailable, SmtpMailer
 from mediaflow_dagster.settings import get_settings
 
 keys = client_from_environment(PersonalData)
@@ -285,3 +285,56 @@ send_due(
     batch=1,
 )
 """
+
+
+def test_a_mail_server_refusing_the_credentials_stops_the_run_with_nothing_lost(
+    engine, vault, personal_data, mailbox, in_environment
+):
+    ready_contact(engine, vault)
+    request(engine)
+    in_environment({"MEDIAFLOW_SMTP_PASSWORD": "not-the-password"})
+
+    with pytest.raises(MailServerUnavailable):
+        dispatch(engine, personal_data)
+
+    [message] = messages(engine)
+    assert (message.status, message.attempts) == ("pending", 0)
+    assert mailbox.received() == []
+
+
+def test_best_hour_sends_at_the_hour_the_contact_opens_most(engine, vault, mailbox):
+    contact = ready_contact(engine, vault)
+    opened_at_19_paris = datetime(2026, 11, 20, 18, 0)
+    with engine.begin() as connection:
+        for day in range(3):
+            connection.execute(
+                insert(notification_messages).values(
+                    contact_id=contact["id"],
+                    kind="notification",
+                    channel="email",
+                    purpose="marketing",
+                    status="sent",
+                    attempts=1,
+                    send_after=opened_at_19_paris,
+                    created_at=opened_at_19_paris,
+                    updated_at=opened_at_19_paris,
+                    opened_at=opened_at_19_paris + timedelta(days=day, minutes=10 * day),
+                )
+            )
+        create_request(
+            connection,
+            requested_by="tests",
+            template="menu_update",
+            audience={"contact_ids": [contact["id"]]},
+            data=MENU,
+            channels=["email"],
+            all_channels=False,
+            send_at=None,
+            best_hour=True,
+            campaign_id=None,
+        )
+
+    plan_requests(engine, now=datetime(2026, 12, 1, 20, 30))
+
+    [planned] = [message for message in messages(engine) if message.request_id is not None]
+    assert planned.send_after == datetime(2026, 12, 2, 18, 0)

@@ -15,11 +15,17 @@ from dagster import (
 
 from mediaflow_dagster.definitions import defs
 
-SCHEDULES = ("insights_job_schedule", "warehouse_job_schedule", "accounts_job_schedule")
+SCHEDULES = (
+    "insights_job_schedule",
+    "warehouse_job_schedule",
+    "accounts_job_schedule",
+    "retention_job_schedule",
+)
 SENSORS = (
     "account_setup",
     "approvals",
     "contact_imports",
+    "erasures",
     "generation_timers",
     "make_callbacks",
     "n8n_callbacks",

@@ -72,6 +72,7 @@ def test_client_environment_points_every_client_at_the_sandbox(tmp_path: Path) -
         "MEDIAFLOW_OIDC_ISSUER": "https://127.0.0.1:9101/mediaflow-tenant/v2.0",
         "MEDIAFLOW_OIDC_AUDIENCE": "api://mediaflow-api",
         "MEDIAFLOW_OIDC_JWKS_URL": "https://127.0.0.1:9101/mediaflow-tenant/discovery/v2.0/keys",
+        "MEDIAFLOW_SMS_API_URL": "http://127.0.0.1:9100/twilio",
         "MEDIAFLOW_MAKE_HOOK_ORIGINS": (
             '["https://hook.eu1.make.com", "https://hook.eu2.make.com", '
             '"https://hook.us1.make.com", "https://hook.us2.make.com", "http://127.0.0.1:9100"]'

@@ -33,6 +33,29 @@ create table raw.post_daily_reports (
 )
 """
 
+NOTIFICATION_ROWS = """
+insert into raw.notification_templates (id, name, language, version, purpose, subject,
+    html_body, text_body, created_by, created_at) values
+    (1, 'menu_update', 'fr', 1, 'marketing', 's', 'h', 't', 'seed', '2026-11-01 00:00:00');
+insert into raw.notification_messages (id, request_id, contact_pseudonym, kind, channel, purpose,
+    template_id, template_version, campaign_id, status, reason, segments, attempts, send_after,
+    created_at, sent_at, delivered_at, opened_at, clicked_at, unsubscribed_at, updated_at) values
+    (1, 1, 'p1', 'notification', 'email', 'marketing', 1, 1, 1, 'sent', null, null, 1,
+     '2026-11-20 09:00:00', '2026-11-20 09:00:00', '2026-11-20 09:01:00', null,
+     '2026-11-20 10:00:00', '2026-11-20 10:05:00', null, '2026-11-20 10:05:00'),
+    (2, 1, 'p2', 'notification', 'email', 'marketing', 1, 1, 1, 'sent', null, null, 1,
+     '2026-11-20 09:00:00', '2026-11-20 09:00:00', '2026-11-20 09:01:00', null,
+     '2026-11-20 11:00:00', null, '2026-11-20 11:30:00', '2026-11-20 11:30:00'),
+    (3, 1, 'p3', 'notification', 'email', 'marketing', null, null, 1, 'blocked',
+     'no marketing consent for email', null, 0, '2026-11-20 09:00:00', '2026-11-20 09:00:00',
+     null, null, null, null, null, '2026-11-20 09:00:00'),
+    (4, 2, 'p1', 'notification', 'sms', 'marketing', 1, 1, 1, 'delivered', null, 2, 1,
+     '2026-11-21 09:00:00', '2026-11-21 09:00:00', '2026-11-21 09:00:01',
+     '2026-11-21 09:00:05', null, null, null, '2026-11-21 09:00:05'),
+    (5, null, 'p4', 'opt_in', 'email', 'transactional', null, null, null, 'sent', null, null,
+     1, '2026-11-20 09:00:00', '2026-11-20 09:00:00', '2026-11-20 09:00:01', null, null,
+     null, null, '2026-11-20 09:00:01')
+"""
 OPS_ROWS = """
 insert into raw.campaigns (id, name, topics, budget, currency, start_date, end_date, status,
     created_at, updated_at) values
@@ -274,6 +297,7 @@ def warehouse(
         *(schema_changes(table, [])[0] for table in RAW_OPS_TABLES.values()),
         *SNAPSHOT_TABLES.split(";"),
         *OPS_ROWS.split(";"),
+        *NOTIFICATION_ROWS.split(";"),
         snapshot_rows(FIRST_SNAPSHOTS),
         daily_report_rows(),
     )
@@ -511,3 +535,27 @@ def test_the_docs_describe_every_mart_column_and_name_the_dashboards(warehouse):
         assert not undocumented, (name, undocumented)
     dashboards = {exposure["name"] for exposure in manifest["exposures"].values()}
     assert len(dashboards) == 3
+
+
+def test_notifications_daily_counts_outcomes_per_campaign_template_and_channel(warehouse):
+    rows = warehouse.rows(
+        "select cast(day as varchar), campaign_id, template_name, channel, messages, sent, "
+        "delivered, blocked, opened, clicked, unsubscribed, sms_segments "
+        "from marts.notifications__daily order by 1, 3, 4"
+    )
+
+    assert rows == [
+        ("2026-11-20", 1, "menu_update", "email", 2, 2, 0, 0, 2, 1, 1, 0),
+        ("2026-11-20", 1, "unsent", "email", 1, 0, 0, 1, 0, 0, 0, 0),
+        ("2026-11-21", 1, "menu_update", "sms", 1, 1, 1, 0, 0, 0, 0, 2),
+    ]
+
+
+def test_the_campaign_summary_gains_its_email_and_sms_channels(warehouse):
+    rows = warehouse.rows(
+        "select campaign_id, emails_sent, emails_opened, emails_clicked, sms_sent, "
+        "sms_delivered, notification_unsubscribes "
+        "from marts.campaign_performance__summary order by campaign_id"
+    )
+
+    assert rows == [(1, 2, 2, 1, 1, 1, 1), (2, 0, 0, 0, 0, 0, 0)]

@@ -54,6 +54,22 @@ budget_to_date as (
     where budget_plan.day <= data_as_of.as_of_date
     group by budget_plan.campaign_id
 
+),
+
+notifications as (
+
+    select
+        campaign_id,
+        sum(case when channel = 'email' then sent else 0 end) as emails_sent,
+        sum(case when channel = 'email' then opened else 0 end) as emails_opened,
+        sum(case when channel = 'email' then clicked else 0 end) as emails_clicked,
+        sum(case when channel = 'sms' then sent else 0 end) as sms_sent,
+        sum(case when channel = 'sms' then delivered else 0 end) as sms_delivered,
+        sum(unsubscribed) as notification_unsubscribes
+    from {{ ref('notifications__daily') }}
+    where campaign_id is not null
+    group by campaign_id
+
 )
 
 select
@@ -79,7 +95,13 @@ select
     {{ cost_per('budget_to_date.budget_allocated_to_date * 1000', 'lifetime_totals.impressions') }} as cpm,
     {{ safe_ratio('budget_to_date.budget_allocated_to_date', 'campaigns.budget') }} as budget_pacing,
     lifetime_totals.first_published_at,
-    lifetime_totals.last_collected_at
+    lifetime_totals.last_collected_at,
+    coalesce(notifications.emails_sent, 0) as emails_sent,
+    coalesce(notifications.emails_opened, 0) as emails_opened,
+    coalesce(notifications.emails_clicked, 0) as emails_clicked,
+    coalesce(notifications.sms_sent, 0) as sms_sent,
+    coalesce(notifications.sms_delivered, 0) as sms_delivered,
+    coalesce(notifications.notification_unsubscribes, 0) as notification_unsubscribes
 from campaigns
 left join published_posts
     on campaigns.campaign_id = published_posts.campaign_id
@@ -87,3 +109,5 @@ left join lifetime_totals
     on campaigns.campaign_id = lifetime_totals.campaign_id
 left join budget_to_date
     on campaigns.campaign_id = budget_to_date.campaign_id
+left join notifications
+    on campaigns.campaign_id = notifications.campaign_id

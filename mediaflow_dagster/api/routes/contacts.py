@@ -15,6 +15,7 @@ from mediaflow_dagster.api.communication_models import (
     ContactImport,
     ContactImportIn,
     ContactIn,
+    Erasure,
     Suppression,
     SuppressionIn,
     WithdrawalIn,
@@ -24,7 +25,7 @@ from mediaflow_dagster.api.models import Page
 from mediaflow_dagster.api.problems import documented
 from mediaflow_dagster.api.routes.common import Cursor, Limit, PathId, protected_router
 from mediaflow_dagster.api.security import Principal, connection, require
-from mediaflow_dagster.cms import contact_imports, contacts
+from mediaflow_dagster.cms import contact_imports, contacts, erasure
 from mediaflow_dagster.cms.audit import record_change
 from mediaflow_dagster.communication.contact_fields import Segment
 
@@ -33,6 +34,7 @@ Store = Annotated[Connection, Depends(connection)]
 Api = Annotated[ApiContext, Depends(context)]
 Reader = require("contacts:read")
 Writer = require("contacts:write")
+Eraser = require("contacts:erase")
 
 
 def record_read(store: Connection, request: Request, principal: Principal) -> None:
@@ -87,6 +89,17 @@ def get_contact(
     return contact
 
 
+@router.delete("/{contact_id}", status_code=202, response_model=Erasure, responses=documented(404))
+def erase_contact(
+    contact_id: PathId, response: Response, store: Store, principal: Eraser
+) -> dict[str, Any]:
+    """The right to erasure: the contact is gone from the ops store now, and from every other
+    store once the `erasures` run has finished (follow it at the `location`)."""
+    erased = erasure.erase_contact(store, contact_id, principal.actor)
+    response.headers["location"] = f"/api/erasures/{erased['id']}"
+    return erased
+
+
 @router.post(
     "/{contact_id}/consents",
     status_code=201,
@@ -139,6 +152,14 @@ def import_contacts(
 @router.get("/imports/{import_id}", response_model=ContactImport, responses=documented(404))
 def get_import(import_id: PathId, store: Store, _: Reader) -> dict[str, Any]:
     return contact_imports.get_import(store, import_id)
+
+
+erasure_router = protected_router(prefix="/api/erasures", tags=["contacts"])
+
+
+@erasure_router.get("/{erasure_id}", response_model=Erasure, responses=documented(404))
+def get_erasure(erasure_id: PathId, store: Store, _: Eraser) -> dict[str, Any]:
+    return erasure.get_erasure(store, erasure_id)
 
 
 suppression_router = protected_router(prefix="/api/suppressions", tags=["contacts"])

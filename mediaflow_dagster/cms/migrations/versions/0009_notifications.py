@@ -215,7 +215,7 @@ def upgrade() -> None:
     op.create_table(
         "erasures",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("contact_id", sa.Integer, nullable=False),
+        sa.Column("pseudonym", sa.String(64)),
         sa.Column("requested_by", sa.String(200), nullable=False),
         sa.Column("requested_at", sa.DateTime, nullable=False),
         sa.Column("stores", sa.JSON, nullable=False),
