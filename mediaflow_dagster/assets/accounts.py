@@ -67,8 +67,9 @@ def social_accounts(
             context.log.warning(f"account {account['id']}: set-up not finished: {error}")
             continue
         finish_setup(engine, account["id"], scenario_id)
-    make_failures = []
+    make_failures, connections_tested = [], 0
     for account in accounts_to_check(engine):
+        connections_tested += 1
         try:
             verified = make_api.connection_verified(account["make_connection_id"])
         except MAKE_FAILURES as error:
@@ -85,7 +86,7 @@ def social_accounts(
                 "expired",
                 "the Make connection no longer verifies: reconnect the account",
             )
-    if accounts_to_check(engine) or make_failures:
+    if connections_tested:
         record_dependency(engine, "make", not make_failures, "; ".join(make_failures) or None)
     for service, check, failures in (
         ("n8n", n8n_api.check, (N8nApiError, ServiceUnavailable, OutcomeUnknown)),
