@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import resource
 import sys
 import tempfile
@@ -27,7 +28,8 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import insert
 
-from mediaflow_dagster.cms import accounts, campaigns
+from mediaflow_dagster.cms import accounts, campaigns, credentials
+from mediaflow_dagster.cms.credential_cipher import CredentialCipher
 from mediaflow_dagster.cms.database import migrate, ops_engine, utcnow
 from mediaflow_dagster.cms.schema import campaign_objects, publications
 from mediaflow_dagster.settings import Settings
@@ -40,6 +42,7 @@ from mediaflow_sandbox.addresses import (
     YOUTUBE_PREFIX,
 )
 from mediaflow_sandbox.control import client_environment, running_sandbox
+from mediaflow_sandbox.demo import READ_TOKEN_SECONDS
 from mediaflow_sandbox.faults import FaultRule
 from mediaflow_sandbox.platforms import PostSeed
 from mediaflow_sandbox.processes import free_local_ports, patched_environ, settings_environment
@@ -153,6 +156,20 @@ def _seed(sandbox, settings: Settings, posts_per_platform: int) -> int:
         )["id"]
         for platform, (account_type, external_id) in ACCOUNTS.items()
     }
+    cipher = CredentialCipher(os.environ["MEDIAFLOW_CREDENTIALS_KEYS"])
+    for platform, account_id in account_ids.items():
+        token = sandbox.issue_account_token(
+            platform, ACCOUNTS[platform][1], lifetime_seconds=READ_TOKEN_SECONDS
+        )
+        credentials.store_credential(
+            engine,
+            cipher,
+            account_id,
+            access_token=token["access_token"],
+            refresh_token=token.get("refresh_token"),
+            expires_at=utcnow() + timedelta(seconds=token["expires_in"]),
+            scopes=token["scope"].split(),
+        )
     campaign_id = campaigns.create_campaign(
         engine,
         name="Insights benchmark",

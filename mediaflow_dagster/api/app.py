@@ -18,14 +18,16 @@ from fastapi import FastAPI
 from fastapi.middleware import Middleware
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
 from standardwebhooks import Webhook
 
 from mediaflow_dagster.api import intake, metrics, problems
 from mediaflow_dagster.api.context import ApiContext
 from mediaflow_dagster.api.intake import CallbackIntake
 from mediaflow_dagster.api.middleware import CrossOriginWrites, RequestLimits, TransactionPerRequest
-from mediaflow_dagster.api.models import Health
+from mediaflow_dagster.api.models import Health, Readiness
 from mediaflow_dagster.api.problems import PROBLEM_JSON
+from mediaflow_dagster.api.readiness import readiness
 from mediaflow_dagster.api.routes import (
     accounts,
     admin,
@@ -79,9 +81,9 @@ def create_app(settings: Settings) -> FastAPI:
             Middleware(
                 CORSMiddleware,
                 allow_origins=api_settings.cors_origins,
-                allow_methods=["GET", "POST", "PUT", "DELETE"],
+                allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                 allow_headers=["authorization", "content-type"],
-                expose_headers=["location", "retry-after"],
+                expose_headers=["location", "retry-after", "etag"],
             ),
             Middleware(
                 CrossOriginWrites, allowed=api_settings.cors_origins, own=settings.public_api_url
@@ -120,7 +122,21 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/health", response_model=Health, tags=["health"])
     def health() -> dict[str, str]:
+        """Liveness: the process answers. It looks at nothing else."""
         return {"status": "ok"}
+
+    @app.get(
+        "/health/ready",
+        response_model=Readiness,
+        tags=["health"],
+        responses={503: {"model": Readiness, "description": "the API cannot serve"}},
+    )
+    def ready() -> JSONResponse:
+        """Readiness, for a load balancer: 200 when the ops store and the warehouse answer
+        (`degraded` when a service the runs use was failing at its last check), 503 when not."""
+        is_ready, answer = readiness(settings, engine)
+        body = Readiness.model_validate(answer).model_dump(mode="json")
+        return JSONResponse(body, status_code=200 if is_ready else 503)
 
     for module in (
         metrics,

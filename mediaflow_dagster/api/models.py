@@ -69,16 +69,96 @@ class SocialAccountIn(Strict):
     make_webhook_url: Annotated[HttpUrl, Field(max_length=500)]
 
 
+Budget = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
+Goal = Annotated[str, Field(min_length=1, max_length=500)]
+Goals = Annotated[list[Goal], Field(max_length=20)]
+AudienceAge = Annotated[int, Field(ge=13, le=120)]
+Channels = Annotated[list[Platform], Field(max_length=7)]
+
+
+class TargetAudience(Strict):
+    """Who the campaign speaks to, as the platforms' targeting takes it."""
+
+    locations: Annotated[list[Tag], Field(max_length=50)] = []
+    age_min: AudienceAge | None = None
+    age_max: AudienceAge | None = None
+    interests: Annotated[list[Tag], Field(max_length=50)] = []
+    languages: Annotated[
+        list[Annotated[str, Field(pattern=r"^[a-z]{2}$")]], Field(max_length=20)
+    ] = []
+
+    @model_validator(mode="after")
+    def _ages_in_order(self) -> TargetAudience:
+        if self.age_min is not None and self.age_max is not None and self.age_max < self.age_min:
+            raise ValueError("age_max is below age_min")
+        return self
+
+
+class SuccessMetric(Strict):
+    """A threshold the campaign's performance is held to (what alerts compare against)."""
+
+    metric: Literal[
+        "impressions",
+        "reach",
+        "video_views",
+        "engagements",
+        "clicks",
+        "engagement_rate",
+        "click_through_rate",
+        "cost_per_engagement",
+        "cost_per_view",
+        "cpm",
+    ]
+    threshold: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)]
+    direction: Literal["at_least", "at_most"] = "at_least"
+
+
+SuccessMetrics = Annotated[list[SuccessMetric], Field(max_length=20)]
+
+
+def _distinct_channels(channels: list[str] | None) -> list[str] | None:
+    if channels is not None and len(set(channels)) != len(channels):
+        raise ValueError("a channel is named twice")
+    return channels
+
+
 class CampaignIn(Strict):
     name: Name
     description: Text | None = None
     topics: Annotated[list[Tag], Field(max_length=50)] = []
-    budget: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+    budget: Budget
+    currency: Currency = "EUR"
     start_date: CampaignDate
     end_date: CampaignDate
     social_account_ids: Annotated[list[RowId], Field(max_length=100)] = []
-    owner_email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)] | None = None
+    owner_email: Email | None = None
+    goals: Goals = []
+    target_audience: TargetAudience | None = None
+    success_metrics: SuccessMetrics = []
+    channels: Annotated[Channels, AfterValidator(_distinct_channels)] = Field(
+        default=[], description="The platforms the campaign is planned for."
+    )
+
+
+class CampaignChanges(Strict):
+    """The fields to change; a field left out stays. While active or paused only name,
+    description, topics, goals, target_audience, success_metrics, channels, end_date and
+    owner_email may change; a completed, canceled or archived campaign no longer changes."""
+
+    name: Name | None = None
+    description: Text | None = None
+    topics: Annotated[list[Tag], Field(max_length=50)] | None = None
+    budget: Budget | None = None
+    currency: Currency | None = None
+    start_date: CampaignDate | None = None
+    end_date: CampaignDate | None = None
+    owner_email: Email | None = None
+    goals: Goals | None = None
+    target_audience: TargetAudience | None = None
+    success_metrics: SuccessMetrics | None = None
+    channels: Annotated[Channels | None, AfterValidator(_distinct_channels)] = None
 
 
 class CampaignObjectIn(Strict):
@@ -108,8 +188,11 @@ class ApprovalIn(Strict):
     targeting: Targeting | None = None
 
 
+CampaignStatus = Literal["draft", "scheduled", "active", "paused", "completed", "canceled"]
+
+
 class CampaignStatusIn(Strict):
-    status: Literal["draft", "scheduled", "active", "paused", "completed", "canceled"]
+    status: CampaignStatus
 
 
 class OnboardingIn(Strict):
@@ -211,6 +294,23 @@ class AccountCredential(BaseModel):
     updated_at: Stamp
 
 
+class MakeRelease(BaseModel):
+    scenario: str = Field(
+        description="switched off, already gone, none (never had one), already released, or not yet"
+    )
+    connection: str = Field(description="deleted, already gone, none, already released, or not yet")
+    finished: bool = Field(
+        description="false when Make could not be reached or refused: the account stays "
+        "revoked and the next account check finishes the release"
+    )
+    error: str | None
+
+
+class Revocation(BaseModel):
+    account: SocialAccount
+    make: MakeRelease
+
+
 class Onboarding(BaseModel):
     account: SocialAccount
     authorize_url: str
@@ -233,6 +333,12 @@ class Campaign(BaseModel):
     status: str
     owner_email: str | None
     social_account_ids: list[int]
+    goals: list[str]
+    target_audience: dict[str, Any] | None
+    success_metrics: list[dict[str, Any]]
+    channels: list[str]
+    version: int = Field(description="Changes with every change; the `ETag` is made of it.")
+    archived_at: Stamp | None
     created_at: Stamp
     updated_at: Stamp
 
@@ -356,6 +462,30 @@ class WebhookDelivery(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"]
+
+
+class ReadinessCheck(BaseModel):
+    ok: bool
+    detail: str | None
+
+
+class DependencyState(BaseModel):
+    state: Literal["ok", "degraded", "failing", "unknown"]
+    detail: str | None
+    checked_at: Stamp | None
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "degraded", "unavailable"] = Field(
+        description="ready: every check passed and no service is known to fail; degraded: "
+        "ready, but a service the runs depend on was failing when last checked; unavailable: "
+        "the ops store or the warehouse cannot be used (answered 503)."
+    )
+    checks: dict[str, ReadinessCheck] = Field(description="ops_store and warehouse, checked now.")
+    dependencies: dict[str, DependencyState] = Field(
+        description="Make, n8n, Graph (from the account checks) and each platform (from its "
+        "publishing circuit and its accounts' read credentials), as last known."
+    )
 
 
 class CallbackAnswer(BaseModel):

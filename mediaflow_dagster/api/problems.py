@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 from mediaflow_dagster.api.models import Problem
-from mediaflow_dagster.cms.errors import Conflict, NotFound
+from mediaflow_dagster.cms.errors import Conflict, NotFound, StaleVersion
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("mediaflow.api")
@@ -70,6 +70,10 @@ async def _conflict(request: Request, error: Conflict) -> JSONResponse:
     return problem(409, str(error))
 
 
+async def _stale(request: Request, error: StaleVersion) -> JSONResponse:
+    return problem(412, str(error))
+
+
 async def _integrity(request: Request, error: IntegrityError) -> JSONResponse:
     """A concurrent request made the same row first (the stores' unique keys decide)."""
     log.info("integrity error on %s %s: %s", request.method, request.url.path, error.orig)
@@ -86,6 +90,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(Conflict, _conflict)
+    app.add_exception_handler(StaleVersion, _stale)
     app.add_exception_handler(IntegrityError, _integrity)
     app.add_exception_handler(Exception, _unexpected)
 

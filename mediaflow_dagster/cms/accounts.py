@@ -185,6 +185,57 @@ def revoke_account(bind: Bind, account_id: int) -> dict[str, Any]:
     return get_social_account(bind, account_id)
 
 
+def accounts_to_release(bind: Bind) -> list[dict[str, Any]]:
+    """Revoked accounts whose Make scenario and connection are not released yet."""
+    with transaction(bind) as connection:
+        rows = connection.execute(
+            select(social_accounts)
+            .where(
+                social_accounts.c.status == "revoked",
+                social_accounts.c.make_released_at.is_(None),
+                or_(
+                    social_accounts.c.make_connection_id.is_not(None),
+                    social_accounts.c.make_scenario_id.is_not(None),
+                ),
+            )
+            .order_by(social_accounts.c.id)
+        )
+        return [dict(row._mapping) for row in rows]
+
+
+def record_release(bind: Bind, account_id: int) -> None:
+    """Make switched the account's scenario off and deleted its connection."""
+    now = utcnow()
+    with transaction(bind) as connection:
+        connection.execute(
+            update(social_accounts)
+            .where(social_accounts.c.id == account_id)
+            .values(make_released_at=now, updated_at=now)
+        )
+
+
+def restart_onboarding(bind: Bind, account_id: int, connection_id: str) -> dict[str, Any]:
+    """A released account reconnects through a new Make connection: it waits for the agent's
+    authorization, then gets a new webhook and scenario (the old webhook stays with the old,
+    switched-off scenario); its id and history stay."""
+    with transaction(bind) as connection:
+        connection.execute(
+            update(social_accounts)
+            .where(social_accounts.c.id == account_id)
+            .values(
+                status="pending",
+                status_reason=None,
+                make_connection_id=connection_id,
+                make_scenario_id=None,
+                make_hook_id=None,
+                make_released_at=None,
+                authorized_at=None,
+                updated_at=utcnow(),
+            )
+        )
+    return get_social_account(bind, account_id)
+
+
 def begin_reconnect(bind: Bind, account_id: int) -> dict[str, Any]:
     """An expired or errored account goes through OAuth again; its id and history stay."""
     account = get_social_account(bind, account_id)

@@ -8,15 +8,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from mediaflow_dagster.cms.database import Bind, page, transaction, utcnow
-from mediaflow_dagster.cms.errors import Conflict, NotFound
+from mediaflow_dagster.cms.errors import Conflict, NotFound, StaleVersion
 from mediaflow_dagster.cms.schema import (
     approvals,
+    campaign_events,
     campaign_objects,
     campaign_targets,
     campaigns,
+    content_candidates,
+    media_renditions,
     publications,
     social_accounts,
 )
@@ -57,6 +60,10 @@ def create_campaign(
     end_date: date,
     social_account_ids: list[int],
     owner_email: str | None = None,
+    goals: list[str] | None = None,
+    target_audience: dict[str, Any] | None = None,
+    success_metrics: list[dict[str, Any]] | None = None,
+    channels: list[str] | None = None,
 ) -> dict[str, Any]:
     if end_date < start_date:
         raise Conflict(f"end_date {end_date} is before start_date {start_date}")
@@ -80,6 +87,10 @@ def create_campaign(
                 start_date=start_date,
                 end_date=end_date,
                 owner_email=owner_email,
+                goals=goals or [],
+                target_audience=target_audience,
+                success_metrics=success_metrics or [],
+                channels=channels or [],
                 status="draft",
                 created_at=now,
                 updated_at=now,
@@ -114,14 +125,6 @@ def get_campaign(bind: Bind, campaign_id: int) -> dict[str, Any]:
         return {**row._mapping, "social_account_ids": list(target_ids)}
 
 
-def campaigns_page(
-    bind: Bind, after: int | None, limit: int
-) -> tuple[list[dict[str, Any]], int | None]:
-    """A page of campaigns, oldest first, each with the accounts it targets."""
-    rows, next_cursor = page(bind, select(campaigns.c.id), campaigns.c.id, after, limit)
-    return [get_campaign(bind, row["id"]) for row in rows], next_cursor
-
-
 def change_campaign_status(bind: Bind, campaign_id: int, to_status: str) -> dict[str, Any]:
     """Move a campaign along its lifecycle; an illegal move is refused with `Conflict`."""
     with transaction(bind) as connection:
@@ -139,7 +142,7 @@ def change_campaign_status(bind: Bind, campaign_id: int, to_status: str) -> dict
         connection.execute(
             update(campaigns)
             .where(campaigns.c.id == campaign_id)
-            .values(status=to_status, updated_at=utcnow())
+            .values(status=to_status, updated_at=utcnow(), version=campaigns.c.version + 1)
         )
         if event_type := _lifecycle_event(current, to_status):
             emit(
@@ -158,6 +161,130 @@ def _lifecycle_event(from_status: str, to_status: str) -> EventType | None:
     if to_status == "completed":
         return "campaign_completed"
     return None
+
+
+EDITABLE_WHILE_RUNNING = frozenset(
+    {
+        "name",
+        "description",
+        "topics",
+        "goals",
+        "target_audience",
+        "success_metrics",
+        "channels",
+        "end_date",
+        "owner_email",
+    }
+)
+"""What an active or paused campaign may still change: not its start, budget or currency,
+which its publications and the marts' pro-rated budget already rest on."""
+FINISHED_STATUSES = ("completed", "canceled")
+
+
+def campaigns_matching(
+    bind: Bind,
+    after: int | None,
+    limit: int,
+    *,
+    statuses: list[str] | None = None,
+    owner_email: str | None = None,
+    running_from: date | None = None,
+    running_to: date | None = None,
+    archived: bool = False,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of campaigns, oldest first: in one of `statuses`, of one owner, running on some
+    day between `running_from` and `running_to`; archived ones only when asked for."""
+    query = select(campaigns.c.id)
+    if statuses:
+        query = query.where(campaigns.c.status.in_(statuses))
+    if owner_email:
+        query = query.where(func.lower(campaigns.c.owner_email) == owner_email.lower())
+    if running_from:
+        query = query.where(campaigns.c.end_date >= running_from)
+    if running_to:
+        query = query.where(campaigns.c.start_date <= running_to)
+    query = query.where(
+        campaigns.c.archived_at.is_not(None) if archived else campaigns.c.archived_at.is_(None)
+    )
+    rows, next_cursor = page(bind, query, campaigns.c.id, after, limit)
+    return [get_campaign(bind, row["id"]) for row in rows], next_cursor
+
+
+def update_campaign(
+    bind: Bind, campaign_id: int, expected_version: int, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """`changes` applied if the campaign is still at `expected_version` (else `StaleVersion`)
+    and its lifecycle allows them (else `Conflict` naming what it refuses)."""
+    with transaction(bind) as connection:
+        row = connection.execute(select(campaigns).where(campaigns.c.id == campaign_id)).first()
+        if row is None:
+            raise NotFound(f"campaign {campaign_id} does not exist")
+        if row.version != expected_version:
+            raise StaleVersion(
+                f"campaign {campaign_id} changed since version {expected_version}: it is at "
+                f"version {row.version}; read it again"
+            )
+        if row.archived_at is not None or row.status in FINISHED_STATUSES:
+            state = "archived" if row.archived_at is not None else row.status
+            raise Conflict(f"campaign {campaign_id} is {state}: it can no longer change")
+        if row.status not in ("draft", "scheduled"):
+            refused = sorted(set(changes) - EDITABLE_WHILE_RUNNING)
+            if refused:
+                raise Conflict(
+                    f"campaign {campaign_id} is {row.status}: {', '.join(refused)} can no longer "
+                    "change (only while draft or scheduled)"
+                )
+        start = changes.get("start_date", row.start_date)
+        end = changes.get("end_date", row.end_date)
+        if end < start:
+            raise Conflict(f"end_date {end} is before start_date {start}")
+        connection.execute(
+            update(campaigns)
+            .where(campaigns.c.id == campaign_id)
+            .values(**changes, updated_at=utcnow(), version=row.version + 1)
+        )
+    return get_campaign(bind, campaign_id)
+
+
+def remove_campaign(bind: Bind, campaign_id: int) -> dict[str, Any] | None:
+    """Delete a campaign that never reached a platform; archive one that did (its publications
+    and their insights stay, as history): the archived campaign, or None when deleted. One
+    still publishing (scheduled or active) is refused: pause, complete or cancel it first."""
+    campaign = get_campaign(bind, campaign_id)
+    if campaign["status"] in PUBLISHING_CAMPAIGN_STATUSES:
+        raise Conflict(
+            f"campaign {campaign_id} is {campaign['status']}: pause, complete or cancel it "
+            "before removing it"
+        )
+    with transaction(bind) as connection:
+        sent = connection.execute(
+            select(func.count())
+            .select_from(publications)
+            .where(publications.c.campaign_id == campaign_id)
+        ).scalar_one()
+        if sent:
+            connection.execute(
+                update(campaigns)
+                .where(campaigns.c.id == campaign_id, campaigns.c.archived_at.is_(None))
+                .values(archived_at=utcnow(), updated_at=utcnow(), version=campaigns.c.version + 1)
+            )
+        else:
+            _delete_campaign(connection, campaign_id)
+    return get_campaign(bind, campaign_id) if sent else None
+
+
+def _delete_campaign(connection: Connection, campaign_id: int) -> None:
+    objects = select(campaign_objects.c.id).where(campaign_objects.c.campaign_id == campaign_id)
+    connection.execute(
+        update(content_candidates)
+        .where(content_candidates.c.picked_object_id.in_(objects))
+        .values(picked_object_id=None)
+    )
+    for table in (media_renditions, approvals):
+        connection.execute(delete(table).where(table.c.object_id.in_(objects)))
+    for table in (campaign_events, content_candidates, campaign_targets, campaign_objects):
+        connection.execute(delete(table).where(table.c.campaign_id == campaign_id))
+    connection.execute(delete(campaigns).where(campaigns.c.id == campaign_id))
 
 
 def active_targets(bind: Bind, campaign_id: int) -> list[dict[str, Any]]:

@@ -7,3 +7,7 @@ class NotFound(LookupError):
 
 class Conflict(ValueError):
     """The request contradicts the current state (an illegal transition, a duplicate)."""
+
+
+class StaleVersion(ValueError):
+    """The change was made against a version of the row that is no longer the current one."""

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 Platform = Literal["facebook", "instagram", "x", "youtube", "tiktok", "linkedin", "wordpress"]
@@ -51,6 +52,12 @@ campaigns = Table(
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Column("owner_email", String(320)),
+    Column("goals", JSON, nullable=False, server_default=text("'[]'")),
+    Column("success_metrics", JSON, nullable=False, server_default=text("'[]'")),
+    Column("channels", JSON, nullable=False, server_default=text("'[]'")),
+    Column("target_audience", JSON),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    Column("archived_at", DateTime),
 )
 
 social_accounts = Table(
@@ -72,6 +79,7 @@ social_accounts = Table(
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     Column("authorization_state_id", String(64)),
+    Column("make_released_at", DateTime),
     UniqueConstraint("platform", "external_account_id"),
 )
 
@@ -526,4 +534,13 @@ search_pending_deletions = Table(
     metadata,
     Column("document_id", String(64), primary_key=True),
     Column("requested_at", DateTime, nullable=False),
+)
+
+dependency_checks = Table(
+    "dependency_checks",
+    metadata,
+    Column("service", String(40), primary_key=True),
+    Column("ok", Boolean, nullable=False),
+    Column("detail", Text),
+    Column("checked_at", DateTime, nullable=False),
 )

@@ -1,5 +1,7 @@
-"""The n8n workflows mediaflow ships (importable n8n 1.x JSON): one per kind of content, and
-`mediaflow-deliver`, the sub-workflow they share to store results in SharePoint and call back.
+"""The n8n workflows mediaflow ships (importable n8n 1.x JSON): one per kind of content,
+`mediaflow-deliver`, the sub-workflow they share to store results in SharePoint and call back,
+and `collect-insights`, which reads posts' insights with n8n's own credentials and posts them,
+signed, to `/api/analytics`.
 
 A workflow names the sub-workflow it calls by name; deploying resolves the name to the id the
 n8n instance gave it. The workflows read their settings from n8n's environment: the variables of
@@ -15,6 +17,7 @@ from typing import Any
 WORKFLOW_DIRECTORY = Path(__file__).parent
 DELIVERY_WORKFLOW = "mediaflow-deliver"
 GENERATION_WORKFLOWS = ("process-image", "generate-video", "generate-text", "generate-audio")
+INSIGHTS_WORKFLOWS = ("collect-insights",)
 SUB_WORKFLOW_NODE_TYPE = "n8n-nodes-base.executeWorkflow"
 WORKFLOW_VARIABLES = (
     "MEDIAFLOW_N8N_CALLBACK_SECRET",
@@ -28,6 +31,12 @@ WORKFLOW_VARIABLES = (
 )
 """What the shipped workflows read from n8n's environment, besides `MEDIAFLOW_N8N_WORK_DIR` (a
 folder for intermediate files) and, behind a corporate proxy, `NODE_EXTRA_CA_CERTS`."""
+INSIGHTS_WORKFLOW_VARIABLES = (
+    "MEDIAFLOW_FACEBOOK_GRAPH_URL",
+    "MEDIAFLOW_N8N_FACEBOOK_ACCESS_TOKEN",
+)
+"""What `collect-insights` reads besides the callback secret: where Graph is, and n8n's own page
+token (a Meta system user's token reading every page of the business), set in n8n only."""
 N8N_RUNTIME = {
     "N8N_BLOCK_ENV_ACCESS_IN_NODE": "false",
     "NODE_FUNCTION_ALLOW_BUILTIN": "crypto,fs,path,child_process",
@@ -43,7 +52,10 @@ def shipped_workflow(name: str) -> dict[str, Any]:
 
 def shipped_workflows() -> list[dict[str, Any]]:
     """Every shipped workflow, the ones others call first."""
-    return [shipped_workflow(name) for name in (DELIVERY_WORKFLOW, *GENERATION_WORKFLOWS)]
+    return [
+        shipped_workflow(name)
+        for name in (DELIVERY_WORKFLOW, *GENERATION_WORKFLOWS, *INSIGHTS_WORKFLOWS)
+    ]
 
 
 def with_sub_workflow_ids(workflow: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:

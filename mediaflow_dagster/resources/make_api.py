@@ -4,13 +4,21 @@ from the platform's blueprint. OAuth tokens stay with Make; mediaflow keeps only
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 import httpx
 from pydantic import Field
 
 from mediaflow_dagster.blueprints import load_blueprint
-from mediaflow_dagster.resources.http import HttpResource, send, shared_client
+from mediaflow_dagster.resources.http import (
+    HttpResource,
+    OutcomeUnknown,
+    ServiceUnavailable,
+    send,
+    shared_client,
+)
 
 MAKE_APPS = {
     "facebook": "facebook",
@@ -25,6 +33,24 @@ MAKE_APPS = {
 
 class MakeRefused(RuntimeError):
     """Make answered with an error that retrying will not fix."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+MAKE_FAILURES = (MakeRefused, ServiceUnavailable, OutcomeUnknown)
+"""What a call to Make's API raises when it did not do what was asked (or may not have)."""
+
+
+@dataclass(frozen=True)
+class Release:
+    """What withdrawing an account from Make did: its scenario switched off, its connection
+    (Make's OAuth tokens for the platform) deleted; `already gone` when Make no longer had it,
+    `none` when the account never had one."""
+
+    scenario: str
+    connection: str
 
 
 class MakeApi(HttpResource):
@@ -85,6 +111,27 @@ class MakeApi(HttpResource):
         self._call("POST", f"/scenarios/{scenario_id}/start")
         return scenario_id
 
+    def release(self, scenario_id: str | None, connection_id: str | None) -> Release:
+        """Switch the account's scenario off and delete its connection, idempotently: what Make
+        no longer has counts as done. A failure raises (`MakeRefused`, `ServiceUnavailable`),
+        leaving the rest for the next attempt."""
+        scenario = "none"
+        if scenario_id:
+            scenario = self._done_or_gone("switched off", "POST", f"/scenarios/{scenario_id}/stop")
+        connection = "none"
+        if connection_id:
+            connection = self._done_or_gone("deleted", "DELETE", f"/connections/{connection_id}")
+        return Release(scenario=scenario, connection=connection)
+
+    def _done_or_gone(self, done: str, method: str, path: str) -> str:
+        try:
+            self._call(method, path, idempotent=True)
+        except MakeRefused as refused:
+            if refused.status == HTTPStatus.NOT_FOUND:
+                return "already gone"
+            raise
+        return done
+
     def _call(
         self, method: str, path: str, *, idempotent: bool = False, **kwargs: Any
     ) -> dict[str, Any]:
@@ -98,6 +145,7 @@ class MakeApi(HttpResource):
         )
         if response.is_error:
             raise MakeRefused(
-                f"Make API {method} {path}: HTTP {response.status_code} {response.text}"
+                f"Make API {method} {path}: HTTP {response.status_code} {response.text}",
+                response.status_code,
             )
         return response.json()

@@ -57,6 +57,10 @@ class N8nApi(HttpResource):
                 self._call("POST", f"/workflows/{ids[name]}/activate")
         return ids
 
+    def check(self) -> None:
+        """Raises unless n8n's API answers with the key (one workflow listed, at most)."""
+        self._call("GET", "/workflows", params={"limit": 1})
+
     def execution(self, execution_id: str) -> dict[str, Any] | None:
         """The execution, or None when n8n no longer has it (pruned, or never saved)."""
         return self._call("GET", f"/executions/{execution_id}", missing_ok=True)

@@ -115,6 +115,10 @@ class SharePoint(HttpResource):
             )
         return value
 
+    def check(self) -> None:
+        """Raises unless Graph answers for the media drive with a token msal obtained."""
+        self._call("GET", f"/drives/{self.sharepoint_drive_id}", idempotent=True)
+
     def get_item(self, drive_id: str, item_id: str) -> dict[str, Any]:
         return self._call("GET", f"/drives/{drive_id}/items/{item_id}", idempotent=True).json()
 

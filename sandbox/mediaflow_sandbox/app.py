@@ -81,7 +81,11 @@ def create_app(settings: SandboxSettings) -> Starlette:
         GraphApi(drive, tokens, clock),
         SharedFiles(drive),
         N8nWorkflows(
-            drive, SignedCallbacks(credentials.n8n_callback_secret, timeout), faults, work
+            drive,
+            SignedCallbacks(credentials.n8n_callback_secret, timeout),
+            faults,
+            work,
+            credentials.n8n_api_key,
         ),
         make,
         MakeApi(

@@ -24,6 +24,7 @@ from mediaflow_sandbox.addresses import (
     MAKE_HOOK_PREFIX,
     MAKE_OAUTH_PREFIX,
     MEILISEARCH_PREFIX,
+    N8N_API_PREFIX,
     N8N_WEBHOOK_PREFIX,
     OPENAI_PREFIX,
     PEXELS_PREFIX,
@@ -59,6 +60,7 @@ def client_environment(sandbox: SandboxSettings) -> dict[str, str]:
     }
     return credentials | {
         "MEDIAFLOW_N8N_WEBHOOK_BASE_URL": f"{base}{N8N_WEBHOOK_PREFIX}",
+        "MEDIAFLOW_N8N_API_URL": f"{base}{N8N_API_PREFIX}",
         "MEDIAFLOW_MICROSOFT_AUTHORITY": f"{https_base_url(sandbox)}/{TENANT}",
         "MEDIAFLOW_MICROSOFT_INSTANCE_DISCOVERY": "false",
         "MEDIAFLOW_MICROSOFT_CLIENT_ID": sandbox.microsoft_client_id,

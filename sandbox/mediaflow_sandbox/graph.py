@@ -379,6 +379,7 @@ class GraphApi:
         return [
             Route(f"{by_path}/content", self.upload, methods=["PUT"]),
             Route(f"{by_path}/createUploadSession", self.create_upload_session, methods=["POST"]),
+            Route(drive, self.get_drive),
             Route(f"{drive}/items/{{item_id}}", self.get_item),
             Route(f"{drive}/items/{{item_id}}/content", self.get_content),
             Route(f"{drive}/items/{{item_id}}/versions", self.list_versions),
@@ -460,6 +461,12 @@ class GraphApi:
         if isinstance(item, Response):
             return item
         return JSONResponse({"value": [describe_version(v) for v in reversed(item.versions)]})
+
+    async def get_drive(self, request: Request) -> Response:
+        refusal = self._refusal(request)
+        if refusal is not None:
+            return refusal
+        return JSONResponse({"id": self._drive.drive_id, "driveType": "documentLibrary"})
 
     async def get_item(self, request: Request) -> Response:
         item = self._authorized_item(request)

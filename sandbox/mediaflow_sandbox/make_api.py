@@ -90,6 +90,7 @@ class MakeApi:
         endpoints: list[tuple[str, Endpoint, str]] = [
             ("/connections", self.create_connection, "POST"),
             ("/connections/{connection_id:int}/test", self.test_connection, "POST"),
+            ("/connections/{connection_id:int}", self.delete_connection, "DELETE"),
             ("/hooks", self.create_hook, "POST"),
             ("/hooks/{hook_id:int}", self.get_hook, "GET"),
             ("/scenarios", self.create_scenario, "POST"),
@@ -122,6 +123,13 @@ class MakeApi:
             self._team.connection(request.path_params["connection_id"]), "Connection"
         )
         return JSONResponse({"verified": connection.verified})
+
+    async def delete_connection(self, request: Request) -> Response:
+        """Make forgets the connection and the platform tokens it held; a second delete is 404."""
+        connection = _found(
+            self._team.delete_connection(request.path_params["connection_id"]), "Connection"
+        )
+        return JSONResponse({"connection": connection.id})
 
     async def create_hook(self, request: Request) -> Response:
         order = await _body(NewHook, request)

@@ -95,6 +95,13 @@ class MakeTeam:
     def connection(self, connection_id: int) -> Connection | None:
         return self._connections.get(connection_id)
 
+    def delete_connection(self, connection_id: int) -> Connection | None:
+        """The deleted connection, None if there was none; its scenarios can no longer run."""
+        connection = self._connections.pop(connection_id, None)
+        if connection is not None:
+            connection.state = "revoked"
+        return connection
+
     def create_hook(self, name: str) -> Hook:
         udid = secrets.token_hex(16)
         hook = Hook(next(self._hook_ids), name, udid, f"{MAKE_HOOK_PREFIX}/{udid}")

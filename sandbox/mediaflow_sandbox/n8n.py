@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from mediaflow_sandbox.addresses import N8N_WEBHOOK_PREFIX
+from mediaflow_sandbox.addresses import N8N_API_PREFIX, N8N_WEBHOOK_PREFIX
 from mediaflow_sandbox.background import BackgroundWork
 from mediaflow_sandbox.bodies import InvalidBody, parse_body
 from mediaflow_sandbox.callbacks import DeliveryPolicy, SignedCallbacks
@@ -40,8 +40,14 @@ class ContentOrder(BaseModel):
 
 class N8nWorkflows:
     def __init__(
-        self, drive: Drive, callbacks: SignedCallbacks, faults: Faults, work: BackgroundWork
+        self,
+        drive: Drive,
+        callbacks: SignedCallbacks,
+        faults: Faults,
+        work: BackgroundWork,
+        api_key: str,
     ) -> None:
+        self._api_key = api_key
         self._drive = drive
         self._callbacks = callbacks
         self._faults = faults
@@ -49,7 +55,17 @@ class N8nWorkflows:
         self._execution_ids = itertools.count(FIRST_EXECUTION_ID)
 
     def routes(self) -> list[Route]:
-        return [Route(f"{N8N_WEBHOOK_PREFIX}/{{path:path}}", self.webhook, methods=["POST"])]
+        return [
+            Route(f"{N8N_WEBHOOK_PREFIX}/{{path:path}}", self.webhook, methods=["POST"]),
+            Route(f"{N8N_API_PREFIX}/workflows", self.workflows),
+        ]
+
+    async def workflows(self, request: Request) -> JSONResponse:
+        """n8n's public API listing, as far as a health check needs it: the stand-in's
+        workflows are its webhooks, so the list is empty."""
+        if request.headers.get("x-n8n-api-key") != self._api_key:
+            return JSONResponse({"message": "unauthorized"}, status_code=401)
+        return JSONResponse({"data": [], "nextCursor": None})
 
     async def webhook(self, request: Request) -> JSONResponse:
         path = request.path_params["path"]

@@ -22,7 +22,11 @@ from typing import Any
 import httpx
 from standardwebhooks import Webhook
 
-from mediaflow_dagster.n8n_workflows import N8N_RUNTIME, WORKFLOW_VARIABLES
+from mediaflow_dagster.n8n_workflows import (
+    INSIGHTS_WORKFLOW_VARIABLES,
+    N8N_RUNTIME,
+    WORKFLOW_VARIABLES,
+)
 from mediaflow_sandbox.processes import ServiceDidNotStart, free_local_ports, stop
 
 N8N_COMMAND_VARIABLE = "MEDIAFLOW_N8N_COMMAND"
@@ -67,6 +71,9 @@ def workflow_environment(environment: Mapping[str, str], work_dir: Path) -> dict
     """What the shipped workflows read from n8n's environment, taken from `environment` (the
     variables of the services they talk to), and where they keep their files."""
     workflow = {name: environment[name] for name in WORKFLOW_VARIABLES}
+    workflow |= {
+        name: environment[name] for name in INSIGHTS_WORKFLOW_VARIABLES if name in environment
+    }
     workflow["MEDIAFLOW_N8N_WORK_DIR"] = str(work_dir)
     if environment.get("MEDIAFLOW_CA_BUNDLE"):
         workflow["NODE_EXTRA_CA_CERTS"] = environment["MEDIAFLOW_CA_BUNDLE"]

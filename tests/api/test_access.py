@@ -36,6 +36,8 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "/api/campaigns"): "campaigns:read",
     ("POST", "/api/campaigns"): "campaigns:write",
     ("GET", "/api/campaigns/{campaign_id}"): "campaigns:read",
+    ("PATCH", "/api/campaigns/{campaign_id}"): "campaigns:write",
+    ("DELETE", "/api/campaigns/{campaign_id}"): "campaigns:write",
     ("POST", "/api/campaigns/{campaign_id}/status"): "campaigns:write",
     ("PUT", "/api/campaigns/{campaign_id}/targets/{account_id}"): "campaigns:write",
     ("DELETE", "/api/campaigns/{campaign_id}/targets/{account_id}"): "campaigns:write",
@@ -77,6 +79,7 @@ SCOPE_OF: dict[tuple[str, str], str] = {
 }
 OPEN = {
     ("GET", "/health"),
+    ("GET", "/health/ready"),
     ("GET", "/api/social-accounts/{account_id}/connected"),
     ("POST", "/callbacks/n8n"),
     ("POST", "/callbacks/make"),
@@ -99,7 +102,7 @@ def concrete(path: str) -> str:
 
 
 def call(client: TestClient, method: str, path: str, **options: Any):
-    if method in ("POST", "PUT"):
+    if method in ("POST", "PUT", "PATCH"):
         options.setdefault("json", {})
     return client.request(method, concrete(path), **options)
 

@@ -1,6 +1,7 @@
 """Onboarding a social account through Make (connection, OAuth, webhook, scenario from the
 platform's blueprint) and keeping its status current; an expired account gets nothing published
-until it is reconnected, and revoking it for one campaign leaves the others alone."""
+until it is reconnected, revoking it for one campaign leaves the others alone, and revoking it
+everywhere reaches Make (scenario off, connection deleted), even when Make was down at first."""
 
 import httpx
 import pytest
@@ -9,7 +10,9 @@ from sqlalchemy import select
 
 from mediaflow_dagster.cms import accounts, campaigns
 from mediaflow_dagster.cms.schema import publications
+from mediaflow_sandbox.addresses import MAKE_API_PREFIX, http_base_url
 from mediaflow_sandbox.demo import approve, demo_stack, generate_content
+from mediaflow_sandbox.faults import FaultRule
 
 pytestmark = pytest.mark.slow
 
@@ -137,10 +140,75 @@ def test_a_revoked_account_stays_revoked_until_an_agent_reconnects_it(demo):
 
     revoked = demo.cms.post(f"/api/social-accounts/{account['id']}/revoke").json()
     demo.chain.run("accounts_job")
-    assert revoked["status"] == "revoked"
+    assert revoked["account"]["status"] == "revoked"
     assert accounts.get_social_account(demo.engine, account["id"])["status"] == "revoked"
 
     reconnect = demo.cms.post(f"/api/social-accounts/{account['id']}/reconnect")
     authorize(demo, reconnect.json()["authorize_url"])
     demo.chain.run("accounts_job")
     assert accounts.get_social_account(demo.engine, account["id"])["status"] == "active"
+
+
+def make(demo, method: str, path: str) -> httpx.Response:
+    """Make's API as the team's owner sees it."""
+    return httpx.request(
+        method,
+        f"{http_base_url(demo.sandbox_settings)}{MAKE_API_PREFIX}{path}",
+        headers={"Authorization": f"Token {demo.sandbox_settings.credentials().make_api_token}"},
+        timeout=10,
+    )
+
+
+def scenario_active(demo, scenario_id: str) -> bool:
+    return make(demo, "GET", f"/scenarios/{scenario_id}").json()["scenario"]["isActive"]
+
+
+def test_revoking_switches_the_scenario_off_and_deletes_the_connection_once(demo):
+    account = onboarded(demo)
+    assert scenario_active(demo, account["make_scenario_id"])
+
+    first = demo.cms.post(f"/api/social-accounts/{account['id']}/revoke").json()
+    again = demo.cms.post(f"/api/social-accounts/{account['id']}/revoke").json()
+
+    assert first["make"] == {
+        "scenario": "switched off",
+        "connection": "deleted",
+        "finished": True,
+        "error": None,
+    }
+    assert again["make"]["finished"] and again["make"]["connection"] == "already released"
+    assert not scenario_active(demo, account["make_scenario_id"])
+    connection = make(demo, "POST", f"/connections/{account['make_connection_id']}/test")
+    assert connection.status_code == 404
+
+
+def test_a_connection_already_gone_in_make_still_finishes_the_revocation(demo):
+    account = onboarded(demo)
+    assert make(demo, "DELETE", f"/connections/{account['make_connection_id']}").is_success
+
+    revoked = demo.cms.post(f"/api/social-accounts/{account['id']}/revoke").json()
+
+    assert revoked["make"]["connection"] == "already gone"
+    assert revoked["make"]["scenario"] == "switched off" and revoked["make"]["finished"]
+
+
+def test_make_down_during_a_revoke_leaves_it_for_the_next_account_check(demo):
+    account = onboarded(demo)
+    demo.sandbox.set_faults(FaultRule(path_prefix=MAKE_API_PREFIX, error_status=503, error_rate=1))
+
+    revoked = demo.cms.post(f"/api/social-accounts/{account['id']}/revoke")
+
+    assert revoked.status_code == 200
+    assert revoked.json()["account"]["status"] == "revoked"
+    assert revoked.json()["make"]["finished"] is False
+    assert "503" in revoked.json()["make"]["error"]
+    assert accounts.get_social_account(demo.engine, account["id"])["make_released_at"] is None
+    demo.sandbox.clear_faults()
+    assert scenario_active(demo, account["make_scenario_id"])
+
+    demo.chain.run("accounts_job")
+
+    released = accounts.get_social_account(demo.engine, account["id"])
+    assert released["status"] == "revoked" and released["make_released_at"] is not None
+    assert not scenario_active(demo, account["make_scenario_id"])
+    assert accounts.accounts_to_release(demo.engine) == []

@@ -74,7 +74,7 @@ def test_duplicate_callbacks_are_processed_once_and_nothing_is_published_twice(d
     assert {row["status"] for row in inbox} == {"processed"}
     published = [row for row in rows(demo, publications) if row["status"] == "published"]
     posts = demo.sandbox.ground_truth()["posts"]
-    assert len(posts) == len(published) == 13
+    assert len(posts) == len(published) == 16
     assert sorted(post["external_id"] for post in posts) == sorted(
         row["external_post_id"] for row in published
     )
@@ -96,8 +96,8 @@ def test_transient_make_failures_are_retried_until_every_publication_is_made_onc
     publish(demo, campaign_id)
 
     statuses = sorted(row["status"] for row in rows(demo, publications))
-    assert statuses == ["blocked"] * 5 + ["published"] * 13  # YouTube and TikTok take video
-    assert len(demo.sandbox.ground_truth()["posts"]) == 13
+    assert statuses == ["blocked"] * 5 + ["published"] * 16  # YouTube and TikTok take video
+    assert len(demo.sandbox.ground_truth()["posts"]) == 16
 
 
 def test_a_platform_that_is_down_fails_only_its_part_of_the_hour(demo):

@@ -8,7 +8,10 @@ from dagster import DagsterInstance
 from dagster._serdes import serialize_value
 from rich.console import Console
 
-from mediaflow_sandbox.demo import run_demo
+from mediaflow_dagster.cms.credential_cipher import CredentialCipher
+from mediaflow_dagster.cms.credentials import read_credentials
+from mediaflow_dagster.cms.database import ops_engine
+from mediaflow_sandbox.demo import _demo_settings, run_demo
 from mediaflow_sandbox.settings import SandboxSettings
 
 
@@ -28,7 +31,7 @@ def test_one_campaign_goes_from_creation_to_marts_that_equal_the_ground_truth(st
     assert (performance["impressions"] > 0).all()
     assert (performance["engagements"] > 0).all()
     assert performance["posts_published"].to_dict() == {
-        "facebook": 3,
+        "facebook": 6,
         "instagram": 2,
         "youtube": 1,
         "linkedin": 3,
@@ -39,8 +42,20 @@ def test_one_campaign_goes_from_creation_to_marts_that_equal_the_ground_truth(st
     assert report.matches_ground_truth, report.expected
     assert launched_by(stack_settings.dagster_home) >= {"n8n_callbacks", "approvals", "backfill"}
     secrets = SandboxSettings(home=stack_settings.home / "sandbox").credentials().model_dump()
+    secrets |= read_tokens(stack_settings, secrets["credentials_keys"])
+    assert len({name for name in secrets if name.startswith("facebook:")}) == 2
     assert secrets_in_logs(stack_settings.home / "logs", secrets.values()) == []
     assert secrets_in_runs(stack_settings.dagster_home, secrets.values()) == []
+
+
+def read_tokens(stack_settings, keys: str) -> dict[str, str]:
+    """Every account's read token the demo entered, by platform and account."""
+    engine = ops_engine(_demo_settings(stack_settings).ops_database_url)
+    try:
+        stored = read_credentials(engine, CredentialCipher(keys))
+    finally:
+        engine.dispose()
+    return {f"{platform}:{account}": c.access_token for (platform, account), c in stored.items()}
 
 
 def secrets_in_logs(folder, secrets) -> list[str]:

@@ -44,6 +44,7 @@ def test_client_environment_points_every_client_at_the_sandbox(tmp_path: Path) -
     addresses = {name: value for name, value in environment.items() if "://" in value}
     assert addresses == {
         "MEDIAFLOW_N8N_WEBHOOK_BASE_URL": "http://127.0.0.1:9100/n8n/webhook",
+        "MEDIAFLOW_N8N_API_URL": "http://127.0.0.1:9100/n8n/api/v1",
         "MEDIAFLOW_MICROSOFT_AUTHORITY": "https://127.0.0.1:9101/mediaflow-tenant",
         "MEDIAFLOW_GRAPH_BASE_URL": "http://127.0.0.1:9100/graph/v1.0",
         "MEDIAFLOW_FACEBOOK_GRAPH_URL": "http://127.0.0.1:9100/facebook/v24.0",

@@ -18,6 +18,7 @@ from mediaflow_dagster.api.models import (
     Onboarding,
     OnboardingIn,
     Page,
+    Revocation,
     SocialAccount,
     SocialAccountIn,
 )
@@ -31,8 +32,8 @@ from mediaflow_dagster.api.routes.common import (
 )
 from mediaflow_dagster.api.security import Principal, connection, require, transaction
 from mediaflow_dagster.cms import accounts, credentials
-from mediaflow_dagster.resources.http import OutcomeUnknown, ServiceUnavailable
-from mediaflow_dagster.resources.make_api import MakeRefused
+from mediaflow_dagster.cms.revocation import release_in_make
+from mediaflow_dagster.resources.make_api import MAKE_FAILURES
 
 TAGS = ["social accounts"]
 router = protected_router(prefix="/api/social-accounts", tags=TAGS)
@@ -110,7 +111,7 @@ def onboard_social_account(
     onboarding finishes on its own (webhook, scenario from the platform's blueprint)."""
     try:
         connection_id = api.make_api.create_connection(wanted.platform, wanted.name)
-    except (MakeRefused, ServiceUnavailable, OutcomeUnknown) as error:
+    except MAKE_FAILURES as error:
         raise HTTPException(502, f"Make did not create the connection: {error}") from error
     account = accounts.create_social_account(
         store, **wanted.model_dump(), make_connection_id=connection_id, status="pending"
@@ -122,23 +123,41 @@ def onboard_social_account(
     }
 
 
-@router.post("/{account_id}/reconnect", response_model=Onboarding, responses=documented(404, 409))
+@router.post(
+    "/{account_id}/reconnect", response_model=Onboarding, responses=documented(404, 409, 502)
+)
 def reconnect_social_account(
     account_id: PathId, store: Store, api: Api, principal: Admin
 ) -> dict[str, Any]:
     """A new authorize URL for an expired, errored, revoked (or active) account; its id and
-    history stay."""
+    history stay. A revoked account whose connection Make deleted gets a new connection, and a
+    new scenario once the agent authorized it."""
     account = accounts.begin_reconnect(store, account_id)
+    if account["make_released_at"] is not None:
+        try:
+            connection_id = api.make_api.create_connection(account["platform"], account["name"])
+        except MAKE_FAILURES as error:
+            raise HTTPException(502, f"Make did not create the connection: {error}") from error
+        account = accounts.restart_onboarding(store, account_id, connection_id)
     return {
         "account": shown(account, principal),
         "authorize_url": authorization(api, store, account),
     }
 
 
-@router.post("/{account_id}/revoke", response_model=SocialAccount, responses=documented(404))
-def revoke_social_account(account_id: PathId, store: Store, principal: Admin) -> dict[str, Any]:
-    """Withdraw the account from mediaflow: nothing is published to it anywhere."""
-    return shown(accounts.revoke_account(store, account_id), principal)
+@router.post("/{account_id}/revoke", response_model=Revocation, responses=documented(404))
+def revoke_social_account(
+    account_id: PathId, store: Store, api: Api, principal: Admin
+) -> dict[str, Any]:
+    """Withdraw the account everywhere: nothing is published to it, and Make switches its
+    scenario off and deletes its connection. Revoking again is harmless. When Make cannot be
+    reached the account is revoked all the same, `make.finished` is false, and the next account
+    check finishes the release."""
+    account = accounts.revoke_account(store, account_id)
+    return {
+        "account": shown(account, principal),
+        "make": release_in_make(store, api.make_api, account),
+    }
 
 
 @router.put("/{account_id}/credential", response_model=AccountCredential, responses=documented(404))
