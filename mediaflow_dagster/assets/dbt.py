@@ -25,6 +25,7 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
+from mediaflow_dagster.assets.dbt_tests import test_description
 from mediaflow_dagster.assets.mart_previews import mart_metadata
 from mediaflow_dagster.dbt_project import (
     HOURLY_MODELS,
@@ -46,7 +47,7 @@ MARTS_FRESHNESS = FreshnessPolicy.time_window(
 
 class LayeredTranslator(DagsterDbtTranslator):
     """Groups the models by their layer folder (staging, intermediate, marts), seeds apart; the
-    marts must be rebuilt at least daily."""
+    marts must be rebuilt at least daily; each test's check describes what it asserts."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
@@ -59,6 +60,13 @@ class LayeredTranslator(DagsterDbtTranslator):
         if spec.group_name == MARTS_GROUP:
             return spec.replace_attributes(freshness_policy=MARTS_FRESHNESS)
         return spec
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        """Each dbt test's check says what the test asserts."""
+        check = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if check is None or check.description:
+            return check
+        return check._replace(description=test_description(manifest["nodes"][unique_id]))
 
 
 @dbt_assets(
