@@ -1,6 +1,9 @@
 """What an analyst reads in the Dagster UI: every asset and check says what it is, who answers
 for it, what it runs on and where it belongs; dbt tests say what they assert."""
 
+import duckdb
+from dagster import AssetKey
+
 from mediaflow_dagster.definitions import build_definitions
 from mediaflow_dagster.settings import Settings
 
@@ -39,3 +42,12 @@ def test_every_check_says_what_it_asserts(tmp_path):
     assert checks["not_null_dim_posts_campaign_id"] == "campaign_id is never NULL."
     assert "one clock" in checks["assert_publish_delays_are_possible"]
     assert "not a failure" in checks["youtube_content_specs"]
+
+
+def test_a_marts_table_name_is_the_one_in_the_warehouse_catalog(tmp_path):
+    settings = Settings(home=tmp_path)
+    spec = asset_graph(tmp_path).get(AssetKey(["marts", "campaign_performance__daily"]))
+    with duckdb.connect(str(settings.warehouse_path)) as warehouse:
+        [(catalog,)] = warehouse.execute("select current_database()").fetchall()
+
+    assert spec.metadata["dagster/table_name"] == f"{catalog}.marts.campaign_performance__daily"
