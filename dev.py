@@ -33,7 +33,12 @@ BIN = VENV / "bin"
 
 
 N8N_PACKAGE = ROOT / "n8n"
-MEDIA_PACKAGES = {"ffprobe": "ffmpeg", "identify": "imagemagick", "fc-list": "fonts-dejavu-core"}
+DEBIAN_PACKAGES = {
+    "ffprobe": "ffmpeg",
+    "identify": "imagemagick",
+    "fc-list": "fonts-dejavu-core",
+    "chromium": "chromium",
+}
 ENVIRONMENT = {
     **os.environ,
     "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -98,12 +103,13 @@ def ensure_postgres() -> None:
 
 
 def ensure_media_tools() -> None:
-    """ffmpeg, ImageMagick and a font for watermarks, from Debian's packages."""
-    missing = [package for tool, package in MEDIA_PACKAGES.items() if not shutil.which(tool)]
+    """ffmpeg, ImageMagick and a font for watermarks, and Chromium for the browser tests of the
+    Dagster UI, from Debian's packages."""
+    missing = [package for tool, package in DEBIAN_PACKAGES.items() if not shutil.which(tool)]
     if not missing:
         return
     if not shutil.which("apt-get"):
-        sys.exit(f"install {', '.join(missing)} first: the media workflows and checks run them")
+        sys.exit(f"install {', '.join(missing)} first: the media workflows and tests run them")
     sudo = [] if os.geteuid() == 0 else ["sudo"]
     print(f"installing {', '.join(missing)} from Debian's packages", flush=True)
     apt = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}

@@ -35,6 +35,7 @@ from mediaflow_dagster.dbt_project import (
 )
 from mediaflow_dagster.partitions import hourly_partitions
 from mediaflow_dagster.resources.dbt_cli import DbtCliWithEnvironment
+from mediaflow_dagster.resources.marts_copy import publish_marts_copy
 from mediaflow_dagster.resources.warehouse import WAREHOUSE_POOL, Warehouse
 
 MARTS_GROUP = "marts"
@@ -114,13 +115,17 @@ def _with_mart_previews(
     context: AssetExecutionContext, events: Iterator, warehouse: Warehouse
 ) -> Iterator:
     """The build's events, the marts' held back until dbt is done and then given their row
-    count, preview and plot (the warehouse can be read only once dbt let go of it)."""
+    count, preview and plot (the warehouse can be read only once dbt let go of it); on the
+    embedded warehouse the marts are copied for BI readers then too."""
     held = []
     for event in events:
         if _is_mart_event(context, event):
             held.append(event)
         else:
             yield event
+    if held and warehouse.backend == "embedded":
+        copy = publish_marts_copy(warehouse.duckdb_path)
+        context.log.info(f"marts copied for BI readers to {copy}")
     for event in held:
         if isinstance(event, Output | AssetMaterialization):
             schema, table = _relation(context, event)

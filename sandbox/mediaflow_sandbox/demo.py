@@ -198,9 +198,11 @@ def run_demo(
     hours: int = 6,
     console: Console | None = None,
     keep_ui: bool = False,
+    while_up: Callable[[DemoStack], None] | None = None,
 ) -> DemoReport:
     """The demo on the real Dagster processes; with `keep_ui` the Dagster UI stays up after the
-    report until Ctrl-C, otherwise everything the demo started is stopped."""
+    report until Ctrl-C, otherwise everything the demo started is stopped (after `while_up`
+    looked at it, for tests)."""
     console = console or Console()
     started = time.monotonic()
     with demo_stack(settings, console, chain=DagsterProcesses) as demo:
@@ -218,6 +220,8 @@ def run_demo(
         expected = expected_performance(demo.sandbox.ground_truth())
         report = DemoReport(campaign_id, performance, expected, time.monotonic() - started)
         _print_report(console, report, demo.settings, demo.chain.ui_url)
+        if while_up:
+            while_up(demo)
         if keep_ui:
             _serve_until_interrupted(console, demo.chain.ui_url)
     return report

@@ -3,18 +3,30 @@ webserver as real processes, runs launched by the daemon's sensors and a backfil
 backend's warehouse, and marts that equal the sandbox's ground truth; no secret in its logs or its
 runs."""
 
+from pathlib import Path
+
 import pytest
 from dagster import DagsterInstance
 from dagster._serdes import serialize_value
 from rich.console import Console
+from support.dagster_ui import read_dagster_ui
 
 from mediaflow_sandbox.demo import run_demo
 from mediaflow_sandbox.settings import SandboxSettings
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+"""Screenshots of what the tests saw, kept for people to look at (not in git)."""
+
 
 @pytest.mark.slow
 def test_one_campaign_goes_from_creation_to_marts_that_equal_the_ground_truth(stack_settings):
-    report = run_demo(stack_settings, hours=3, console=Console(quiet=True))
+    ui = {}
+    screenshots = ARTIFACTS / f"dagster-ui-{stack_settings.backend}"
+
+    def read_ui(demo):
+        ui["reading"] = read_dagster_ui(demo.chain.ui_url, screenshots)
+
+    report = run_demo(stack_settings, hours=3, console=Console(quiet=True), while_up=read_ui)
 
     performance = report.performance.set_index("platform")
     assert list(performance.index) == [
@@ -38,6 +50,12 @@ def test_one_campaign_goes_from_creation_to_marts_that_equal_the_ground_truth(st
     assert performance.loc[["youtube", "tiktok", "x"], "reach"].isna().all()
     assert report.matches_ground_truth, report.expected
     assert launched_by(stack_settings.dagster_home) >= {"n8n_callbacks", "approvals", "backfill"}
+    reading = ui["reading"]
+    assert reading.timeline_shows_runs
+    assert {"insights_job", "warehouse_job"} <= set(reading.timeline_jobs)
+    assert reading.mart_preview_rows > 0
+    assert reading.mart_plot_shown
+    assert reading.failed_checks == []
     secrets = SandboxSettings(home=stack_settings.home / "sandbox").credentials().model_dump()
     assert secrets_in_logs(stack_settings.home / "logs", secrets.values()) == []
     assert secrets_in_runs(stack_settings.dagster_home, secrets.values()) == []
