@@ -100,6 +100,7 @@ def _daily_curve(warehouse: Warehouse, relation: str) -> str:
     """Impressions and engagements per day of the most recently active campaigns, as an inline
     PNG. matplotlib is imported here: only the marts' build draws, and every other run process
     of the code location would carry it (about 26 MB)."""
+    from matplotlib.dates import DateFormatter, DayLocator
     from matplotlib.figure import Figure
 
     daily = warehouse.query(
@@ -124,6 +125,8 @@ def _daily_curve(warehouse: Warehouse, relation: str) -> str:
     impressions.set_ylabel("impressions")
     engagements.set_ylabel("engagements")
     impressions.legend(fontsize="small")
+    engagements.xaxis.set_major_locator(DayLocator(interval=max(1, len(daily) // 14)))
+    engagements.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d"))
     figure.autofmt_xdate()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
