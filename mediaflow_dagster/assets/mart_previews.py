@@ -26,6 +26,7 @@ def mart_metadata(warehouse: Warehouse, schema: str, table: str) -> dict[str, Me
     rows = int(warehouse.query(f"select count(*) as row_count from {relation}").iloc[0, 0])
     preview = warehouse.query(f"select * from {relation} limit {PREVIEW_ROWS}")
     metadata = {
+        "dagster/table_name": MetadataValue.text(warehouse.table_name(schema, table)),
         "dagster/row_count": MetadataValue.int(rows),
         "preview": typed_table(preview),
     }

@@ -7,6 +7,7 @@ import pandas as pd
 
 from mediaflow_dagster.assets.mart_previews import typed_table
 from mediaflow_dagster.assets.publishing import blocked_table
+from mediaflow_dagster.resources.warehouse import Warehouse
 
 
 def test_a_preview_has_a_typed_schema_and_blanks_for_missing_values():
@@ -48,3 +49,15 @@ def test_a_blocked_publication_shows_each_reason_with_its_fix():
         ("youtube takes video posts, not image", "leave youtube out of this image's targets"),
         ("youtube takes video/*, not image/jpeg", "send youtube video media instead"),
     ]
+
+
+def test_a_marts_table_name_is_in_its_warehouses_own_catalog():
+    embedded = Warehouse(backend="embedded", duckdb_path="/srv/.mediaflow/warehouse.duckdb")
+    postgres = Warehouse(
+        backend="postgres",
+        duckdb_path="unused.duckdb",
+        postgres_url="postgresql+psycopg2://mediaflow@db:5432/campaigns",
+    )
+
+    assert embedded.table_name("marts", "x") == "warehouse.marts.x"
+    assert postgres.table_name("marts", "x") == "campaigns.marts.x"
