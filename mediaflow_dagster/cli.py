@@ -1,5 +1,5 @@
-"""`mediaflow ...`: the API server, the ops store's migrations, the API's keys and the
-warehouse's documentation."""
+"""`mediaflow ...`: the API server, the ops store's migrations, the API's keys, the accounts'
+platform credentials and the warehouse's documentation."""
 
 from __future__ import annotations
 
@@ -13,6 +13,14 @@ from mediaflow_dagster.settings import MissingSetting, get_settings
 app = typer.Typer(no_args_is_help=True, help="mediaflow: media campaigns as data.")
 keys = typer.Typer(no_args_is_help=True, help="The API's keys: made, listed, revoked.")
 app.add_typer(keys, name="keys")
+credentials = typer.Typer(
+    no_args_is_help=True,
+    help="The accounts' platform credentials: imported from the old settings, re-encrypted "
+    "under a new key.",
+)
+app.add_typer(credentials, name="credentials")
+contacts = typer.Typer(no_args_is_help=True, help="Contacts' personal data.")
+app.add_typer(contacts, name="contacts")
 
 
 @app.command()
@@ -181,6 +189,79 @@ def revoke_key(key_id: Annotated[int, typer.Argument(help="The key's id (`keys l
         typer.secho(str(missing), fg="red", err=True)
         raise typer.Exit(1) from missing
     typer.echo(f"key {record['prefix']} revoked")
+
+
+def _cipher():
+    from mediaflow_dagster.cms.credential_cipher import CredentialCipher
+    from mediaflow_dagster.settings import CredentialKeys
+
+    try:
+        return CredentialCipher(CredentialKeys.load().credentials_keys)
+    except (MissingSetting, ValueError) as error:
+        typer.secho(str(error), fg="red", err=True)
+        raise typer.Exit(2) from error
+
+
+@credentials.command("new-key")
+def new_credential_key() -> None:
+    """Print a new key: put it first in MEDIAFLOW_CREDENTIALS_KEYS (the old ones after it),
+    then run `rotate`."""
+    from mediaflow_dagster.cms.credential_cipher import new_key
+
+    typer.echo(new_key())
+
+
+@credentials.command("rotate")
+def rotate_credentials() -> None:
+    """Re-encrypt every stored token under the first key of MEDIAFLOW_CREDENTIALS_KEYS; the
+    other keys can be dropped afterwards."""
+    from mediaflow_dagster.cms.credentials import reencrypt_credentials
+
+    count = reencrypt_credentials(_ops_store(), _cipher())
+    typer.echo(f"{count} credential(s) re-encrypted under the first key")
+
+
+@credentials.command("import")
+def import_credentials() -> None:
+    """Give every account without a credential its platform's old single token
+    (MEDIAFLOW_FACEBOOK_ACCESS_TOKEN, ..._X_BEARER_TOKEN, as set before per-account
+    credentials); a credential already entered is kept. Run once when upgrading, then unset
+    those variables."""
+    import os
+
+    from mediaflow_dagster.cms.credentials import PLATFORM_TOKEN_SETTINGS, import_platform_tokens
+    from mediaflow_dagster.resources.platforms.credentials import INSIGHTS_SCOPES
+    from mediaflow_dagster.settings import variable_name
+
+    tokens = {
+        platform: os.environ[variable_name(setting)]
+        for platform, setting in PLATFORM_TOKEN_SETTINGS.items()
+        if os.environ.get(variable_name(setting))
+    }
+    if not tokens:
+        typer.secho("none of the old platform token variables is set: nothing to import", err=True)
+        return
+    imported = import_platform_tokens(
+        _ops_store(),
+        _cipher(),
+        tokens,
+        {platform: (INSIGHTS_SCOPES[platform],) for platform in tokens},
+    )
+    for account in imported:
+        typer.echo(f"social account {account['id']} ({account['platform']}): credential imported")
+    typer.echo(f"{len(imported)} account(s) given their platform's token", err=True)
+
+
+@contacts.command("rotate-keys")
+def rotate_keys() -> None:
+    """Seal every contact's personal fields under the first of MEDIAFLOW_CONTACT_ENCRYPTION_KEYS;
+    afterwards the keys after it can be dropped."""
+    from mediaflow_dagster.cms.contacts import reseal_contacts
+    from mediaflow_dagster.resources.configuration import client_from_environment
+    from mediaflow_dagster.resources.personal_data import PersonalData
+
+    vault = client_from_environment(PersonalData).vault()
+    typer.echo(f"{reseal_contacts(_ops_store(), vault)} contacts resealed under the newest key")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dagster import (
     AssetSelection,
+    DefaultScheduleStatus,
     Definitions,
     ScheduleDefinition,
     build_schedule_from_partitioned_job,
@@ -16,6 +17,7 @@ from dagster import (
 )
 
 from mediaflow_dagster.assets.accounts import social_accounts
+from mediaflow_dagster.assets.contacts import contact_imports
 from mediaflow_dagster.assets.content import (
     campaign_media,
     content_generation_requests,
@@ -27,14 +29,17 @@ from mediaflow_dagster.assets.insights_checks import (
     impressions_reconcile_to_raw,
     snapshots_are_fresh,
 )
+from mediaflow_dagster.assets.notifications import notification_messages
 from mediaflow_dagster.assets.owners import with_group_owner
 from mediaflow_dagster.assets.publishing import (
     publication_plans,
     publication_requests,
     publications,
 )
+from mediaflow_dagster.assets.search import search_index
 from mediaflow_dagster.assets.sourcing import content_ideas, image_candidates
 from mediaflow_dagster.assets.warehouse import raw_ops_tables
+from mediaflow_dagster.assets.webhooks import webhook_deliveries
 from mediaflow_dagster.dbt_project import dbt_project
 from mediaflow_dagster.resources.configuration import (
     client_from_environment,
@@ -48,15 +53,24 @@ from mediaflow_dagster.resources.make_api import MakeApi
 from mediaflow_dagster.resources.n8n import N8nClient
 from mediaflow_dagster.resources.n8n_api import N8nApi
 from mediaflow_dagster.resources.ops_store import OpsStore
+from mediaflow_dagster.resources.personal_data import PersonalData
 from mediaflow_dagster.resources.platforms.insights import PlatformInsights
+from mediaflow_dagster.resources.search import SearchIndex
 from mediaflow_dagster.resources.sharepoint import SharePoint
+from mediaflow_dagster.resources.sms import SmsProvider
+from mediaflow_dagster.resources.smtp import SmtpMailer
 from mediaflow_dagster.resources.stock_photos import StockPhotos
 from mediaflow_dagster.resources.warehouse import Warehouse
+from mediaflow_dagster.resources.webhooks import OutboundWebhooks
 from mediaflow_dagster.sensors.accounts import account_setup_sensor
 from mediaflow_dagster.sensors.approvals import approvals_sensor
 from mediaflow_dagster.sensors.callbacks import callback_sensor
+from mediaflow_dagster.sensors.contact_imports import contact_imports_sensor
 from mediaflow_dagster.sensors.generation_timers import generation_timers_sensor
+from mediaflow_dagster.sensors.notifications import notifications_sensor
 from mediaflow_dagster.sensors.publication_timers import publication_timers_sensor
+from mediaflow_dagster.sensors.search_index import search_index_sensor
+from mediaflow_dagster.sensors.webhooks import webhook_outbox_sensor
 from mediaflow_dagster.settings import Settings, get_settings
 
 content_generation_job = define_asset_job(
@@ -96,14 +110,35 @@ warehouse_job = define_asset_job(
     selection=AssetSelection.assets(raw_ops_tables, campaign_performance_models),
     executor_def=in_process_executor,
 )
+webhook_delivery_job = define_asset_job(
+    "webhook_delivery_job",
+    selection=AssetSelection.assets(webhook_deliveries),
+    executor_def=in_process_executor,
+)
 sourcing_job = define_asset_job(
     "sourcing_job",
     selection=AssetSelection.assets(image_candidates, content_ideas),
     executor_def=in_process_executor,
 )
+contact_import_job = define_asset_job(
+    "contact_import_job",
+    selection=AssetSelection.assets(contact_imports),
+    executor_def=in_process_executor,
+)
+notification_job = define_asset_job(
+    "notification_job",
+    selection=AssetSelection.assets(notification_messages),
+    executor_def=in_process_executor,
+)
+search_index_job = define_asset_job(
+    "search_index_job",
+    selection=AssetSelection.assets(search_index),
+    executor_def=in_process_executor,
+)
 
 DAILY_MARTS_CRON = "30 0 * * *"
 """The marts are rebuilt once a day, after the collection of the day's last hour (at :05)."""
+ACCOUNT_CHECKS_CRON = "*/15 * * * *"
 
 JOBS = [
     accounts_job,
@@ -114,6 +149,10 @@ JOBS = [
     insights_job,
     warehouse_job,
     sourcing_job,
+    webhook_delivery_job,
+    contact_import_job,
+    notification_job,
+    search_index_job,
 ]
 
 
@@ -124,6 +163,10 @@ CONFIGURED_FROM_ENVIRONMENT = (
     PlatformInsights,
     StockPhotos,
     ContentFeeds,
+    OutboundWebhooks,
+    PersonalData,
+    SmtpMailer,
+    SmsProvider,
 )
 
 
@@ -149,6 +192,11 @@ def build_resources(settings: Settings, *, resolve_secrets: bool = False) -> dic
         "platform_insights": configured(PlatformInsights),
         "stock_photos": configured(StockPhotos),
         "content_feeds": configured(ContentFeeds),
+        "outbound_webhooks": configured(OutboundWebhooks),
+        "personal_data": configured(PersonalData),
+        "smtp": configured(SmtpMailer),
+        "sms": configured(SmsProvider),
+        "search": configured(SearchIndex),
         "dbt": DbtCliWithEnvironment(
             project_dir=dbt_project,
             dbt_executable=str(Path(sys.executable).with_name("dbt")),
@@ -172,6 +220,10 @@ def build_definitions(settings: Settings) -> Definitions:
         campaign_performance_models,
         image_candidates,
         content_ideas,
+        webhook_deliveries,
+        contact_imports,
+        notification_messages,
+        search_index,
     ]
     return Definitions(
         assets=[asset.map_asset_specs(with_group_owner) for asset in assets],
@@ -184,11 +236,27 @@ def build_definitions(settings: Settings) -> Definitions:
             publication_timers_sensor(publish_job),
             generation_timers_sensor(content_generation_job),
             account_setup_sensor(accounts_job),
+            webhook_outbox_sensor(webhook_delivery_job),
+            contact_imports_sensor(contact_import_job),
+            notifications_sensor(notification_job),
+            search_index_sensor(search_index_job),
         ],
         schedules=[
-            build_schedule_from_partitioned_job(insights_job, minute_of_hour=5),
-            ScheduleDefinition(job=warehouse_job, cron_schedule=DAILY_MARTS_CRON),
-            ScheduleDefinition(job=accounts_job, cron_schedule="*/15 * * * *"),
+            build_schedule_from_partitioned_job(
+                insights_job, minute_of_hour=5, default_status=DefaultScheduleStatus.RUNNING
+            ),
+            ScheduleDefinition(
+                job=warehouse_job,
+                cron_schedule=DAILY_MARTS_CRON,
+                execution_timezone="UTC",
+                default_status=DefaultScheduleStatus.RUNNING,
+            ),
+            ScheduleDefinition(
+                job=accounts_job,
+                cron_schedule=ACCOUNT_CHECKS_CRON,
+                execution_timezone="UTC",
+                default_status=DefaultScheduleStatus.RUNNING,
+            ),
         ],
         resources=build_resources(settings),
     )

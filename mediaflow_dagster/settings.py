@@ -141,8 +141,18 @@ MAKE_HOOK_ORIGINS = [
 ]
 
 
-class ApiSettings(MediaflowSettings):
-    """How the CMS API lets people and machines in, and what it takes from them."""
+class CredentialKeys(MediaflowSettings):
+    """The Fernet keys the accounts' platform tokens are encrypted with in the ops store."""
+
+    credentials_keys: SecretStr = Field(
+        description="Fernet keys, comma-separated: the first encrypts, every one decrypts "
+        "(`mediaflow credentials new-key`, then `mediaflow credentials rotate`)."
+    )
+
+
+class ApiSettings(CredentialKeys):
+    """How the CMS API lets people and machines in, and what it takes from them (and the keys it
+    encrypts the accounts' tokens with)."""
 
     oauth_state_key: SecretStr = Field(
         description="Signs the `state` of an onboarding's OAuth landing (HMAC-SHA256)."
@@ -178,6 +188,11 @@ class ApiSettings(MediaflowSettings):
         default="600/minute",
         description="Requests per key or signed-in person (`limits` notation: 600/minute).",
     )
+    module_event_rate_limit: str = Field(
+        default="3000/second",
+        description="Events each module (recipes, CRM, stock, accounting) may send to "
+        "/api/communication/webhook, per API process (`limits` notation).",
+    )
     rate_limit_storage: str = Field(
         default="memory://",
         description="Where the counts live (`limits` storage URI; redis:// for several API "
@@ -207,11 +222,22 @@ class ApiSettings(MediaflowSettings):
 
 
 class CallbackSecrets(MediaflowSettings):
-    """What the API verifies the signed callbacks of n8n and Make with (Standard Webhooks
-    secrets, `whsec_…`)."""
+    """What the API verifies the signed callbacks of n8n and Make, and the other modules'
+    events, with (Standard Webhooks secrets, `whsec_…`, one per sender)."""
 
     n8n_callback_secret: SecretStr
     make_callback_secret: SecretStr
+    recipes_webhook_secret: SecretStr
+    crm_webhook_secret: SecretStr
+    stock_webhook_secret: SecretStr
+    accounting_webhook_secret: SecretStr
+
+    def verifying(self) -> dict[str, SecretStr]:
+        """Each sender's secret, by the sender's name (n8n, make, recipes, crm, …)."""
+        return {
+            name.removesuffix("_callback_secret").removesuffix("_webhook_secret"): secret
+            for name, secret in self
+        }
 
 
 def load_together(*kinds: type[MediaflowSettings]) -> list[MediaflowSettings]:

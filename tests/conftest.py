@@ -45,6 +45,10 @@ def pytest_configure(config: pytest.Config) -> None:
         credentials
         | {
             "MEDIAFLOW_MICROSOFT_CLIENT_ID": "mediaflow-tests",
+            "MEDIAFLOW_X_CLIENT_ID": "mediaflow-tests",
+            "MEDIAFLOW_TIKTOK_CLIENT_KEY": "mediaflow-tests",
+            "MEDIAFLOW_LINKEDIN_CLIENT_ID": "mediaflow-tests",
+            "MEDIAFLOW_GOOGLE_CLIENT_ID": "mediaflow-tests",
             "MEDIAFLOW_SHAREPOINT_DRIVE_ID": "mediaflow-tests-drive",
         }
     )

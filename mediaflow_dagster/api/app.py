@@ -25,14 +25,33 @@ from mediaflow_dagster.api.intake import CallbackIntake
 from mediaflow_dagster.api.middleware import CrossOriginWrites, RequestLimits, TransactionPerRequest
 from mediaflow_dagster.api.models import Health
 from mediaflow_dagster.api.problems import PROBLEM_JSON
-from mediaflow_dagster.api.routes import accounts, admin, campaigns, objects
+from mediaflow_dagster.api.routes import (
+    accounts,
+    admin,
+    campaigns,
+    communication,
+    contacts,
+    notifications,
+    objects,
+    search,
+    templates,
+    webhooks,
+)
 from mediaflow_dagster.api.security import Gate
 from mediaflow_dagster.cms.database import migrate, ops_engine
-from mediaflow_dagster.resources.configuration import client_from_environment
+from mediaflow_dagster.resources.configuration import (
+    client_from_environment,
+    require_environment,
+)
 from mediaflow_dagster.resources.make_api import MakeApi
+from mediaflow_dagster.resources.personal_data import PersonalData
+from mediaflow_dagster.resources.search import SearchIndex
+from mediaflow_dagster.resources.sms import SmsProvider
+from mediaflow_dagster.resources.webhooks import OutboundWebhooks
 from mediaflow_dagster.settings import (
     ApiSettings,
     CallbackSecrets,
+    MissingSetting,
     Settings,
     get_settings,
     load_together,
@@ -45,7 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
     """The API on `settings`' ops store. Its own settings (`ApiSettings`), the callback secrets
     and the Make API (how onboarding asks Make for connections) come from the environment: a
     missing secret stops it here, naming its variable."""
-    api_settings, secrets = load_together(ApiSettings, CallbackSecrets)
+    api_settings, secrets = _api_configuration()
     engine = ops_engine(settings.ops_database_url)
     migrate(engine)
     app = FastAPI(
@@ -72,10 +91,11 @@ def create_app(settings: Settings) -> FastAPI:
             Middleware(
                 CallbackIntake,
                 verifiers={
-                    "n8n": Webhook(secrets.n8n_callback_secret.get_secret_value()),
-                    "make": Webhook(secrets.make_callback_secret.get_secret_value()),
+                    signer: Webhook(secret.get_secret_value())
+                    for signer, secret in secrets.verifying().items()
                 },
                 engine=engine,
+                module_rate_limit=api_settings.module_event_rate_limit,
             ),
             Middleware(TransactionPerRequest, engine=engine),
         ],
@@ -85,6 +105,10 @@ def create_app(settings: Settings) -> FastAPI:
         api_settings=api_settings,
         engine=engine,
         make_api=client_from_environment(MakeApi),
+        outbound_webhooks=client_from_environment(OutboundWebhooks),
+        personal_data=client_from_environment(PersonalData),
+        sms_provider=client_from_environment(SmsProvider),
+        search=client_from_environment(SearchIndex),
     )
     app.state.gate = Gate(api_settings)
     intake.quiet_access_log()
@@ -94,11 +118,40 @@ def create_app(settings: Settings) -> FastAPI:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    for module in (accounts, campaigns, objects, admin):
+    for module in (
+        accounts,
+        campaigns,
+        objects,
+        admin,
+        contacts,
+        templates,
+        notifications,
+        webhooks,
+        search,
+    ):
         app.include_router(module.router)
     app.include_router(accounts.landing)
+    app.include_router(contacts.suppression_router)
+    app.include_router(communication.public)
     app.openapi = lambda: _openapi(app)
     return app
+
+
+def _api_configuration() -> list:
+    """The API's settings and the callback secrets; every variable they and the keys of
+    personal data (`PersonalData`) lack is named at once."""
+    try:
+        require_environment(PersonalData, SmsProvider)
+        lacking = []
+    except MissingSetting as missing:
+        lacking = missing.variables
+    try:
+        loaded = load_together(ApiSettings, CallbackSecrets)
+    except MissingSetting as missing:
+        raise MissingSetting(missing.variables + lacking) from missing
+    if lacking:
+        raise MissingSetting(lacking)
+    return loaded
 
 
 def app_from_environment() -> FastAPI:

@@ -16,11 +16,16 @@ router. `openapi_paths` describes them in the API's OpenAPI document.
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -40,23 +45,33 @@ from mediaflow_dagster.api.models import (
     InsightsAnswer,
     InsightsCollected,
 )
-from mediaflow_dagster.api.problems import PROBLEM_JSON, invalid, problem
+from mediaflow_dagster.api.module_events import (
+    MODULE_EVENT_TAGS,
+    MODULE_EVENTS,
+    MODULES,
+    event_type_refusal,
+    inbox_event_id,
+)
+from mediaflow_dagster.api.problems import PROBLEM_JSON, field_problems, invalid, problem
 from mediaflow_dagster.cms.intake import Delivery, Stored
 from mediaflow_dagster.cms.schema import callback_inbox
 
-EVENT_ID_LENGTH = callback_inbox.c.event_id.type.length
+EVENT_ID_LENGTH = callback_inbox.c.event_id.type.length - len("accounting:")
+MODULES_SIGNER = "modules"
 INSIGHTS = TypeAdapter(InsightsCollected)
 log = logging.getLogger("mediaflow.api")
 
 
 class Refused(Exception):
-    """A delivery answered with a problem before anything is stored."""
+    """A delivery answered with a problem before anything is stored; `reason` says why, for
+    the log (never the body)."""
 
-    def __init__(self, response: Response) -> None:
+    def __init__(self, response: Response, reason: str = "") -> None:
         self.response = response
+        self.reason = reason
 
 
-def _content(event_id: str, event: Any) -> Delivery:
+def _content(event_id: str, event: Any, _signer: str) -> Delivery:
     return Delivery(
         event_id,
         "n8n",
@@ -67,7 +82,7 @@ def _content(event_id: str, event: Any) -> Delivery:
     )
 
 
-def _publication(event_id: str, event: Any) -> Delivery:
+def _publication(event_id: str, event: Any, _signer: str) -> Delivery:
     return Delivery(
         event_id,
         "make",
@@ -78,13 +93,22 @@ def _publication(event_id: str, event: Any) -> Delivery:
     )
 
 
-def _insights(event_id: str, batch: InsightsCollected) -> Delivery:
+def _insights(event_id: str, batch: InsightsCollected, _signer: str) -> Delivery:
     return Delivery(
         event_id,
         "n8n_insights",
         batch.type,
         batch.model_dump(mode="json"),
         readings=[reading.model_dump() for reading in batch.readings],
+    )
+
+
+def _module_event(event_id: str, event: Any, module: str) -> Delivery:
+    if refusal := event_type_refusal(module, event.type):
+        refused = {"type": "value_error", "loc": ("body", "type"), "msg": refusal}
+        raise Refused(invalid([refused]), refusal)
+    return Delivery(
+        inbox_event_id(module, event_id), module, event.type, event.model_dump(mode="json")
     )
 
 
@@ -120,12 +144,13 @@ class Route:
 
     signer: str
     events: TypeAdapter
-    delivery: Callable[[str, Any], Delivery]
+    delivery: Callable[[str, Any, str], Delivery]
     answer: Callable[[str, Stored], Response]
     answer_model: type[BaseModel]
     operation_id: str
     summary: str
     description: str | None = None
+    tags: frozenset[str] = EVENT_TAGS
 
 
 ROUTES = {
@@ -159,16 +184,36 @@ ROUTES = {
         "of\nknown posts stored for the next collection run to land; a resent batch changes "
         "nothing.",
     ),
+    "/api/communication/webhook": Route(
+        MODULES_SIGNER,
+        MODULE_EVENTS,
+        _module_event,
+        _callback_answer,
+        CallbackAnswer,
+        "take_module_event_api_communication_webhook_post",
+        "An event from another module",
+        "An event from the recipes, CRM, stock or accounting module, signed with that module's "
+        "own secret;\nkept in the inbox once per module and event id for the automation rules.",
+        MODULE_EVENT_TAGS,
+    ),
 }
 
 
 class CallbackIntake:
     """Serves `ROUTES` (POST only); passes every other request on to `app`."""
 
-    def __init__(self, app: ASGIApp, verifiers: dict[str, Webhook], engine: Engine) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        verifiers: dict[str, Webhook],
+        engine: Engine,
+        module_rate_limit: str,
+    ) -> None:
         self.app = app
         self.verifiers = verifiers
         self.group_commit = GroupCommit(engine)
+        self.module_limit = parse(module_rate_limit)
+        self.module_limiter = MovingWindowRateLimiter(MemoryStorage())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         route = ROUTES.get(scope["path"]) if scope["type"] == "http" else None
@@ -181,12 +226,18 @@ class CallbackIntake:
                 response = await self._take(route, scope, receive)
             except Refused as refused:
                 response = refused.response
+                if route.signer == MODULES_SIGNER:
+                    log.warning(
+                        "refused a module event: %s %s", response.status_code, refused.reason
+                    )
         await response(scope, receive, send)
 
     async def _take(self, route: Route, scope: Scope, receive: Receive) -> Response:
         raw = await _body(receive)
-        event_id = self._verified(route, raw, Headers(scope=scope))
-        delivery = route.delivery(event_id, _parsed(raw, route.events))
+        event_id, signer = self._verified(route, raw, Headers(scope=scope))
+        if route.signer == MODULES_SIGNER:
+            self._admit(signer)
+        delivery = route.delivery(event_id, _parsed(raw, route.events, route.tags), signer)
         try:
             stored = await self.group_commit.store(delivery)
         except SQLAlchemyError:
@@ -197,12 +248,19 @@ class CallbackIntake:
             return problem(500, "the request failed; nothing was stored")
         return route.answer(event_id, stored)
 
-    def _verified(self, route: Route, raw: bytes, headers: Headers) -> str:
-        """The event id of a delivery whose signature holds; otherwise `Refused`."""
-        try:
-            self.verifiers[route.signer].verify(raw, dict(headers), json_parse=False)
-        except (WebhookVerificationError, ValueError) as error:
-            raise Refused(problem(401, f"signature rejected: {error}")) from error
+    def _verified(self, route: Route, raw: bytes, headers: Headers) -> tuple[str, str]:
+        """The event id of a delivery whose signature holds, and whose secret signed it;
+        otherwise `Refused`."""
+        signers = MODULES if route.signer == MODULES_SIGNER else (route.signer,)
+        error: Exception | None = None
+        for signer in signers:
+            try:
+                self.verifiers[signer].verify(raw, dict(headers), json_parse=False)
+                break
+            except (WebhookVerificationError, ValueError) as refused:
+                error = refused
+        else:
+            raise Refused(problem(401, f"signature rejected: {error}"), str(error))
         event_id = headers["webhook-id"]
         if len(event_id) > EVENT_ID_LENGTH:
             too_long = {
@@ -210,8 +268,17 @@ class CallbackIntake:
                 "loc": ("header", "webhook-id"),
                 "msg": f"longer than {EVENT_ID_LENGTH} characters",
             }
-            raise Refused(invalid([too_long]))
-        return event_id
+            raise Refused(invalid([too_long]), "webhook-id too long")
+        return event_id, signer
+
+    def _admit(self, module: str) -> None:
+        """Count the event against its module's rate limit; `Refused` with 429 past it."""
+        if self.module_limiter.hit(self.module_limit, module):
+            return
+        reset_at = self.module_limiter.get_window_stats(self.module_limit, module).reset_time
+        retry_after = max(1, math.ceil(reset_at - time.time()))
+        detail = f"the {module} module sent more than {self.module_limit}"
+        raise Refused(problem(429, detail, headers={"retry-after": str(retry_after)}), detail)
 
 
 class KeptDeliveriesUnlogged(logging.Filter):
@@ -247,16 +314,18 @@ async def _body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-def _parsed(raw: bytes, events: TypeAdapter) -> Any:
+def _parsed(raw: bytes, events: TypeAdapter, tags: frozenset[str]) -> Any:
     try:
         return events.validate_python(parse_json(raw))
     except InvalidJson as error:
         raise Refused(
-            invalid([{"type": "json_invalid", "loc": ("body",), "ctx": {"error": error.msg}}])
+            invalid([{"type": "json_invalid", "loc": ("body",), "ctx": {"error": error.msg}}]),
+            "not JSON",
         ) from error
     except ValidationError as error:
         errors = [{**entry, "loc": ("body", *entry["loc"])} for entry in error.errors()]
-        raise Refused(invalid(errors, EVENT_TAGS)) from error
+        fields = ", ".join(entry["field"] for entry in field_problems(errors, tags))
+        raise Refused(invalid(errors, tags), f"invalid {fields}") from error
 
 
 REFERENCE = "#/components/schemas/{model}"
@@ -264,7 +333,7 @@ SIGNATURE_HEADERS = [
     {"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
     for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
 ]
-PROBLEMS = (401, 404, 408, 409, 413, 415, 422, 503)
+PROBLEMS = (401, 404, 408, 409, 413, 415, 422, 429, 503)
 
 
 def openapi_paths() -> tuple[dict[str, Any], dict[str, Any]]:

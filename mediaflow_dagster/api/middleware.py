@@ -117,8 +117,9 @@ class RequestTransaction:
         return self.connection
 
     def finish(self, scope: Scope, status: int, headers: Headers) -> None:
-        """Commit a success (with its audit entry), roll anything else back; then let go."""
-        succeeded = 200 <= status < 300
+        """Commit a success or a redirect (with its audit entry), roll anything else back; then
+        let go."""
+        succeeded = 200 <= status < 400
         try:
             if succeeded and self.audited:
                 actor, credential = self.audited

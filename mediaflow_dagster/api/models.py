@@ -22,6 +22,7 @@ from pydantic import (
 
 from mediaflow_dagster.api.scopes import Scope
 from mediaflow_dagster.cms.schema import AccountType, CandidateKind, ObjectType, Platform
+from mediaflow_dagster.cms.webhooks import EventType
 
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
@@ -124,6 +125,15 @@ class ApiKeyIn(Strict):
     expires_in_days: Annotated[int, Field(ge=1, le=3650)] = 90
 
 
+class WebhookSubscriptionIn(Strict):
+    url: Annotated[str, Field(min_length=1, max_length=2000)] = Field(
+        description="Where the events are POSTed: http(s), a public address unless settings "
+        "allow private ones."
+    )
+    event_types: Annotated[list[EventType], Field(min_length=1)]
+    description: Annotated[str, Field(max_length=200)] | None = None
+
+
 # Answers.
 
 Item = TypeVar("Item")
@@ -160,6 +170,45 @@ class SocialAccount(BaseModel):
     wiring: AccountWiring | None = Field(
         description="Make's ids and the webhook URL; null unless the caller is an admin."
     )
+
+
+Token = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=4096,
+        pattern=r"^[\x21-\x7e]+$",
+        description="As the platform issued it (visible ASCII); stored encrypted, never shown.",
+    ),
+]
+ScopeName = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
+
+
+class AccountCredentialIn(Strict):
+    """The account's own read credential for its platform's insights API."""
+
+    access_token: Token
+    refresh_token: Token | None = None
+    expires_at: Instant | None = Field(
+        default=None, description="When the access token expires; none for one that does not."
+    )
+    scopes: Annotated[list[ScopeName], Field(min_length=1, max_length=50)] = Field(
+        description="The scopes the token was granted, as the platform names them."
+    )
+
+
+class AccountCredential(BaseModel):
+    """What may be shown of an account's credential: never a token."""
+
+    expires_at: Stamp | None
+    scopes: list[str]
+    refreshable: bool
+    reconnect_reason: str | None = Field(
+        description="Why the account must be reconnected: the last read found the credential "
+        "expired, revoked or without a scope insights need."
+    )
+    refreshed_at: Stamp | None
+    updated_at: Stamp
 
 
 class Onboarding(BaseModel):
@@ -269,6 +318,40 @@ class AuditEntry(BaseModel):
     target: str
     status: int
     at: Stamp
+
+
+class WebhookSubscription(BaseModel):
+    id: int
+    url: str
+    event_types: list[str]
+    description: str | None
+    status: Literal["active", "disabled"]
+    disabled_reason: str | None
+    created_by: str
+    created_at: Stamp
+    updated_at: Stamp
+
+
+class IssuedWebhookSubscription(WebhookSubscription):
+    secret: str = Field(
+        description="The Standard Webhooks secret (`whsec_…`) to verify every delivery with: "
+        "shown this once."
+    )
+
+
+class WebhookDelivery(BaseModel):
+    id: int
+    message_id: str = Field(description="The `webhook-id` header: the same on every attempt.")
+    subscription_id: int
+    event_type: str
+    payload: dict[str, Any]
+    status: Literal["pending", "delivered", "dead"]
+    attempts: int
+    next_attempt_at: Stamp | None
+    last_status: int | None
+    last_error: str | None
+    created_at: Stamp
+    delivered_at: Stamp | None
 
 
 class Health(BaseModel):
@@ -410,3 +493,42 @@ class InsightsCollected(Strict):
     readings: Annotated[
         list[InsightReadingIn], Field(min_length=1, max_length=MAX_READINGS_PER_BATCH)
     ]
+
+
+class SearchHit(BaseModel):
+    id: str
+    type: str
+    title: str
+    title_html: str = Field(description="The title, HTML-escaped, its matches in `<mark>`.")
+    snippet: str = Field(description="The best passage, HTML-escaped, its matches in `<mark>`.")
+    document: dict[str, Any] = Field(description="What the index holds of it.")
+
+
+class SearchResults(BaseModel):
+    hits: list[SearchHit]
+    total: int = Field(description="Documents matching the query and filters.")
+    page: int
+    per_page: int
+    total_pages: int
+    facets: dict[str, dict[str, int]] = Field(
+        description="Per facet (type, status, kind, platform, campaign), the count of matching "
+        "documents for each value; campaign: the 20 with most."
+    )
+    backend: Literal["sqlite", "postgres", "meilisearch"] = Field(
+        description="What answered the search."
+    )
+    fallback_reason: str | None = Field(
+        default=None,
+        description="Why Meilisearch, the configured backend, did not answer (the database did).",
+    )
+
+
+class SearchStatus(BaseModel):
+    configured_backend: Literal["sqlite", "postgres", "meilisearch"]
+    answering_backend: Literal["sqlite", "postgres", "meilisearch"]
+    fallback_reason: str | None
+    documents: int
+    synced_at: Stamp | None
+    rebuilt_at: Stamp | None
+    meilisearch_indexed_before: Stamp | None
+    pending_deletions: int = Field(description="Deletions Meilisearch has yet to take.")

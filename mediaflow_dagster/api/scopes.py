@@ -14,6 +14,11 @@ Scope = Literal[
     "accounts:admin",
     "keys:admin",
     "audit:read",
+    "webhooks:admin",
+    "contacts:read",
+    "contacts:write",
+    "contacts:erase",
+    "notifications:send",
 ]
 Role = Literal["analyst", "editor", "approver", "admin"]
 SCOPES: tuple[str, ...] = get_args(Scope)
@@ -22,7 +27,8 @@ ROLES: tuple[str, ...] = get_args(Role)
 _READER = frozenset({"campaigns:read", "analytics:read", "accounts:read"})
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     "analyst": _READER,
-    "editor": _READER | {"campaigns:write"},
+    "editor": _READER
+    | {"campaigns:write", "contacts:read", "contacts:write", "notifications:send"},
     "approver": _READER | {"objects:approve"},
     "admin": frozenset(SCOPES),
 }

@@ -21,6 +21,12 @@ from dagster import (
 )
 
 from mediaflow_dagster.assets.keys import DAILY_REPORTS, SNAPSHOTS, ops_key
+from mediaflow_dagster.cms.credential_cipher import CredentialCipher
+from mediaflow_dagster.cms.credentials import (
+    mark_for_reconnection,
+    read_credentials,
+    record_refresh,
+)
 from mediaflow_dagster.cms.insights import mark_landed, unlanded_readings
 from mediaflow_dagster.cms.publishing import published_posts
 from mediaflow_dagster.partitions import hourly_partitions
@@ -130,9 +136,14 @@ def _collect_hour(
         f"reading {sum(map(len, posts_by_platform.values()))} posts on "
         f"{len(posts_by_platform)} platform(s)"
     )
+    cipher = CredentialCipher(platform_insights.credentials_keys)
     outcomes = platform_insights.collect(
-        posts_by_platform, hour_end, lambda outcome: log.info(_progress(outcome))
+        posts_by_platform,
+        hour_end,
+        read_credentials(ops_store.engine, cipher),
+        lambda outcome: log.info(_progress(outcome)),
     )
+    _keep_credential_changes(ops_store, cipher, outcomes, log)
     return CollectedHour(
         snapshots=_collected_rows(
             outcomes, "readings", partition_hour=hour_start, run_id=run_id, source="schedule"
@@ -143,14 +154,39 @@ def _collect_hour(
     )
 
 
+def _keep_credential_changes(
+    ops_store: OpsStore,
+    cipher: CredentialCipher,
+    outcomes: list[PlatformOutcome],
+    log: DagsterLogManager,
+) -> None:
+    """Refreshed tokens stored (encrypted); accounts whose credential was refused marked for
+    reconnection with the reason (which never holds a token)."""
+    for outcome in outcomes:
+        for account_id, refreshed in outcome.refreshed.items():
+            record_refresh(
+                ops_store.engine,
+                cipher,
+                account_id,
+                access_token=refreshed.access_token,
+                refresh_token=refreshed.refresh_token,
+                expires_at=refreshed.expires_at,
+            )
+            log.info(f"{outcome.platform}: social account {account_id}: token refreshed")
+        for failure in outcome.account_failures:
+            if failure.reconnect and failure.social_account_id is not None:
+                mark_for_reconnection(ops_store.engine, failure.social_account_id, failure.reason)
+                log.warning(
+                    f"{outcome.platform}: social account {failure.social_account_id} marked for "
+                    f"reconnection: {failure.reason}"
+                )
+
+
 def _progress(outcome: PlatformOutcome) -> str:
-    done = (
-        f"failed: {outcome.error}"
-        if outcome.error
-        else f"{len(outcome.collected.readings)} readings"
-    )
+    readings = len(outcome.collected.readings) if outcome.collected else 0
+    failed = f", failed: {outcome.error}" if outcome.error else ""
     return (
-        f"{outcome.platform}: {outcome.posts} posts, {done} "
+        f"{outcome.platform}: {outcome.posts} posts, {readings} readings{failed} "
         f"({outcome.requests} requests, {outcome.seconds:.1f} s)"
     )
 

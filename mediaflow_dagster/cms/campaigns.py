@@ -20,6 +20,7 @@ from mediaflow_dagster.cms.schema import (
     publications,
     social_accounts,
 )
+from mediaflow_dagster.cms.webhooks import EventType, emit
 
 CAMPAIGN_TRANSITIONS: dict[str, set[str]] = {
     "draft": {"scheduled", "active", "canceled"},
@@ -140,7 +141,23 @@ def change_campaign_status(bind: Bind, campaign_id: int, to_status: str) -> dict
             .where(campaigns.c.id == campaign_id)
             .values(status=to_status, updated_at=utcnow())
         )
+        if event_type := _lifecycle_event(current, to_status):
+            emit(
+                connection,
+                event_type,
+                {"campaign_id": campaign_id, "from_status": current, "status": to_status},
+            )
     return get_campaign(bind, campaign_id)
+
+
+def _lifecycle_event(from_status: str, to_status: str) -> EventType | None:
+    """The outbound event a move reports: a campaign starts once (a paused one resuming does not
+    start again) and completes once."""
+    if to_status == "active" and from_status in ("draft", "scheduled"):
+        return "campaign_started"
+    if to_status == "completed":
+        return "campaign_completed"
+    return None
 
 
 def active_targets(bind: Bind, campaign_id: int) -> list[dict[str, Any]]:

@@ -38,7 +38,11 @@ from mediaflow_dagster.cms.schema import (
     social_accounts,
 )
 
-Source = Literal["n8n", "make", "n8n_insights"]
+Source = Literal["n8n", "make", "n8n_insights", "recipes", "crm", "stock", "accounting"]
+ABOUT_NOTHING_STORED: frozenset[str] = frozenset(
+    {"n8n_insights", "recipes", "crm", "stock", "accounting"}
+)
+"""Sources whose events name nothing in the ops store to check: kept as they are."""
 
 
 @dataclass(frozen=True)
@@ -229,7 +233,7 @@ class _Subjects:
     def judge(self, delivery: Delivery) -> Stored:
         """What the delivery's subject says before the duplicate check: `rejected` (unknown,
         kept as such), `refused` (nothing kept, duplicate or not) or `accepted` so far."""
-        if delivery.source == "n8n_insights":
+        if delivery.source in ABOUT_NOTHING_STORED:
             return Stored("accepted", kept=True)
         subject = self._subject(delivery)
         if subject is None:

@@ -33,6 +33,7 @@ from mediaflow_dagster.cms.schema import (
     publications,
     social_accounts,
 )
+from mediaflow_dagster.cms.webhooks import emit
 
 
 @dataclass(frozen=True)
@@ -328,6 +329,23 @@ def record_outcome(
             detail=external_url or external_post_id if status == "published" else error,
             created_at=utcnow(),
         )
+    )
+    platform = connection.execute(
+        select(social_accounts.c.platform).where(social_accounts.c.id == current.social_account_id)
+    ).scalar_one()
+    emit(
+        connection,
+        "publication_success" if status == "published" else "publication_failed",
+        {
+            "publication_id": publication_id,
+            "campaign_id": current.campaign_id,
+            "object_id": current.object_id,
+            "platform": platform,
+            "external_post_id": external_post_id,
+            "url": external_url,
+            "published_at": published_at.isoformat() + "Z" if published_at else None,
+            "error": error,
+        },
     )
     _settle_object(connection, current.object_id)
 

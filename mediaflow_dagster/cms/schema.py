@@ -293,3 +293,237 @@ audit_log = Table(
     Column("status", Integer, nullable=False),
     Column("at", DateTime, nullable=False),
 )
+
+webhook_subscriptions = Table(
+    "webhook_subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", String(2000), nullable=False),
+    Column("event_types", JSON, nullable=False),
+    Column("description", String(200)),
+    Column("status", String(20), nullable=False),
+    Column("disabled_reason", String(500)),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", String(64), nullable=False, unique=True),
+    Column("subscription_id", Integer, ForeignKey("webhook_subscriptions.id"), nullable=False),
+    Column("event_type", String(40), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime, index=True),
+    Column("last_status", Integer),
+    Column("last_error", String(500)),
+    Column("created_at", DateTime, nullable=False),
+    Column("delivered_at", DateTime),
+)
+
+account_credentials = Table(
+    "account_credentials",
+    metadata,
+    Column("social_account_id", Integer, ForeignKey("social_accounts.id"), primary_key=True),
+    Column("access_token_encrypted", Text, nullable=False),
+    Column("refresh_token_encrypted", Text),
+    Column("expires_at", DateTime),
+    Column("scopes", JSON, nullable=False),
+    Column("reconnect_reason", Text),
+    Column("refreshed_at", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+Channel = Literal["email", "sms"]
+Purpose = Literal["marketing", "transactional"]
+CHANNELS: tuple[str, ...] = get_args(Channel)
+PURPOSES: tuple[str, ...] = get_args(Purpose)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pseudonym", String(64), nullable=False, unique=True),
+    Column("first_name", Text),
+    Column("last_name", Text),
+    Column("email", Text),
+    Column("phone", Text),
+    Column("email_index", String(64), unique=True),
+    Column("phone_index", String(64), unique=True),
+    Column("language", String(10), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+contact_consents = Table(
+    "contact_consents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("contact_id", Integer, ForeignKey("contacts.id"), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("purpose", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("source", String(100), nullable=False),
+    Column("wording_version", String(50), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("confirmed_at", DateTime),
+    Column("withdrawn_at", DateTime),
+    Column("withdrawal_source", String(100)),
+    UniqueConstraint("contact_id", "channel", "purpose"),
+)
+
+suppressions = Table(
+    "suppressions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(10), nullable=False),
+    Column("address_index", String(64), nullable=False),
+    Column("reason", String(30), nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+    UniqueConstraint("channel", "address_index"),
+)
+
+contact_imports = Table(
+    "contact_imports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("content", Text),
+    Column("source", String(100), nullable=False),
+    Column("wording_version", String(50), nullable=False),
+    Column("total_lines", Integer, nullable=False),
+    Column("processed_lines", Integer, nullable=False),
+    Column("imported", Integer, nullable=False),
+    Column("errors", JSON, nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+)
+
+notification_templates = Table(
+    "notification_templates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("language", String(10), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("purpose", String(20), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("html_body", Text, nullable=False),
+    Column("text_body", Text, nullable=False),
+    Column("sms_body", Text),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("name", "language", "version"),
+)
+
+notification_requests = Table(
+    "notification_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("template_name", String(100), nullable=False),
+    Column("audience", JSON, nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("channels", JSON, nullable=False),
+    Column("send_at", DateTime),
+    Column("best_hour", Boolean, nullable=False),
+    Column("all_channels", Boolean, nullable=False),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id")),
+    Column("status", String(20), nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("planned_at", DateTime),
+)
+
+notification_messages = Table(
+    "notification_messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("request_id", Integer, ForeignKey("notification_requests.id")),
+    Column("contact_id", Integer, ForeignKey("contacts.id")),
+    Column("contact_pseudonym", String(64)),
+    Column("kind", String(20), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("purpose", String(20), nullable=False),
+    Column("template_id", Integer, ForeignKey("notification_templates.id")),
+    Column("template_version", Integer),
+    Column("campaign_id", Integer),
+    Column("status", String(20), nullable=False),
+    Column("reason", Text),
+    Column("provider_message_id", String(200), unique=True),
+    Column("segments", Integer),
+    Column("attempts", Integer, nullable=False),
+    Column("send_after", DateTime, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime),
+    Column("delivered_at", DateTime),
+    Column("opened_at", DateTime),
+    Column("clicked_at", DateTime),
+    Column("unsubscribed_at", DateTime),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("request_id", "contact_id", "channel"),
+)
+
+message_events = Table(
+    "message_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", String(200), nullable=False, unique=True),
+    Column("message_id", Integer, ForeignKey("notification_messages.id")),
+    Column("event_type", String(30), nullable=False),
+    Column("detail", Text),
+    Column("occurred_at", DateTime, nullable=False),
+)
+
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("contact_id", Integer, nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("requested_at", DateTime, nullable=False),
+    Column("stores", JSON, nullable=False),
+    Column("finished_at", DateTime),
+)
+
+search_documents = Table(
+    "search_documents",
+    metadata,
+    Column("key", Integer, primary_key=True),
+    Column("document_id", String(64), nullable=False, unique=True),
+    Column("type", String(20), nullable=False, index=True),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(20)),
+    Column("kind", String(20)),
+    Column("platforms", String(200), nullable=False),
+    Column("campaign_id", Integer, index=True),
+    Column("date", DateTime, index=True),
+    Column("refs", Text, nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("indexed_at", DateTime, nullable=False),
+)
+
+search_index_state = Table(
+    "search_index_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("changed_before", DateTime),
+    Column("generation", Integer, nullable=False),
+    Column("synced_at", DateTime),
+    Column("rebuilt_at", DateTime),
+    Column("meilisearch_indexed_before", DateTime),
+)
+
+search_pending_deletions = Table(
+    "search_pending_deletions",
+    metadata,
+    Column("document_id", String(64), primary_key=True),
+    Column("requested_at", DateTime, nullable=False),
+)

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from mediaflow_dagster.settings import MAKE_HOOK_ORIGINS
+from mediaflow_sandbox.account_tokens import TOKEN_PATHS
 from mediaflow_sandbox.addresses import (
     CONTROL_PREFIX,
     FACEBOOK_PREFIX,
@@ -22,9 +23,11 @@ from mediaflow_sandbox.addresses import (
     MAKE_API_PREFIX,
     MAKE_HOOK_PREFIX,
     MAKE_OAUTH_PREFIX,
+    MEILISEARCH_PREFIX,
     N8N_WEBHOOK_PREFIX,
     OPENAI_PREFIX,
     PEXELS_PREFIX,
+    SMS_PREFIX,
     TENANT,
     TIKTOK_PREFIX,
     UNSPLASH_PREFIX,
@@ -59,6 +62,10 @@ def client_environment(sandbox: SandboxSettings) -> dict[str, str]:
         "MEDIAFLOW_MICROSOFT_AUTHORITY": f"{https_base_url(sandbox)}/{TENANT}",
         "MEDIAFLOW_MICROSOFT_INSTANCE_DISCOVERY": "false",
         "MEDIAFLOW_MICROSOFT_CLIENT_ID": sandbox.microsoft_client_id,
+        "MEDIAFLOW_X_CLIENT_ID": sandbox.x_client_id,
+        "MEDIAFLOW_TIKTOK_CLIENT_KEY": sandbox.tiktok_client_key,
+        "MEDIAFLOW_LINKEDIN_CLIENT_ID": sandbox.linkedin_client_id,
+        "MEDIAFLOW_GOOGLE_CLIENT_ID": sandbox.google_client_id,
         "MEDIAFLOW_CA_BUNDLE": str((sandbox.home / "ca.pem").resolve()),
         "MEDIAFLOW_GRAPH_BASE_URL": f"{base}{GRAPH_PREFIX}",
         "MEDIAFLOW_SHAREPOINT_DRIVE_ID": sandbox.sharepoint_drive_id,
@@ -70,12 +77,17 @@ def client_environment(sandbox: SandboxSettings) -> dict[str, str]:
         "MEDIAFLOW_LINKEDIN_VERSION": sandbox.linkedin_version,
         "MEDIAFLOW_TIKTOK_API_URL": f"{base}{TIKTOK_PREFIX}",
         "MEDIAFLOW_X_API_URL": f"{base}{X_PREFIX}",
+        **{
+            f"MEDIAFLOW_{TOKEN_URL_SETTINGS[platform]}": f"{base}{path}"
+            for platform, path in TOKEN_PATHS.items()
+        },
         "MEDIAFLOW_MAKE_API_URL": f"{base}{MAKE_API_PREFIX}",
         "MEDIAFLOW_MAKE_AUTHORIZE_URL": (
             f"{base}{MAKE_OAUTH_PREFIX}/connections/{{connection_id}}/authorize"
         ),
         "MEDIAFLOW_MAKE_TEAM_ID": str(sandbox.make_team_id),
         "MEDIAFLOW_MODEL_API_URL": f"{base}{OPENAI_PREFIX}",
+        "MEDIAFLOW_MEILISEARCH_URL": f"{base}{MEILISEARCH_PREFIX}",
         "MEDIAFLOW_UNSPLASH_API_URL": f"{base}{UNSPLASH_PREFIX}",
         "MEDIAFLOW_PEXELS_API_URL": f"{base}{PEXELS_PREFIX}",
         "MEDIAFLOW_CONTENT_FEED_URLS": json.dumps(
@@ -85,7 +97,16 @@ def client_environment(sandbox: SandboxSettings) -> dict[str, str]:
         "MEDIAFLOW_OIDC_AUDIENCE": sandbox.api_audience,
         "MEDIAFLOW_OIDC_JWKS_URL": f"{https_base_url(sandbox)}/{TENANT}/discovery/v2.0/keys",
         "MEDIAFLOW_MAKE_HOOK_ORIGINS": json.dumps([*MAKE_HOOK_ORIGINS, base]),
+        "MEDIAFLOW_SMS_API_URL": f"{base}{SMS_PREFIX}",
     }
+
+
+TOKEN_URL_SETTINGS = {
+    "x": "X_TOKEN_URL",
+    "tiktok": "TIKTOK_TOKEN_URL",
+    "linkedin": "LINKEDIN_TOKEN_URL",
+    "youtube": "GOOGLE_TOKEN_URL",
+}
 
 
 def make_hook_url(sandbox: SandboxSettings, token: str) -> str:
@@ -155,6 +176,17 @@ class SandboxControl:
         body = {"rules": [rule.model_dump() for rule in rules], "seed": seed}
         self._call("POST", "/faults", json=body)
 
+    def sent_sms(self) -> list[dict[str, Any]]:
+        """Every SMS the provider took, in order: sid, to, body, segments."""
+        return self._call("GET", "/sms/messages")
+
+    def text_back(self, sender: str, body: str, webhook_url: str) -> int:
+        """The contact at `sender` answers `body`; the status mediaflow's webhook gave."""
+        answer = self._call(
+            "POST", "/sms/inbound", json={"from": sender, "body": body, "url": webhook_url}
+        )
+        return answer["status"]
+
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
 
@@ -180,6 +212,38 @@ class SandboxControl:
         """The account's owner revokes Make's access on the platform."""
         self._call("POST", f"/make/connections/{connection_id}/revoke")
 
+    def issue_account_token(
+        self,
+        platform: str,
+        account_id: str,
+        *,
+        scopes: list[str] | None = None,
+        lifetime_seconds: int | None = 3600,
+        refreshable: bool = True,
+    ) -> dict[str, Any]:
+        """What the platform's OAuth gives the account's owner: `access_token`, `scope`,
+        `expires_in` / `expires_at` (unless it does not expire) and, where the platform
+        refreshes, `refresh_token`. Scopes default to the one insights need."""
+        body = {
+            "platform": platform,
+            "account_id": account_id,
+            "scopes": scopes,
+            "lifetime_seconds": lifetime_seconds,
+            "refreshable": refreshable,
+        }
+        return self._call("POST", "/account-tokens", json=body)
+
+    def expire_account_token(self, access_token: str) -> None:
+        self._call("POST", "/account-tokens/change", json=_change(access_token, "expire"))
+
+    def revoke_account_token(self, access_token: str) -> None:
+        """The owner withdrew the token (its refresh token still refreshes nothing)."""
+        self._call("POST", "/account-tokens/change", json=_change(access_token, "revoke"))
+
+    def revoke_refresh_token(self, access_token: str) -> None:
+        """The refresh token of the grant of `access_token` stops working."""
+        self._call("POST", "/account-tokens/change", json=_change(access_token, "revoke_refresh"))
+
     def close(self) -> None:
         self._client.close()
 
@@ -187,6 +251,10 @@ class SandboxControl:
         response = self._client.request(method, path, **kwargs)
         response.raise_for_status()
         return response.json()
+
+
+def _change(access_token: str, change: str) -> dict[str, str]:
+    return {"access_token": access_token, "change": change}
 
 
 def _iso(instant: datetime) -> str:

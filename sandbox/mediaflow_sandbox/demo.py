@@ -69,6 +69,7 @@ CAMPAIGN = {
 }
 ACCOUNTS = [
     ("facebook", "Mediaflow Bistro", "page", "104857600123456"),
+    ("facebook", "Mediaflow Bistro Lyon", "page", "104857600654321"),
     ("instagram", "mediaflow.bistro", "business", "17841400000000001"),
     ("youtube", "Mediaflow Bistro TV", "channel", "UCmediaflowBistro0000001"),
     ("linkedin", "Mediaflow Bistro", "page", "2414183"),
@@ -95,7 +96,9 @@ OBJECTS = [
         "config": {"tone": "enthusiastic", "language": "fr"},
     },
 ]
-PLATFORM_ORDER = [platform for platform, *_ in ACCOUNTS]
+PLATFORM_ORDER = list(dict.fromkeys(platform for platform, *_ in ACCOUNTS))
+READ_TOKEN_SECONDS = 60 * 24 * 3600
+"""The demo's read tokens last 60 days, as a long-lived Facebook page token does."""
 DEMO_ENVIRONMENT_FILE = "demo.env"
 
 
@@ -247,13 +250,16 @@ def create_campaign(demo: DemoStack) -> tuple[int, list[int]]:
                 "name": name,
                 "account_type": account_type,
                 "external_account_id": external_id,
-                "make_connection_id": f"conn-{platform}-demo",
-                "make_scenario_id": f"scenario-{platform}-demo",
-                "make_webhook_url": make_hook_url(demo.sandbox_settings, f"{platform}-demo-hook"),
+                "make_connection_id": f"conn-{platform}-{external_id}",
+                "make_scenario_id": f"scenario-{platform}-{external_id}",
+                "make_webhook_url": make_hook_url(
+                    demo.sandbox_settings, f"{platform}-{external_id}-hook"
+                ),
             },
         )["id"]
         for platform, name, account_type, external_id in ACCOUNTS
     ]
+    connect_read_credentials(demo, account_ids)
     today = date.today()
     campaign = _post(
         demo.cms,
@@ -275,6 +281,33 @@ def create_campaign(demo: DemoStack) -> tuple[int, list[int]]:
         f"{len(account_ids)} accounts ({', '.join(PLATFORM_ORDER)}) with {len(object_ids)} objects"
     )
     return campaign["id"], object_ids
+
+
+def connect_read_credentials(demo: DemoStack, account_ids: list[int]) -> None:
+    """Each account's own read token, as its platform's OAuth issues it to the account's owner
+    (the two Facebook pages get two different page tokens), entered through the admin route."""
+    for account_id, (platform, _, _, external_id) in zip(account_ids, ACCOUNTS, strict=True):
+        token = demo.sandbox.issue_account_token(
+            platform, external_id, lifetime_seconds=READ_TOKEN_SECONDS
+        )
+        _answer(
+            demo.cms,
+            "PUT",
+            f"/api/social-accounts/{account_id}/credential",
+            {
+                "access_token": token["access_token"],
+                "refresh_token": token.get("refresh_token"),
+                "expires_at": (
+                    datetime.now(UTC) + timedelta(seconds=token["expires_in"])
+                ).isoformat(),
+                "scopes": token["scope"].split(),
+            },
+        )
+    demo.console.print(
+        f"[green]✓[/] {len(account_ids)} accounts connected with their own read tokens "
+        f"({sum(platform == 'facebook' for platform, *_ in ACCOUNTS)} Facebook pages, one token "
+        "each)"
+    )
 
 
 def generate_content(demo: DemoStack, campaign_id: int, object_ids: list[int]) -> None:

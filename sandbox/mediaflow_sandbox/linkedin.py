@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from mediaflow_sandbox.account_tokens import AccountTokens
 from mediaflow_sandbox.addresses import LINKEDIN_PREFIX
 from mediaflow_sandbox.clock import SimulatedClock
 from mediaflow_sandbox.platforms import PlatformStore, Post
@@ -27,19 +28,37 @@ ENTITY_KEYS = {"shares": "share", "ugcPosts": "ugcPost"}
 RESTLI_LIST = re.compile(r"List\((.*)\)")
 
 
+TOKEN_REFUSALS = {
+    "invalid": (401, "INVALID_ACCESS_TOKEN", "Invalid access token", 65600),
+    "expired": (401, "EXPIRED_ACCESS_TOKEN", "The token used in the request has expired", 65601),
+    "revoked": (
+        401,
+        "REVOKED_ACCESS_TOKEN",
+        "The token used in the request has been revoked",
+        65602,
+    ),
+    "scope": (
+        403,
+        "ACCESS_DENIED",
+        "Not enough permissions to access: organizationalEntityShareStatistics",
+        100,
+    ),
+}
+
+
 class LinkedInShareStatistics:
     """Answers at the one LinkedIn-Version it plays; `calls_per_day` is the application's
     daily budget for the resource."""
 
     def __init__(
         self,
-        access_token: str,
+        tokens: AccountTokens,
         version: str,
         platforms: PlatformStore,
         clock: SimulatedClock,
         calls_per_day: int = CALLS_PER_DAY,
     ) -> None:
-        self._access_token = access_token
+        self._tokens = tokens
         self._version = version
         self._platforms = platforms
         self._clock = clock
@@ -51,8 +70,10 @@ class LinkedInShareStatistics:
         ]
 
     async def share_statistics(self, request: Request) -> JSONResponse:
-        if request.headers.get("authorization") != f"Bearer {self._access_token}":
-            return linkedin_error(401, "INVALID_ACCESS_TOKEN", "Invalid access token", 65600)
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        access = self._tokens.access("linkedin", token)
+        if refused := TOKEN_REFUSALS.get(access.refusal):
+            return linkedin_error(*refused)
         version = request.headers.get("linkedin-version")
         if version is None:
             return linkedin_error(
@@ -65,7 +86,7 @@ class LinkedInShareStatistics:
             return linkedin_error(
                 426, "NONEXISTENT_VERSION", f"Requested version {version} is not active"
             )
-        if self._limit.admit(self._access_token) is not None:
+        if self._limit.admit("application") is not None:
             return linkedin_error(
                 429,
                 "TOO_MANY_REQUESTS",
@@ -77,6 +98,13 @@ class LinkedInShareStatistics:
         if isinstance(entities, JSONResponse):
             return entities
         organization = request.query_params["organizationalEntity"]
+        if access.account_id is not None and organization_urn(access.account_id) != organization:
+            return linkedin_error(
+                403,
+                "ACCESS_DENIED",
+                "Not enough permissions to access: organizationalEntityShareStatistics",
+                100,
+            )
         elements = [
             self._element(organization, key, post)
             for key, urn in entities

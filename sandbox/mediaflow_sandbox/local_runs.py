@@ -99,7 +99,7 @@ class LocalOrchestrator:
         return launched
 
     def tick_until(self, sensor_name: str, done: Callable[[], bool], what: str) -> None:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240
         while True:
             self.tick(sensor_name)
             if done():

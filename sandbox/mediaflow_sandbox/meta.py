@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from mediaflow_sandbox.account_tokens import INSIGHTS_SCOPES, AccountTokens
 from mediaflow_sandbox.clock import SimulatedClock
 from mediaflow_sandbox.metrics import INSTAGRAM_INSIGHTS
 from mediaflow_sandbox.platforms import PlatformStore, Post
@@ -132,7 +133,7 @@ class MetaGraphApi(ABC):
     def __init__(
         self,
         prefix: str,
-        access_token: str,
+        tokens: AccountTokens,
         platforms: PlatformStore,
         clock: SimulatedClock,
         *,
@@ -140,7 +141,7 @@ class MetaGraphApi(ABC):
         budget_window_seconds: float = DEFAULT_BUDGET_WINDOW_SECONDS,
     ) -> None:
         self._prefix = prefix
-        self._access_token = access_token
+        self._tokens = tokens
         self._platforms = platforms
         self._clock = clock
         self._usage = CallUsage(call_budget, budget_window_seconds)
@@ -228,16 +229,16 @@ class MetaGraphApi(ABC):
         if not self._usage.admit(token):
             code, message = limit
             return graph_error(message, "OAuthException", code)
-        return self._answer(call)
+        return self._answer(call, token)
 
-    def _answer(self, call: GraphCall) -> GraphAnswer:
+    def _answer(self, call: GraphCall, token: str) -> GraphAnswer:
         node_id, _, edge = call.path.partition("/")
         if call.method != "GET":
             return unknown_object(node_id, call.method.lower())
         if edge not in ("", "insights"):
             return graph_error(f"Unknown path components: /{edge}", "OAuthException", 2500)
         post = self._platforms.find(self.platform, node_id)
-        if post is None:
+        if post is None or not self._tokens.access(self.platform, token).reads(post.account_id):
             return unknown_object(node_id, "get")
         answer = self._insights(post, call) if edge == "insights" else self._node(post, call)
         return GraphAnswer(answer.status, answer.body, post.account_id)
@@ -309,9 +310,30 @@ class MetaGraphApi(ABC):
             return graph_error(
                 "An access token is required to request this resource.", "OAuthException", 104
             )
-        if token != self._access_token:
+        refusal = self._tokens.access(self.platform, token).refusal
+        if refusal == "invalid":
             return graph_error(
                 "Invalid OAuth access token - Cannot parse access token", "OAuthException", 190
+            )
+        if refusal == "expired":
+            return graph_error(
+                "Error validating access token: Session has expired.",
+                "OAuthException",
+                190,
+                error_subcode=463,
+            )
+        if refusal == "revoked":
+            return graph_error(
+                "Error validating access token: The user has not authorized application.",
+                "OAuthException",
+                190,
+                error_subcode=458,
+            )
+        if refusal == "scope":
+            return graph_error(
+                f"(#10) This endpoint requires the '{INSIGHTS_SCOPES[self.platform]}' permission.",
+                "OAuthException",
+                10,
             )
         return None
 

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from mediaflow_sandbox.account_tokens import AccountTokens
 from mediaflow_sandbox.addresses import TIKTOK_PREFIX
 from mediaflow_sandbox.clock import SimulatedClock
 from mediaflow_sandbox.platforms import PlatformStore, Post
@@ -36,12 +37,12 @@ VIDEO_FIELDS = COUNTER_FIELDS | {
 class TikTokDisplayApi:
     def __init__(
         self,
-        access_token: str,
+        tokens: AccountTokens,
         platforms: PlatformStore,
         clock: SimulatedClock,
         calls_per_minute: int = CALLS_PER_MINUTE,
     ) -> None:
-        self._access_token = access_token
+        self._tokens = tokens
         self._platforms = platforms
         self._clock = clock
         self._limit = RollingWindowLimit(calls_per_minute, window_seconds=60)
@@ -51,7 +52,8 @@ class TikTokDisplayApi:
 
     async def query_videos(self, request: Request) -> JSONResponse:
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
-        if token not in (self._access_token, USER_INFO_ONLY_TOKEN):
+        access = self._tokens.access("tiktok", token)
+        if access.refusal in ("invalid", "expired", "revoked") and token != USER_INFO_ONLY_TOKEN:
             return self._error(
                 401,
                 "access_token_invalid",
@@ -61,7 +63,7 @@ class TikTokDisplayApi:
             return self._error(
                 429, "rate_limit_exceeded", "API rate limit exceeded, please retry later."
             )
-        if token == USER_INFO_ONLY_TOKEN:
+        if token == USER_INFO_ONLY_TOKEN or access.refusal == "scope":
             return self._error(
                 200,
                 "scope_not_authorized",
@@ -81,7 +83,11 @@ class TikTokDisplayApi:
                 400, "invalid_params", f"At most {MAX_VIDEO_IDS} video_ids are allowed."
             )
         posts = [self._platforms.find("tiktok", video_id) for video_id in dict.fromkeys(video_ids)]
-        videos = [self._video(post, fields) for post in posts if post is not None]
+        videos = [
+            self._video(post, fields)
+            for post in posts
+            if post is not None and access.reads(post.account_id)
+        ]
         return self._answer(200, {"videos": videos, "cursor": 0, "has_more": False}, "ok", "")
 
     def _video(self, post: Post, fields: list[str]) -> dict[str, Any]:

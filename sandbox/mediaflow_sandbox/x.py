@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from mediaflow_sandbox.account_tokens import Access, AccountTokens
 from mediaflow_sandbox.addresses import X_PREFIX
 from mediaflow_sandbox.clock import SimulatedClock
 from mediaflow_sandbox.platforms import PlatformStore, Post
@@ -80,12 +81,12 @@ class FixedWindows:
 class XApi:
     def __init__(
         self,
-        bearer_token: str,
+        tokens: AccountTokens,
         platforms: PlatformStore,
         clock: SimulatedClock,
         windows: FixedWindows | None = None,
     ) -> None:
-        self._bearer_token = bearer_token
+        self._tokens = tokens
         self._platforms = platforms
         self._clock = clock
         self._windows = windows or FixedWindows(DEFAULT_REQUESTS_PER_WINDOW, DEFAULT_WINDOW_SECONDS)
@@ -94,19 +95,25 @@ class XApi:
         return [Route(f"{X_PREFIX}/tweets", self.tweets)]
 
     async def tweets(self, request: Request) -> JSONResponse:
-        if request.headers.get("authorization") != f"Bearer {self._bearer_token}":
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        access = self._tokens.access("x", token)
+        if access.refusal == "scope":
+            return problem(403, "Forbidden")
+        if access.refusal is not None:
             return problem(401, "Unauthorized")
-        window = self._windows.take(self._bearer_token)
+        window = self._windows.take(token)
         headers = self._rate_limit_headers(window)
         if not window.admitted:
             return problem(429, "Too Many Requests", headers)
         try:
-            body = self._lookup(request.query_params)
+            body = self._lookup(request.query_params, access)
         except InvalidRequest as error:
             return invalid_request(error.parameter, error.values, str(error), headers)
         return JSONResponse(body, headers=headers)
 
-    def _lookup(self, params: Any) -> dict[str, Any]:
+    def _lookup(self, params: Any, access: Access) -> dict[str, Any]:
+        """The tweets of `ids`; a user-context token reads its own user's tweets only (others'
+        non-public metrics are not its to see: here they are not found)."""
         ids = [tweet_id for tweet_id in params.get("ids", "").split(",") if tweet_id]
         if not 1 <= len(ids) <= MAX_IDS:
             raise InvalidRequest(
@@ -128,6 +135,10 @@ class XApi:
                 f"[{', '.join(sorted(TWEET_FIELDS))}]",
             )
         found = {tweet_id: self._platforms.find("x", tweet_id) for tweet_id in ids}
+        found = {
+            tweet_id: post if post is not None and access.reads(post.account_id) else None
+            for tweet_id, post in found.items()
+        }
         tweets = [post for post in found.values() if post is not None]
         now = self._clock.now()
         if "non_public_metrics" in fields and any(

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from mediaflow_sandbox.account_tokens import Access, AccountTokens
 from mediaflow_sandbox.addresses import YOUTUBE_ANALYTICS_PREFIX
 from mediaflow_sandbox.clock import SimulatedClock
 from mediaflow_sandbox.metrics import counters
@@ -139,8 +140,10 @@ def _date(params: Any, name: str) -> date:
 
 
 class YouTubeAnalyticsApi:
-    def __init__(self, oauth_token: str, platforms: PlatformStore, clock: SimulatedClock) -> None:
-        self._oauth_token = oauth_token
+    def __init__(
+        self, tokens: AccountTokens, platforms: PlatformStore, clock: SimulatedClock
+    ) -> None:
+        self._tokens = tokens
         self._platforms = platforms
         self._clock = clock
 
@@ -151,13 +154,21 @@ class YouTubeAnalyticsApi:
         authorization = request.headers.get("authorization", "")
         if not authorization:
             return unauthenticated("Login Required.", "required")
-        if authorization != f"Bearer {self._oauth_token}":
+        access = self._tokens.access("youtube", authorization.removeprefix("Bearer "))
+        if access.refusal == "scope":
+            return youtube_error(
+                403,
+                "insufficientPermissions",
+                "Request had insufficient authentication scopes.",
+                "PERMISSION_DENIED",
+            )
+        if access.refusal is not None:
             return unauthenticated("Invalid Credentials", "authError")
         try:
             query = ReportQuery.parse(request.query_params)
         except InvalidQuery as error:
             return youtube_error(400, "badRequest", str(error), "INVALID_ARGUMENT")
-        rows = self._rows(query)
+        rows = self._rows(query, access)
         body: dict[str, Any] = {
             "kind": "youtubeAnalytics#resultTable",
             "columnHeaders": [
@@ -175,14 +186,19 @@ class YouTubeAnalyticsApi:
             body["rows"] = rows
         return JSONResponse(body)
 
-    def _rows(self, query: ReportQuery) -> list[list[Any]]:
-        """A row per day and known video live that day, by day; days not yet over have none."""
+    def _rows(self, query: ReportQuery, access: Access) -> list[list[Any]]:
+        """A row per day and known video live that day, by day; days not yet over have none;
+        a channel's token reads its own channel's videos only."""
         last_ended_day = self._clock.now().date() - timedelta(days=1)
         posts = [self._platforms.find("youtube", video_id) for video_id in query.video_ids]
         rows = []
         for day in _days(query.start, min(query.end, last_ended_day)):
             for post in posts:
-                if post is not None and post.published_at.date() <= day:
+                if (
+                    post is not None
+                    and access.reads(post.account_id)
+                    and post.published_at.date() <= day
+                ):
                     report = day_report(post, day)
                     values = [report[metric] for metric in query.metrics]
                     rows.append([day.isoformat(), post.external_id, *values])

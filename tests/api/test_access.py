@@ -31,6 +31,8 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("POST", "/api/social-accounts/onboard"): "accounts:admin",
     ("POST", "/api/social-accounts/{account_id}/reconnect"): "accounts:admin",
     ("POST", "/api/social-accounts/{account_id}/revoke"): "accounts:admin",
+    ("PUT", "/api/social-accounts/{account_id}/credential"): "accounts:admin",
+    ("GET", "/api/social-accounts/{account_id}/credential"): "accounts:admin",
     ("GET", "/api/campaigns"): "campaigns:read",
     ("POST", "/api/campaigns"): "campaigns:write",
     ("GET", "/api/campaigns/{campaign_id}"): "campaigns:read",
@@ -46,6 +48,29 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "/api/admin/keys"): "keys:admin",
     ("POST", "/api/admin/keys/{key_id}/revoke"): "keys:admin",
     ("GET", "/api/admin/audit"): "audit:read",
+    ("POST", "/api/webhooks/subscriptions"): "webhooks:admin",
+    ("GET", "/api/webhooks/subscriptions"): "webhooks:admin",
+    ("GET", "/api/webhooks/subscriptions/{subscription_id}"): "webhooks:admin",
+    ("POST", "/api/webhooks/subscriptions/{subscription_id}/disable"): "webhooks:admin",
+    ("POST", "/api/webhooks/subscriptions/{subscription_id}/enable"): "webhooks:admin",
+    ("GET", "/api/webhooks/deliveries"): "webhooks:admin",
+    ("POST", "/api/webhooks/deliveries/{delivery_id}/replay"): "webhooks:admin",
+    ("POST", "/api/contacts"): "contacts:write",
+    ("GET", "/api/contacts"): "contacts:read",
+    ("GET", "/api/contacts/{contact_id}"): "contacts:read",
+    ("POST", "/api/contacts/{contact_id}/consents"): "contacts:write",
+    ("POST", "/api/contacts/{contact_id}/withdrawals"): "contacts:write",
+    ("POST", "/api/contacts/imports"): "contacts:write",
+    ("GET", "/api/contacts/imports/{import_id}"): "contacts:read",
+    ("GET", "/api/suppressions"): "contacts:read",
+    ("POST", "/api/suppressions"): "contacts:write",
+    ("GET", "/api/communication/templates"): "campaigns:read",
+    ("POST", "/api/communication/templates/{name}"): "notifications:send",
+    ("POST", "/api/communication/templates/{name}/preview"): "notifications:send",
+    ("POST", "/api/communication/notify"): "notifications:send",
+    ("GET", "/api/communication/notifications/{request_id}"): "notifications:send",
+    ("GET", "/api/search"): "campaigns:read",
+    ("GET", "/api/search/status"): "campaigns:read",
 }
 OPEN = {
     ("GET", "/health"),
@@ -53,11 +78,21 @@ OPEN = {
     ("POST", "/callbacks/n8n"),
     ("POST", "/callbacks/make"),
     ("POST", "/api/analytics"),
+    ("POST", "/api/communication/webhook"),
+    ("GET", "/api/communication/opt-in"),
+    ("GET", "/api/communication/unsubscribe"),
+    ("POST", "/api/communication/unsubscribe"),
+    ("GET", "/api/communication/open.gif"),
+    ("GET", "/api/communication/click"),
+    ("POST", "/api/communication/sms/status"),
+    ("POST", "/api/communication/sms/inbound"),
 }
 
 
 def concrete(path: str) -> str:
-    return path.format(account_id=1, campaign_id=1, candidate_id=1, object_id=1, key_id=1)
+    ids = ("account_id", "campaign_id", "candidate_id", "object_id", "key_id", "contact_id")
+    more = ("import_id", "request_id", "subscription_id", "delivery_id")
+    return path.format(**dict.fromkeys((*ids, *more), 1), name="menu_update")
 
 
 def call(client: TestClient, method: str, path: str, **options: Any):
@@ -139,8 +174,15 @@ def test_each_role_reaches_the_routes_of_its_scopes_and_gets_403_elsewhere(app, 
     assert not {401, 403} & set(admitted.values())
     assert {role for role, *_ in refused} == {"analyst", "editor", "approver"}
     after = store_contents(engine)
-    assert {name: rows for name, rows in after.items() if name != "api_keys"} == {
-        name: rows for name, rows in before.items() if name != "api_keys"
+    assert changes_beyond_reads(after) == changes_beyond_reads(before)
+
+
+def changes_beyond_reads(contents: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """The stores without the keys and without the audit of reads of personal data."""
+    return {
+        name: [row for row in rows if not (name == "audit_log" and row["method"] == "GET")]
+        for name, rows in contents.items()
+        if name != "api_keys"
     }
 
 

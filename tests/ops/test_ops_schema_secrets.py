@@ -1,4 +1,5 @@
-"""mediaflow never keeps a platform's OAuth tokens: Make holds them, the ops store keeps ids."""
+"""The only platform tokens mediaflow keeps are the accounts' read credentials, encrypted (Make
+holds the publishing tokens: the ops store keeps its ids)."""
 
 import re
 
@@ -11,9 +12,14 @@ OWN_HASHES = {
     ("api_keys", "secret_hash"),
     ("audit_log", "credential"),
 }
+ENCRYPTED = {
+    ("account_credentials", "access_token_encrypted"),
+    ("account_credentials", "refresh_token_encrypted"),
+    ("account_credentials", "refreshed_at"),
+}
 
 
-def test_no_column_of_the_ops_store_can_hold_an_oauth_token():
+def test_no_column_of_the_ops_store_holds_a_token_in_clear():
     secret_like = {
         (table.name, column.name)
         for table in metadata.sorted_tables
@@ -23,8 +29,8 @@ def test_no_column_of_the_ops_store_can_hold_an_oauth_token():
 
     # mediaflow's own secrets, as hashes: the single-use callback token (and its use time), the
     # API keys; the audit log names a credential by its public part (a key's prefix, a token's
-    # subject)
-    assert secret_like == OWN_HASHES
+    # subject); the accounts' read tokens encrypted (their test: tests/ops/test_credentials.py)
+    assert secret_like == OWN_HASHES | ENCRYPTED
 
 
 def test_accounts_keep_only_make_ids_and_urls():

@@ -92,7 +92,8 @@ def test_a_platform_that_is_down_fails_its_part_of_the_hour_and_the_others_land(
     assert not result.success
     failure = next(event for event in result.all_events if event.event_type_value == "STEP_FAILURE")
     message = failure.step_failure_data.error.message
-    assert "tiktok: POST" in message and "503 after 4 attempts" in message
+    assert "tiktok: account mediaflow.bistro: POST" in message
+    assert "503 after 4 attempts" in message
     assert set(snapshots(aimed)["platform"]) == set(ACCOUNTS) - {"tiktok"}
 
 

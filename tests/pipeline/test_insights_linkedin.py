@@ -14,6 +14,7 @@ from support.platform_collection import collect, published
 
 from mediaflow_dagster.resources.platforms.linkedin import LinkedInInsights
 from mediaflow_dagster.resources.platforms.readings import PlatformRefused, PublishedPost
+from mediaflow_sandbox.account_tokens import AccountTokens
 from mediaflow_sandbox.addresses import LINKEDIN_PREFIX
 from mediaflow_sandbox.clock import SimulatedClock
 from mediaflow_sandbox.control import SandboxControl, client_environment
@@ -250,7 +251,13 @@ def test_malformed_share_queries_are_refused_with_illegal_argument(
 
 def test_calls_beyond_the_daily_budget_get_429_too_many_requests() -> None:
     clock = SimulatedClock()
-    api = LinkedInShareStatistics("token", "202411", PlatformStore(clock), clock, calls_per_day=1)
+    api = LinkedInShareStatistics(
+        AccountTokens.platform_wide(clock, "linkedin", "token"),
+        "202411",
+        PlatformStore(clock),
+        clock,
+        calls_per_day=1,
+    )
     url = statistics_url(LINKEDIN_PREFIX, "urn:li:organization:1", ["urn:li:share:1"])
     headers = {"Authorization": "Bearer token", "LinkedIn-Version": "202411", **RESTLI}
 

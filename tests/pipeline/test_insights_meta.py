@@ -20,6 +20,7 @@ from mediaflow_dagster.resources.platforms.readings import (
     PlatformRefused,
     PublishedPost,
 )
+from mediaflow_sandbox.account_tokens import AccountTokens
 from mediaflow_sandbox.addresses import INSTAGRAM_PREFIX
 from mediaflow_sandbox.clock import SimulatedClock, SimulatedDateMiddleware
 from mediaflow_sandbox.control import SandboxControl, client_environment
@@ -201,7 +202,7 @@ def in_process_instagram(
     store = PlatformStore(clock)
     api = InstagramGraphApi(
         INSTAGRAM_PREFIX,
-        "instagram-token",
+        AccountTokens.platform_wide(clock, "instagram", "instagram-token"),
         store,
         clock,
         call_budget=call_budget,

@@ -15,6 +15,7 @@ from mediaflow_dagster.resources.http import ServiceUnavailable
 from mediaflow_dagster.resources.platforms import tiktok
 from mediaflow_dagster.resources.platforms.readings import PlatformRefused, PublishedPost
 from mediaflow_dagster.resources.platforms.tiktok import TikTokInsights
+from mediaflow_sandbox.account_tokens import AccountTokens
 from mediaflow_sandbox.addresses import TIKTOK_PREFIX
 from mediaflow_sandbox.clock import SimulatedClock
 from mediaflow_sandbox.control import SandboxControl, client_environment
@@ -235,7 +236,12 @@ def test_video_ids_that_are_not_a_list_get_invalid_params_with_http_200(
 
 def test_calls_beyond_the_per_minute_limit_get_429_rate_limit_exceeded() -> None:
     clock = SimulatedClock()
-    api = TikTokDisplayApi("token", PlatformStore(clock), clock, calls_per_minute=1)
+    api = TikTokDisplayApi(
+        AccountTokens.platform_wide(clock, "tiktok", "token"),
+        PlatformStore(clock),
+        clock,
+        calls_per_minute=1,
+    )
     body = {"filters": {"video_ids": ["7300000000000000001"]}}
 
     with TestClient(Starlette(routes=api.routes())) as client:

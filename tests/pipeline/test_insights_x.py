@@ -16,6 +16,7 @@ from support.platform_collection import collect, published
 
 from mediaflow_dagster.resources.platforms.readings import PlatformRefused, PublishedPost
 from mediaflow_dagster.resources.platforms.x import XInsights
+from mediaflow_sandbox.account_tokens import AccountTokens
 from mediaflow_sandbox.clock import SimulatedClock, SimulatedDateMiddleware
 from mediaflow_sandbox.control import SandboxControl, client_environment
 from mediaflow_sandbox.platforms import PlatformStore, PostSeed
@@ -231,7 +232,7 @@ def test_a_spent_rate_limit_window_holds_every_request_until_its_reset() -> None
     windows = FixedWindows(requests=2, window_seconds=1.0)
     windows.take("token")
     windows.take("token")
-    x_api = XApi("token", platforms, clock, windows)
+    x_api = XApi(AccountTokens.platform_wide(clock, "x", "token"), platforms, clock, windows)
     app = Starlette(
         routes=x_api.routes(), middleware=[Middleware(SimulatedDateMiddleware, clock=clock)]
     )

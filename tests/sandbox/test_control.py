@@ -53,6 +53,10 @@ def test_client_environment_points_every_client_at_the_sandbox(tmp_path: Path) -
         "MEDIAFLOW_LINKEDIN_API_URL": "http://127.0.0.1:9100/linkedin/rest",
         "MEDIAFLOW_TIKTOK_API_URL": "http://127.0.0.1:9100/tiktok/v2",
         "MEDIAFLOW_X_API_URL": "http://127.0.0.1:9100/x/2",
+        "MEDIAFLOW_X_TOKEN_URL": "http://127.0.0.1:9100/x/2/oauth2/token",
+        "MEDIAFLOW_TIKTOK_TOKEN_URL": "http://127.0.0.1:9100/tiktok/v2/oauth/token/",
+        "MEDIAFLOW_LINKEDIN_TOKEN_URL": "http://127.0.0.1:9100/linkedin/oauth/v2/accessToken",
+        "MEDIAFLOW_GOOGLE_TOKEN_URL": "http://127.0.0.1:9100/google/token",
         "MEDIAFLOW_MAKE_API_URL": "http://127.0.0.1:9100/make/api/v2",
         "MEDIAFLOW_MAKE_AUTHORIZE_URL": (
             "http://127.0.0.1:9100/make/oauth/connections/{connection_id}/authorize"

@@ -1,14 +1,17 @@
 """Posts put straight on the sandbox's platforms, with their publications in the ops store, as
-if Make had published them: what the insights tests start from."""
+if Make had published them, each account with its own read credential from the platform: what
+the insights tests start from."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import os
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Engine, insert
 
-from mediaflow_dagster.cms import accounts, campaigns
+from mediaflow_dagster.cms import accounts, campaigns, credentials
+from mediaflow_dagster.cms.credential_cipher import CredentialCipher
 from mediaflow_dagster.cms.schema import publications
 from mediaflow_sandbox.control import SandboxControl
 from mediaflow_sandbox.platforms import PostSeed
@@ -21,6 +24,8 @@ ACCOUNTS = {
     "tiktok": ("business", "mediaflow.bistro"),
     "x": ("profile", "1500000000000000001"),
 }
+LONG_LIVED_SECONDS = 60 * 24 * 3600
+"""A long-lived token's lifetime (Meta's page tokens from a long-lived user token: 60 days)."""
 
 
 def publish_everywhere(
@@ -41,6 +46,8 @@ def publish_everywhere(
         )["id"]
         for platform, (account_type, external_id) in ACCOUNTS.items()
     }
+    for platform, account_id in account_ids.items():
+        give_credential(engine, sandbox, account_id, platform, ACCOUNTS[platform][1])
     campaign_id = campaigns.create_campaign(
         engine,
         name="Menu d'hiver",
@@ -90,3 +97,33 @@ def publish_everywhere(
             ],
         )
     return seeded
+
+
+def give_credential(
+    engine: Engine,
+    sandbox: SandboxControl,
+    account_id: int,
+    platform: str,
+    external_account_id: str,
+    **asked,
+) -> dict:
+    """A token the sandbox's platform issues for the account, good for 60 days (`asked` bends
+    it: scopes, lifetime_seconds, refreshable), stored as the account's credential; the token's
+    answer."""
+    asked = {"lifetime_seconds": LONG_LIVED_SECONDS} | asked
+    token = sandbox.issue_account_token(platform, external_account_id, **asked)
+    expires_at = token.get("expires_at")
+    credentials.store_credential(
+        engine,
+        CredentialCipher(os.environ["MEDIAFLOW_CREDENTIALS_KEYS"]),
+        account_id,
+        access_token=token["access_token"],
+        refresh_token=token.get("refresh_token"),
+        expires_at=(
+            datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=token["expires_in"])
+            if expires_at
+            else None
+        ),
+        scopes=token["scope"].split(),
+    )
+    return token

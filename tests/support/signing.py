@@ -34,3 +34,8 @@ def n8n_signed(body: dict | bytes, **options):
 def make_signed(body: dict | bytes, **options):
     """`body` signed with the Make callback secret the API of this environment verifies."""
     return signed(CallbackSecrets.load().make_callback_secret.get_secret_value(), body, **options)
+
+
+def module_signed(module: str, body: dict | bytes, **options):
+    """`body` signed with the secret of one of the restaurant's modules (recipes, crm, …)."""
+    return signed(CallbackSecrets.load().verifying()[module].get_secret_value(), body, **options)

@@ -11,6 +11,8 @@ from sqlalchemy import Connection
 from mediaflow_dagster.api.bodies import JsonRoute
 from mediaflow_dagster.api.context import ApiContext, context
 from mediaflow_dagster.api.models import (
+    AccountCredential,
+    AccountCredentialIn,
     AccountWiring,
     Authorized,
     Onboarding,
@@ -28,7 +30,7 @@ from mediaflow_dagster.api.routes.common import (
     protected_router,
 )
 from mediaflow_dagster.api.security import Principal, connection, require, transaction
-from mediaflow_dagster.cms import accounts
+from mediaflow_dagster.cms import accounts, credentials
 from mediaflow_dagster.resources.http import OutcomeUnknown, ServiceUnavailable
 from mediaflow_dagster.resources.make_api import MakeRefused
 
@@ -137,6 +139,34 @@ def reconnect_social_account(
 def revoke_social_account(account_id: PathId, store: Store, principal: Admin) -> dict[str, Any]:
     """Withdraw the account from mediaflow: nothing is published to it anywhere."""
     return shown(accounts.revoke_account(store, account_id), principal)
+
+
+@router.put("/{account_id}/credential", response_model=AccountCredential, responses=documented(404))
+def put_account_credential(
+    account_id: PathId, credential: AccountCredentialIn, store: Store, api: Api, principal: Admin
+) -> dict[str, Any]:
+    """The account's own token for reading its insights (a page token, a user-context token,
+    with its refresh token where the platform gives one), replacing any before it and a
+    reconnection it waited for. Stored encrypted; no answer ever shows it."""
+    return credentials.store_credential(
+        store,
+        api.cipher,
+        account_id,
+        access_token=credential.access_token,
+        refresh_token=credential.refresh_token,
+        expires_at=credential.expires_at,
+        scopes=credential.scopes,
+    )
+
+
+@router.get("/{account_id}/credential", response_model=AccountCredential, responses=documented(404))
+def get_account_credential(account_id: PathId, store: Store, principal: Admin) -> dict[str, Any]:
+    """The credential's expiry, scopes and whether the account must be reconnected."""
+    accounts.get_social_account(store, account_id)
+    state = credentials.credential_state(store, account_id)
+    if state is None:
+        raise HTTPException(404, f"social account {account_id} has no read credential")
+    return state
 
 
 @landing.get(

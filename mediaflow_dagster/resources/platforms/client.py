@@ -55,6 +55,12 @@ class PlatformClient:
         self.requests = 0
         self.pauses = 0
 
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The HTTP client underneath, for a request that must not be retried (a token
+        refresh: the platform may have rotated the refresh token it answered with)."""
+        return self._client
+
     async def get(self, url: str, **kwargs) -> httpx.Response:
         return await self.request("GET", url, **kwargs)
 

@@ -19,6 +19,7 @@ from mediaflow_dagster.resources.platforms.client import PlatformClient
 from mediaflow_dagster.resources.platforms.collector import InsightsCollector
 from mediaflow_dagster.resources.platforms.readings import (
     Collected,
+    CredentialRefused,
     MetricReading,
     PlatformRefused,
     PublishedPost,
@@ -76,6 +77,8 @@ class LinkedInInsights(InsightsCollector):
         response = await client.get(
             self._query_url(organization, list(batch)), headers=self._headers
         )
+        if response.status_code in (401, 403):
+            raise CredentialRefused(_refusal(response))
         if response.status_code != 200:
             raise PlatformRefused(_refusal(response))
         collected_at = observed_at(response)

@@ -16,6 +16,7 @@ from mediaflow_dagster.resources.platforms.client import PlatformClient, retry_a
 from mediaflow_dagster.resources.platforms.collector import InsightsCollector
 from mediaflow_dagster.resources.platforms.readings import (
     Collected,
+    CredentialRefused,
     MetricReading,
     PlatformRefused,
     PublishedPost,
@@ -26,6 +27,7 @@ from mediaflow_dagster.resources.platforms.readings import (
 BATCH_SIZE = 50
 THROTTLING_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
 UNKNOWN_OBJECT = (100, 33)
+TOKEN_CODES = frozenset({102, 190, 10})
 USAGE_HEADERS = ("X-App-Usage", "X-Page-Usage")
 BUSINESS_USAGE_HEADER = "X-Business-Use-Case-Usage"
 USAGE_COUNTS = ("call_count", "total_cputime", "total_time")
@@ -115,7 +117,7 @@ class MetaGraphInsights(InsightsCollector):
             if response.status_code != 200:
                 error = _error(response)
                 if error.get("code") not in THROTTLING_CODES:
-                    raise PlatformRefused(f"{self.platform}: {describe(error)}")
+                    raise refusal_of(self.platform, error)
                 refusal = describe(error)
                 continue
             collected_at = observed_at(response)
@@ -151,7 +153,7 @@ class MetaGraphInsights(InsightsCollector):
             return None
         withheld = self.withheld(post, error, collected_at)
         if withheld is None:
-            raise PlatformRefused(f"{self.platform}: {describe(error)}")
+            raise refusal_of(self.platform, error)
         into.readings += withheld
         return None
 
@@ -174,6 +176,15 @@ def insight_readings(
             for name, count in values.items()
         ]
     return readings
+
+
+def refusal_of(platform: str, error: Item) -> PlatformRefused:
+    """A Graph error as a refusal: of the token (invalid, expired, revoked: code 190 and 102; a
+    permission it lacks: 10 and 200 to 299) or of the request."""
+    code = error.get("code")
+    token_refused = code in TOKEN_CODES or (isinstance(code, int) and 200 <= code < 300)
+    kind = CredentialRefused if token_refused else PlatformRefused
+    return kind(f"{platform}: {describe(error)}")
 
 
 def describe(error: Item) -> str:

@@ -63,6 +63,11 @@ class PlatformRefused(RuntimeError):
     """The platform answered with an error that retrying will not fix (bad token, bad request)."""
 
 
+class CredentialRefused(PlatformRefused):
+    """The platform refused the account's credential (expired, revoked, invalid, or without
+    the scope insights need): only reconnecting the account mends it."""
+
+
 def observed_at(response: httpx.Response) -> datetime:
     """When the platform produced the counters: its `Date` header, else our clock (naive UTC)."""
     header = response.headers.get("Date")

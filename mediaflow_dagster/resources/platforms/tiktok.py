@@ -20,6 +20,7 @@ from mediaflow_dagster.resources.platforms.client import PlatformClient
 from mediaflow_dagster.resources.platforms.collector import InsightsCollector
 from mediaflow_dagster.resources.platforms.readings import (
     Collected,
+    CredentialRefused,
     MetricReading,
     PlatformRefused,
     PublishedPost,
@@ -31,6 +32,7 @@ VIDEO_COUNTERS = ("view_count", "like_count", "comment_count", "share_count")
 FIELDS = ",".join(("id", "create_time", *VIDEO_COUNTERS))
 IDS_PER_REQUEST = 20
 RETRYABLE_CODES = frozenset({"rate_limit_exceeded", "internal_error"})
+TOKEN_CODES = frozenset({"access_token_invalid", "scope_not_authorized"})
 BODY_ERROR_ATTEMPTS = 4
 BODY_ERROR_BACKOFF_SECONDS = 0.5
 
@@ -90,7 +92,8 @@ class TikTokInsights(InsightsCollector):
             if code == "ok" and response.status_code == 200:
                 return response, answer.get("data") or {}
             if code not in RETRYABLE_CODES:
-                raise PlatformRefused(
+                kind = CredentialRefused if code in TOKEN_CODES else PlatformRefused
+                raise kind(
                     f"TikTok {response.status_code} {code}: {error.get('message', '')} "
                     f"(log_id {error.get('log_id', '-')})"
                 )

@@ -18,6 +18,7 @@ from mediaflow_dagster.resources.platforms.client import PlatformClient, retry_a
 from mediaflow_dagster.resources.platforms.collector import InsightsCollector
 from mediaflow_dagster.resources.platforms.readings import (
     Collected,
+    CredentialRefused,
     MetricReading,
     PlatformRefused,
     PublishedPost,
@@ -121,6 +122,7 @@ def _answer(response: httpx.Response) -> dict[str, Any]:
     details = [body.get("detail") or response.reason_phrase] + [
         error["message"] for error in body.get("errors", []) if "message" in error
     ]
-    raise PlatformRefused(
+    kind = CredentialRefused if response.status_code in (401, 403) else PlatformRefused
+    raise kind(
         f"X API error {response.status_code} ({body.get('title', '')}): {'; '.join(details)}"
     )

@@ -14,6 +14,7 @@ from mediaflow_dagster.resources.platforms.client import PlatformClient
 from mediaflow_dagster.resources.platforms.collector import InsightsCollector
 from mediaflow_dagster.resources.platforms.readings import (
     Collected,
+    CredentialRefused,
     DailyReading,
     MetricReading,
     PlatformRefused,
@@ -109,7 +110,7 @@ class YouTubeInsights(InsightsCollector):
             },
             headers={"Authorization": f"Bearer {self._oauth_token}"},
         )
-        table = _answer(response, "YouTube Analytics API")
+        table = _answer(response, ANALYTICS_API)
         collected_at = observed_at(response)
         columns = [header["name"] for header in table["columnHeaders"]]
         daily = []
@@ -131,6 +132,10 @@ class YouTubeInsights(InsightsCollector):
         return Collected(daily=daily)
 
 
+ANALYTICS_API = "YouTube Analytics API"
+"""Read with the channel's own OAuth token (the Data API with the application's key)."""
+
+
 def _answer(response: httpx.Response, api: str) -> dict[str, Any]:
     """The response's body; a Google error (bad key or token, bad request, quota spent) is a
     refusal, the daily quota named as such: it is back only after midnight Pacific time."""
@@ -147,4 +152,8 @@ def _answer(response: httpx.Response, api: str) -> dict[str, Any]:
             f"{api}: the daily quota is spent (quotaExceeded); it resets at midnight Pacific "
             f"time, retrying before is useless. {message}"
         )
-    raise PlatformRefused(f"{api} error {response.status_code} ({', '.join(reasons)}): {message}")
+    token_refused = api == ANALYTICS_API and (
+        response.status_code == 401 or "insufficientPermissions" in reasons
+    )
+    kind = CredentialRefused if token_refused else PlatformRefused
+    raise kind(f"{api} error {response.status_code} ({', '.join(reasons)}): {message}")

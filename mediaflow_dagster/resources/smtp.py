@@ -1,0 +1,135 @@
+"""Email over SMTP: one connection per batch (STARTTLS, then AUTH with the settings'
+credentials), opened again after the server drops it. A 4xx answer or a dropped connection is
+`MailDeferred` (try again later: the message was not accepted); a 5xx answer is `MailRefused`
+with the server's reason (the message is failed, never retried)."""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.message import EmailMessage
+from typing import ClassVar
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+_ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>]+>?")
+
+
+class MailDeferred(Exception):
+    """The server did not take the message now (4xx, connection lost): send it again later."""
+
+
+class MailServerUnavailable(Exception):
+    """No session could be opened (unreachable, TLS or credentials refused): nothing can be sent
+    now, every message waits."""
+
+
+class MailRefused(Exception):
+    """The server refused the message for good (5xx); the reason is the server's answer."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        self.code = code
+        super().__init__(f"{code} {reason}")
+
+
+class SmtpMailer(ConfigurableResource):
+    secrets: ClassVar[tuple[str, ...]] = ("smtp_password",)
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 587
+    smtp_username: str = "mediaflow"
+    smtp_password: str
+    smtp_starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS.")
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_from: str = "Mediaflow <notifications@mediaflow.example>"
+    message_id_domain: str = Field(
+        default="mediaflow.example", description="The right-hand side of every Message-ID."
+    )
+    ca_bundle: str | None = Field(
+        default=None, description="CA certificates trusted for STARTTLS (system ones otherwise)."
+    )
+
+    @contextmanager
+    def session(self) -> Iterator[MailSession]:
+        session = MailSession(self)
+        try:
+            yield session
+        finally:
+            session.close()
+
+
+class MailSession:
+    def __init__(self, settings: SmtpMailer) -> None:
+        self._settings = settings
+        self._connection: smtplib.SMTP | None = None
+
+    def send(self, message: EmailMessage) -> None:
+        try:
+            connection = self._connect()
+            refused = connection.send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            self._settle_after_refusal()
+            code, reason = next(iter(error.recipients.values()))
+            raise _classified(code, reason) from error
+        except smtplib.SMTPResponseException as error:
+            self._settle_after_refusal()
+            raise _classified(error.smtp_code, error.smtp_error) from error
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            self.close()
+            raise MailDeferred(f"the connection to the mail server was lost: {error}") from error
+        if refused:
+            code, reason = next(iter(refused.values()))
+            raise _classified(code, reason)
+
+    def close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.quit()
+            except (smtplib.SMTPException, OSError):
+                self._connection.close()
+            self._connection = None
+
+    def _connect(self) -> smtplib.SMTP:
+        if self._connection is not None:
+            return self._connection
+        settings = self._settings
+        try:
+            connection = smtplib.SMTP(
+                settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds
+            )
+        except OSError as error:
+            raise MailServerUnavailable(f"the mail server cannot be reached: {error}") from error
+        try:
+            if settings.smtp_starttls:
+                context = ssl.create_default_context(cafile=settings.ca_bundle)
+                connection.starttls(context=context)
+            connection.login(settings.smtp_username, settings.smtp_password)
+        except (smtplib.SMTPException, OSError) as error:
+            connection.close()
+            raise MailServerUnavailable(f"no session with the mail server: {error}") from error
+        self._connection = connection
+        return connection
+
+    def _settle_after_refusal(self) -> None:
+        """After a refused message the session goes on; reset it, or reconnect next time."""
+        if self._connection is None:
+            return
+        try:
+            self._connection.rset()
+        except (smtplib.SMTPException, OSError):
+            self._connection.close()
+            self._connection = None
+
+
+def _classified(code: int, reason: bytes | str) -> Exception:
+    """The exception for the server's answer, every address in it replaced (the reason is kept
+    with the message and shown in the UI: it must not name the recipient)."""
+    text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+    text = _ADDRESS.sub("<recipient>", text)
+    if 400 <= code < 500:
+        return MailDeferred(f"the mail server deferred the message: {code} {text}")
+    return MailRefused(code, text)
