@@ -4,13 +4,13 @@ tool's own login (`GRANT mediaflow_bi_reader TO superset`). The marts dbt rebuil
 readable by it too (default privileges of the role that runs the migrations and dbt). The
 embedded store has no roles: BI reads a read-only copy of the marts there.
 
-Revision ID: 0008
+Revision ID: 0012
 """
 
 from alembic import op
 
-revision = "0008"
-down_revision = "0006"
+revision = "0012"
+down_revision = "0011"
 
 BI_READER = "mediaflow_bi_reader"
 MARTS = "marts"
