@@ -35,6 +35,8 @@ from mediaflow_dagster.cms.publishing import status_counts
 from mediaflow_dagster.dbt_project import dbt_project
 from mediaflow_dagster.definitions import build_resources
 from mediaflow_dagster.partitions import campaign_partitions
+from mediaflow_dagster.resources.configuration import client_from_environment
+from mediaflow_dagster.resources.make_api import MakeApi
 from mediaflow_dagster.settings import Settings, get_settings
 from mediaflow_sandbox.control import (
     SandboxControl,
@@ -250,7 +252,7 @@ def create_campaign(demo: DemoStack) -> tuple[int, list[int]]:
                 "name": name,
                 "account_type": account_type,
                 "external_account_id": external_id,
-                "make_connection_id": f"conn-{platform}-{external_id}",
+                "make_connection_id": granted_make_connection(demo, platform, name),
                 "make_scenario_id": f"scenario-{platform}-{external_id}",
                 "make_webhook_url": make_hook_url(
                     demo.sandbox_settings, f"{platform}-{external_id}-hook"
@@ -281,6 +283,15 @@ def create_campaign(demo: DemoStack) -> tuple[int, list[int]]:
         f"{len(account_ids)} accounts ({', '.join(PLATFORM_ORDER)}) with {len(object_ids)} objects"
     )
     return campaign["id"], object_ids
+
+
+def granted_make_connection(demo: DemoStack, platform: str, name: str) -> str:
+    """A Make connection for the account, made through Make's API as onboarding makes one, with
+    its owner's consent given: the daemon's `accounts_job` schedule tests every connection and
+    expires an account whose connection Make does not know."""
+    connection_id = client_from_environment(MakeApi).create_connection(platform, name)
+    demo.sandbox.authorize_connection(int(connection_id))
+    return connection_id
 
 
 def connect_read_credentials(demo: DemoStack, account_ids: list[int]) -> None:
