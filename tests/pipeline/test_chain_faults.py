@@ -74,7 +74,7 @@ def test_duplicate_callbacks_are_processed_once_and_nothing_is_published_twice(d
     assert {row["status"] for row in inbox} == {"processed"}
     published = [row for row in rows(demo, publications) if row["status"] == "published"]
     posts = demo.sandbox.ground_truth()["posts"]
-    assert len(posts) == len(published) == 13
+    assert len(posts) == len(published) == 16
     assert sorted(post["external_id"] for post in posts) == sorted(
         row["external_post_id"] for row in published
     )

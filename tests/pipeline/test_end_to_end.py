@@ -40,7 +40,7 @@ def test_one_campaign_goes_from_creation_to_marts_that_equal_the_ground_truth(st
     assert (performance["impressions"] > 0).all()
     assert (performance["engagements"] > 0).all()
     assert performance["posts_published"].to_dict() == {
-        "facebook": 3,
+        "facebook": 6,
         "instagram": 2,
         "youtube": 1,
         "linkedin": 3,
