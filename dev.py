@@ -5,6 +5,9 @@
     python3.11 dev.py test [ARGS]   lint, then the whole test suite on every core (ARGS go to
                                     pytest: `-m "not slow"` leaves the end-to-end runs out)
     python3.11 dev.py bench         the benchmarks in benchmarks/, printing their figures
+    python3.11 dev.py docs [ARGS]   the dbt project's docs, generated from the demo's warehouse
+                                    (or the one MEDIAFLOW_* settings choose) and served on
+                                    127.0.0.1:8580 (ARGS go to `mediaflow docs`)
 
 Each command first makes `.venv` and installs the pinned packages of `requirements.lock`, mediaflow
 and its sandbox (again only when the lock or a pyproject.toml changed), and prepares the dbt
@@ -30,7 +33,12 @@ BIN = VENV / "bin"
 
 
 N8N_PACKAGE = ROOT / "n8n"
-MEDIA_PACKAGES = {"ffprobe": "ffmpeg", "identify": "imagemagick", "fc-list": "fonts-dejavu-core"}
+DEBIAN_PACKAGES = {
+    "ffprobe": "ffmpeg",
+    "identify": "imagemagick",
+    "fc-list": "fonts-dejavu-core",
+    "chromium": "chromium",
+}
 ENVIRONMENT = {
     **os.environ,
     "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -95,12 +103,13 @@ def ensure_postgres() -> None:
 
 
 def ensure_media_tools() -> None:
-    """ffmpeg, ImageMagick and a font for watermarks, from Debian's packages."""
-    missing = [package for tool, package in MEDIA_PACKAGES.items() if not shutil.which(tool)]
+    """ffmpeg, ImageMagick and a font for watermarks, and Chromium for the browser tests of the
+    Dagster UI, from Debian's packages."""
+    missing = [package for tool, package in DEBIAN_PACKAGES.items() if not shutil.which(tool)]
     if not missing:
         return
     if not shutil.which("apt-get"):
-        sys.exit(f"install {', '.join(missing)} first: the media workflows and checks run them")
+        sys.exit(f"install {', '.join(missing)} first: the media workflows and tests run them")
     sudo = [] if os.geteuid() == 0 else ["sudo"]
     print(f"installing {', '.join(missing)} from Debian's packages", flush=True)
     apt = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
@@ -136,12 +145,15 @@ def ensure_n8n() -> None:
 
 
 def main(arguments: list[str]) -> int:
-    if not arguments or arguments[0] not in {"demo", "test", "bench"}:
+    if not arguments or arguments[0] not in {"demo", "test", "bench", "docs"}:
         print(__doc__)
         return 2
     ensure_environment()
     if arguments[0] == "demo":
         command = [BIN / "mediaflow-sandbox", "demo", *arguments[1:]]
+        return subprocess.call(command, cwd=ROOT, env=ENVIRONMENT)
+    if arguments[0] == "docs":
+        command = [BIN / "mediaflow", "docs", *arguments[1:]]
         return subprocess.call(command, cwd=ROOT, env=ENVIRONMENT)
     ensure_media_tools()
     ensure_n8n()

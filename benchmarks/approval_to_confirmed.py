@@ -45,9 +45,10 @@ from mediaflow_dagster.cms.database import ops_engine
 from mediaflow_dagster.cms.schema import approvals, callback_inbox, publications
 from mediaflow_dagster.settings import Settings, get_settings
 from mediaflow_sandbox.control import client_environment, running_sandbox
+from mediaflow_sandbox.dagster_processes import write_instance_config
 from mediaflow_sandbox.demo import cms_client
 from mediaflow_sandbox.faults import FaultRule
-from mediaflow_sandbox.local_runs import INSTANCE_CONFIG, LocalOrchestrator
+from mediaflow_sandbox.local_runs import LocalOrchestrator
 from mediaflow_sandbox.processes import (
     background_service,
     free_local_ports,
@@ -218,8 +219,7 @@ def prepare(
         )["id"]
         for number in range(1, count + 1)
     ]
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    (settings.dagster_home / "dagster.yaml").write_text(INSTANCE_CONFIG)
+    write_instance_config(settings.dagster_home)
     started = time.monotonic()
     with LocalOrchestrator(settings, Console(quiet=True)) as chain:
         chain.instance.add_dynamic_partitions("campaigns", [str(campaign_id)])

@@ -1,5 +1,5 @@
-"""`mediaflow ...`: the API server, the ops store's migrations, the API's keys and the accounts'
-platform credentials."""
+"""`mediaflow ...`: the API server, the ops store's migrations, the API's keys, the accounts'
+platform credentials and the warehouse's documentation."""
 
 from __future__ import annotations
 
@@ -69,6 +69,48 @@ def migrate() -> None:
     """Bring the ops store's schema up to date."""
     _ops_store()
     typer.echo("ops store is up to date")
+
+
+@app.command()
+def docs(
+    port: Annotated[int, typer.Option(help="Port of the docs server on 127.0.0.1.")] = 8580,
+    serve: Annotated[bool, typer.Option(help="Serve them once generated.")] = True,
+) -> None:
+    """Generate the dbt project's docs (models, columns, tests, exposures and the catalog) from
+    the warehouse the settings choose, and serve them on loopback until Ctrl-C."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from mediaflow_dagster.dbt_project import dbt_project
+    from mediaflow_dagster.resources.warehouse import dbt_environment
+
+    settings = get_settings()
+    postgres_url = settings.postgres_url.get_secret_value() if settings.postgres_url else None
+    environment = {
+        **os.environ,
+        **dbt_environment(settings.backend, str(settings.warehouse_path), postgres_url),
+    }
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    project = str(dbt_project.project_dir)
+    target = str(settings.home.resolve() / "dbt-docs")
+    where = ["--project-dir", project, "--profiles-dir", project, "--target-path", target]
+    subprocess.run([dbt, "docs", "generate", *where], env=environment, check=True)
+    typer.echo(f"dbt docs of {_warehouse_name(settings)} in {target}")
+    if serve:
+        typer.echo(f"serving them on http://127.0.0.1:{port} (Ctrl-C stops)")
+        command = [dbt, "docs", "serve", *where, "--host", "127.0.0.1", "--port", str(port)]
+        subprocess.run([*command, "--no-browser"], env=environment, check=False)
+
+
+def _warehouse_name(settings) -> str:
+    from sqlalchemy import make_url
+
+    if settings.backend == "postgres":
+        database = make_url(settings.postgres_url.get_secret_value()).database
+        return f"the PostgreSQL database {database}"
+    return str(settings.warehouse_path)
 
 
 def _ops_store():

@@ -31,6 +31,7 @@ from mediaflow_dagster.assets.insights_checks import (
     snapshots_are_fresh,
 )
 from mediaflow_dagster.assets.notifications import notification_messages
+from mediaflow_dagster.assets.owners import with_group_owner
 from mediaflow_dagster.assets.publishing import (
     publication_plans,
     publication_requests,
@@ -101,13 +102,17 @@ publication_outcomes_job = define_asset_job(
     selection=AssetSelection.assets(publications),
     executor_def=in_process_executor,
 )
+# The warehouse's steps go one after the other (the `warehouse` pool), so they run in the run's
+# own process: no process started and no code location loaded again for each step.
 insights_job = define_asset_job(
     "insights_job",
     selection=AssetSelection.assets(post_insight_snapshots, hourly_insight_models),
+    executor_def=in_process_executor,
 )
 warehouse_job = define_asset_job(
     "warehouse_job",
     selection=AssetSelection.assets(raw_ops_tables, campaign_performance_models),
+    executor_def=in_process_executor,
 )
 webhook_delivery_job = define_asset_job(
     "webhook_delivery_job",
@@ -216,28 +221,30 @@ def build_resources(settings: Settings, *, resolve_secrets: bool = False) -> dic
 
 
 def build_definitions(settings: Settings) -> Definitions:
+    """Every asset owned by its group's team (`assets/owners.py`)."""
+    assets = [
+        social_accounts,
+        content_generation_requests,
+        campaign_media,
+        media_renditions,
+        publication_plans,
+        publication_requests,
+        publications,
+        post_insight_snapshots,
+        hourly_insight_models,
+        raw_ops_tables,
+        campaign_performance_models,
+        image_candidates,
+        content_ideas,
+        webhook_deliveries,
+        contact_imports,
+        notification_messages,
+        search_index,
+        erasures,
+        retention_purge,
+    ]
     return Definitions(
-        assets=[
-            social_accounts,
-            content_generation_requests,
-            campaign_media,
-            media_renditions,
-            publication_plans,
-            publication_requests,
-            publications,
-            post_insight_snapshots,
-            hourly_insight_models,
-            raw_ops_tables,
-            campaign_performance_models,
-            image_candidates,
-            content_ideas,
-            webhook_deliveries,
-            contact_imports,
-            notification_messages,
-            search_index,
-            erasures,
-            retention_purge,
-        ],
+        assets=[asset.map_asset_specs(with_group_owner) for asset in assets],
         asset_checks=[snapshots_are_fresh, impressions_reconcile_to_raw],
         jobs=JOBS,
         sensors=[

@@ -65,3 +65,15 @@
         {{ return([]) }}
     {%- endif -%}
 {% endmacro %}
+
+{#
+    The day the marts report up to: the UTC date of the build (or the var `reporting_date`,
+    'YYYY-MM-DD'). Days after it have not happened: the marts show none of them.
+#}
+{% macro reporting_date() %}
+    {%- if var('reporting_date', none) -%}
+        cast('{{ var("reporting_date") }}' as date)
+    {%- else -%}
+        cast(current_timestamp at time zone 'UTC' as date)
+    {%- endif -%}
+{% endmacro %}

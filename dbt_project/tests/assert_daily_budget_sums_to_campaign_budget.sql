@@ -1,8 +1,9 @@
 {#
     budget_allocated spreads each campaign's budget over its days and active platforms
-    without losing or inventing money: summed over the daily rows it gives back the
-    budget, to rounding. Only campaigns with a budget, dates and an active platform can
-    be allocated. Returns the campaigns that do not add up.
+    without losing or inventing money: summed over the daily rows (the days that have
+    happened) it gives back the budget's share of the days elapsed, the whole budget once
+    the campaign is over, to rounding. Only campaigns with a budget, dates and an active
+    platform can be allocated. Returns the campaigns that do not add up.
 #}
 {{ config(meta={'dagster': {'ref': {'name': 'campaign_performance__daily'}}}) }}
 with allocated as (
@@ -13,16 +14,37 @@ with allocated as (
     from {{ ref('campaign_performance__daily') }}
     group by campaign_id
 
+),
+
+campaign_days as (
+
+    select
+        campaign_id,
+        budget,
+        {{ dbt.datediff('start_date', 'end_date', 'day') }} + 1 as days,
+        {{ dbt.datediff('start_date', reporting_date(), 'day') }} + 1 as days_elapsed
+    from {{ ref('campaign_performance__summary') }}
+    where budget is not null
+        and start_date <= end_date
+        and active_platforms > 0
+
+),
+
+expected as (
+
+    select
+        campaign_id,
+        budget,
+        budget * least(greatest(days_elapsed, 0), days) / days as budget_to_date
+    from campaign_days
+
 )
 
 select
-    summary.campaign_id,
-    summary.budget,
+    expected.campaign_id,
+    expected.budget_to_date,
     allocated.budget_allocated
-from {{ ref('campaign_performance__summary') }} as summary
+from expected
 left join allocated
-    on summary.campaign_id = allocated.campaign_id
-where summary.budget is not null
-    and summary.start_date <= summary.end_date
-    and summary.active_platforms > 0
-    and abs(coalesce(allocated.budget_allocated, 0) - summary.budget) > 0.01
+    on expected.campaign_id = allocated.campaign_id
+where abs(coalesce(allocated.budget_allocated, 0) - expected.budget_to_date) > 0.01

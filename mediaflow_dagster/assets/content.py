@@ -356,7 +356,14 @@ def _media_columns(inspected: InspectedMedia) -> dict[str, Any]:
     partitions_def=campaign_partitions,
     deps=[campaign_media],
     kinds={"sharepoint"},
-    check_specs=[AssetCheckSpec("rendition_specs", asset=ops_key("media_renditions"))],
+    check_specs=[
+        AssetCheckSpec(
+            "rendition_specs",
+            asset=ops_key("media_renditions"),
+            description="Whether every rendition's file, as read from the file itself, meets "
+            "its platform's specs (format, size, ratio, duration).",
+        )
+    ],
 )
 def media_renditions(context: AssetExecutionContext, ops_store: OpsStore, sharepoint: SharePoint):
     """Each object's per-platform renditions as files: their facts read from the file (Pillow for

@@ -25,6 +25,7 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
+from mediaflow_dagster.assets.dbt_tests import test_description
 from mediaflow_dagster.assets.mart_previews import mart_metadata
 from mediaflow_dagster.dbt_project import (
     HOURLY_MODELS,
@@ -34,6 +35,7 @@ from mediaflow_dagster.dbt_project import (
 )
 from mediaflow_dagster.partitions import hourly_partitions
 from mediaflow_dagster.resources.dbt_cli import DbtCliWithEnvironment
+from mediaflow_dagster.resources.marts_copy import publish_marts_copy
 from mediaflow_dagster.resources.warehouse import WAREHOUSE_POOL, Warehouse
 
 MARTS_GROUP = "marts"
@@ -46,7 +48,7 @@ MARTS_FRESHNESS = FreshnessPolicy.time_window(
 
 class LayeredTranslator(DagsterDbtTranslator):
     """Groups the models by their layer folder (staging, intermediate, marts), seeds apart; the
-    marts must be rebuilt at least daily."""
+    marts must be rebuilt at least daily; each test's check describes what it asserts."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
@@ -59,6 +61,13 @@ class LayeredTranslator(DagsterDbtTranslator):
         if spec.group_name == MARTS_GROUP:
             return spec.replace_attributes(freshness_policy=MARTS_FRESHNESS)
         return spec
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project):
+        """Each dbt test's check says what the test asserts."""
+        check = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if check is None or check.description:
+            return check
+        return check._replace(description=test_description(manifest["nodes"][unique_id]))
 
 
 @dbt_assets(
@@ -106,13 +115,17 @@ def _with_mart_previews(
     context: AssetExecutionContext, events: Iterator, warehouse: Warehouse
 ) -> Iterator:
     """The build's events, the marts' held back until dbt is done and then given their row
-    count, preview and plot (the warehouse can be read only once dbt let go of it)."""
+    count, preview and plot (the warehouse can be read only once dbt let go of it); on the
+    embedded warehouse the marts are copied for BI readers then too."""
     held = []
     for event in events:
         if _is_mart_event(context, event):
             held.append(event)
         else:
             yield event
+    if held and warehouse.backend == "embedded":
+        copy = publish_marts_copy(warehouse.duckdb_path)
+        context.log.info(f"marts copied for BI readers to {copy}")
     for event in held:
         if isinstance(event, Output | AssetMaterialization):
             schema, table = _relation(context, event)

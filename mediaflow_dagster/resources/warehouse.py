@@ -10,6 +10,7 @@ import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import PurePath
 from typing import ClassVar
 
 import duckdb
@@ -198,6 +199,15 @@ class Warehouse(ConfigurableResource):
         """What dbt needs to reach this warehouse, for the dbt process alone (see
         `resources/dbt_cli.py`)."""
         return dbt_environment(self.backend, self.duckdb_path, self.postgres_url)
+
+    def table_name(self, schema: str, table: str) -> str:
+        """The table's full name in the warehouse's own catalog: the PostgreSQL database's name,
+        or the DuckDB file's (DuckDB names a file's catalog after it)."""
+        if self.backend == "postgres":
+            catalog = make_url(self.postgres_url).database
+        else:
+            catalog = PurePath(self.duckdb_path).stem
+        return f"{catalog}.{schema}.{table}"
 
     def replace(self, table: str, frame: pd.DataFrame) -> None:
         """Swap the raw table's rows for `frame`'s, in one transaction."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -23,7 +24,7 @@ from dagster._core.remote_representation.external_data import (
 from rich.console import Console
 
 from mediaflow_dagster.settings import Settings
-from mediaflow_sandbox.processes import background_process, free_local_ports
+from mediaflow_sandbox.processes import background_process, free_local_ports, wait_ready
 
 LOCATION = "mediaflow"
 REPOSITORY = "__repository__"
@@ -127,7 +128,6 @@ class DagsterProcesses:
             f"  - grpc_server: {{host: 127.0.0.1, port: {grpc_port}, "
             f"location_name: {LOCATION}}}\n"
         )
-        home = {"DAGSTER_HOME": str(self.settings.dagster_home)}
         code_server = [
             *(_executable("dagster"), "api", "grpc"),
             *("--module-name", "mediaflow_dagster.definitions", "--location-name", LOCATION),
@@ -140,23 +140,34 @@ class DagsterProcesses:
         daemon = [_executable("dagster-daemon"), "run", "-w", str(workspace)]
         self.ui_url = f"http://127.0.0.1:{ui_port}"
         with self.console.status("starting Dagster: code server, daemon, webserver"):
-            for command, ready, what in (
-                (code_server, lambda: not _port_is_free(grpc_port), "code-server"),
-                (webserver, self._location_loaded, "webserver"),
-                (daemon, self._daemons_alive, "daemon"),
-            ):
-                self._stack.enter_context(
-                    background_process(
-                        command,
-                        home,
-                        ready,
-                        what=f"the Dagster {what}",
-                        log_path=self.logs / f"dagster-{what}.log",
-                        timeout=START_TIMEOUT_SECONDS,
-                    )
-                )
+            self._background(code_server, lambda: not _port_is_free(grpc_port), "code-server")
+            # the daemon starts while the webserver loads the location; both are awaited
+            daemon_process = self._background(daemon, lambda: True, "daemon")
+            self._background(webserver, self._location_loaded, "webserver")
+            wait_ready(
+                daemon_process,
+                "the Dagster daemon",
+                self._daemons_alive,
+                START_TIMEOUT_SECONDS,
+                self.logs / "dagster-daemon.log",
+            )
         self._graphql(NUX_SEEN)
         self.console.print(f"[green]✓[/] Dagster up: code server, daemon, webserver {self.ui_url}")
+
+    def _background(
+        self, command: list[str], ready: Callable[[], bool], what: str
+    ) -> subprocess.Popen:
+        """`command` on the instance, until the processes are stopped, from when `ready()`."""
+        return self._stack.enter_context(
+            background_process(
+                command,
+                {"DAGSTER_HOME": str(self.settings.dagster_home)},
+                ready,
+                what=f"the Dagster {what}",
+                log_path=self.logs / f"dagster-{what}.log",
+                timeout=START_TIMEOUT_SECONDS,
+            )
+        )
 
     def _location_loaded(self) -> bool:
         try:

@@ -35,6 +35,8 @@ from mediaflow_dagster.cms.publishing import status_counts
 from mediaflow_dagster.dbt_project import dbt_project
 from mediaflow_dagster.definitions import build_resources
 from mediaflow_dagster.partitions import campaign_partitions
+from mediaflow_dagster.resources.configuration import client_from_environment
+from mediaflow_dagster.resources.make_api import MakeApi
 from mediaflow_dagster.settings import Settings, get_settings
 from mediaflow_sandbox.control import (
     SandboxControl,
@@ -201,9 +203,11 @@ def run_demo(
     hours: int = 6,
     console: Console | None = None,
     keep_ui: bool = False,
+    while_up: Callable[[DemoStack], None] | None = None,
 ) -> DemoReport:
     """The demo on the real Dagster processes; with `keep_ui` the Dagster UI stays up after the
-    report until Ctrl-C, otherwise everything the demo started is stopped."""
+    report until Ctrl-C, otherwise everything the demo started is stopped (after `while_up`
+    looked at it, for tests)."""
     console = console or Console()
     started = time.monotonic()
     with demo_stack(settings, console, chain=DagsterProcesses) as demo:
@@ -221,6 +225,8 @@ def run_demo(
         expected = expected_performance(demo.sandbox.ground_truth())
         report = DemoReport(campaign_id, performance, expected, time.monotonic() - started)
         _print_report(console, report, demo.settings, demo.chain.ui_url)
+        if while_up:
+            while_up(demo)
         if keep_ui:
             _serve_until_interrupted(console, demo.chain.ui_url)
     return report
@@ -246,7 +252,7 @@ def create_campaign(demo: DemoStack) -> tuple[int, list[int]]:
                 "name": name,
                 "account_type": account_type,
                 "external_account_id": external_id,
-                "make_connection_id": f"conn-{platform}-{external_id}",
+                "make_connection_id": granted_make_connection(demo, platform, name),
                 "make_scenario_id": f"scenario-{platform}-{external_id}",
                 "make_webhook_url": make_hook_url(
                     demo.sandbox_settings, f"{platform}-{external_id}-hook"
@@ -277,6 +283,15 @@ def create_campaign(demo: DemoStack) -> tuple[int, list[int]]:
         f"{len(account_ids)} accounts ({', '.join(PLATFORM_ORDER)}) with {len(object_ids)} objects"
     )
     return campaign["id"], object_ids
+
+
+def granted_make_connection(demo: DemoStack, platform: str, name: str) -> str:
+    """A Make connection for the account, made through Make's API as onboarding makes one, with
+    its owner's consent given: the daemon's `accounts_job` schedule tests every connection and
+    expires an account whose connection Make does not know."""
+    connection_id = client_from_environment(MakeApi).create_connection(platform, name)
+    demo.sandbox.authorize_connection(int(connection_id))
+    return connection_id
 
 
 def connect_read_credentials(demo: DemoStack, account_ids: list[int]) -> None:

@@ -3,10 +3,13 @@ webserver as real processes, runs launched by the daemon's sensors and a backfil
 backend's warehouse, and marts that equal the sandbox's ground truth; no secret in its logs or its
 runs."""
 
+from pathlib import Path
+
 import pytest
 from dagster import DagsterInstance
 from dagster._serdes import serialize_value
 from rich.console import Console
+from support.dagster_ui import read_dagster_ui
 
 from mediaflow_dagster.cms.credential_cipher import CredentialCipher
 from mediaflow_dagster.cms.credentials import read_credentials
@@ -14,10 +17,19 @@ from mediaflow_dagster.cms.database import ops_engine
 from mediaflow_sandbox.demo import _demo_settings, run_demo
 from mediaflow_sandbox.settings import SandboxSettings
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+"""Screenshots of what the tests saw, kept for people to look at (not in git)."""
+
 
 @pytest.mark.slow
 def test_one_campaign_goes_from_creation_to_marts_that_equal_the_ground_truth(stack_settings):
-    report = run_demo(stack_settings, hours=3, console=Console(quiet=True))
+    ui = {}
+    screenshots = ARTIFACTS / f"dagster-ui-{stack_settings.backend}"
+
+    def read_ui(demo):
+        ui["reading"] = read_dagster_ui(demo.chain.ui_url, screenshots)
+
+    report = run_demo(stack_settings, hours=3, console=Console(quiet=True), while_up=read_ui)
 
     performance = report.performance.set_index("platform")
     assert list(performance.index) == [
@@ -41,6 +53,12 @@ def test_one_campaign_goes_from_creation_to_marts_that_equal_the_ground_truth(st
     assert performance.loc[["youtube", "tiktok", "x"], "reach"].isna().all()
     assert report.matches_ground_truth, report.expected
     assert launched_by(stack_settings.dagster_home) >= {"n8n_callbacks", "approvals", "backfill"}
+    reading = ui["reading"]
+    assert reading.timeline_shows_runs
+    assert {"insights_job", "warehouse_job"} <= set(reading.timeline_jobs)
+    assert reading.mart_preview_rows > 0
+    assert reading.mart_plot_shown
+    assert reading.failed_checks == []
     secrets = SandboxSettings(home=stack_settings.home / "sandbox").credentials().model_dump()
     secrets |= read_tokens(stack_settings, secrets["credentials_keys"])
     assert len({name for name in secrets if name.startswith("facebook:")}) == 2

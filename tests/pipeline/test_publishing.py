@@ -6,6 +6,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from dagster import AssetCheckSeverity
 from rich.console import Console
 from sqlalchemy import select, update
 
@@ -124,12 +125,16 @@ def test_content_a_platform_refuses_is_blocked_before_any_call_to_make(demo):
     assert "280" in reasons  # X's text limit, named
     assert "fix:" in reasons
     assert demo.sandbox.ground_truth()["posts"] == []
-    failed_checks = {
-        evaluation.check_name
+    warnings = {
+        evaluation.check_name: evaluation
         for evaluation in result.get_asset_check_evaluations()
         if not evaluation.passed
     }
-    assert {"x_content_specs", "instagram_content_specs", "tiktok_content_specs"} <= failed_checks
+    assert {"x_content_specs", "instagram_content_specs", "tiktok_content_specs"} <= set(warnings)
+    assert {evaluation.severity for evaluation in warnings.values()} == {AssetCheckSeverity.WARN}
+    on_x = [record.data for record in warnings["x_content_specs"].metadata["blocked"].records]
+    assert any("280" in reason["reason"] for reason in on_x)
+    assert all(reason["fix"] for reason in on_x)
 
 
 def test_each_publication_keeps_its_platform_adapted_content(demo):

@@ -81,28 +81,28 @@ insert into raw.campaign_objects (id, campaign_id, object_type, title, sources, 
     (2, 2, 'video', 'Winter video', '[]', '{}', 'published', '[]', '2026-11-01', '2026-11-01');
 insert into raw.publications (id, object_id, social_account_id, campaign_id, status,
     idempotency_key, external_post_id, external_url, attempts, scheduled_time, approved_at,
-    published_at, created_at, updated_at) values
+    published_at, confirmed_at, created_at, updated_at) values
     (101, 1, 1, 1, 'published', 'k101', 'post-101', 'https://fb/101', 1,
-     '2026-11-20 10:00:00', '2026-11-20 09:00:00', '2026-11-20 10:02:00', '2026-11-19',
-     '2026-11-20'),
+     '2026-11-20 10:00:00', '2026-11-20 09:00:00', '2026-11-20 10:02:00',
+     '2026-11-20 10:02:00', '2026-11-19', '2026-11-20'),
     (102, 1, 2, 1, 'published', 'k102', 'post-102', 'https://ig/102', 1,
-     null, '2026-11-20 09:00:00', '2026-11-20 10:30:00', '2026-11-19',
+     null, '2026-11-20 09:00:00', '2026-11-20 10:30:00', '2026-11-20 10:30:00', '2026-11-19',
      '2026-11-20'),
     (103, 1, 3, 1, 'published', 'k103', 'post-103', 'https://yt/103', 1,
-     '2026-11-20 10:00:00', '2026-11-20 09:00:00', '2026-11-20 09:50:00', '2026-11-19',
-     '2026-11-20'),
+     '2026-11-20 10:00:00', '2026-11-20 09:00:00', '2026-11-20 09:50:00',
+     '2026-11-20 09:56:00', '2026-11-19', '2026-11-20'),
     (104, 1, 4, 1, 'published', 'k104', 'post-104', 'https://li/104', 1,
-     '2026-11-20 10:00:00', '2026-11-20 09:00:00', '2026-11-20 10:40:00', '2026-11-19',
-     '2026-11-20'),
+     '2026-11-20 10:00:00', '2026-11-20 09:00:00', '2026-11-20 10:40:00',
+     '2026-11-20 10:40:00', '2026-11-19', '2026-11-20'),
     (105, 1, 6, 1, 'failed', 'k105', null, null, 3,
-     '2026-11-20 10:00:00', '2026-11-20 09:00:00', null, '2026-11-19',
+     '2026-11-20 10:00:00', '2026-11-20 09:00:00', null, null, '2026-11-19',
      '2026-11-20'),
     (201, 2, 5, 2, 'published', 'k201', 'post-201', 'https://tt/201', 1,
-     '2026-11-20 12:00:00', '2026-11-20 09:00:00', '2026-11-21 13:00:00', '2026-11-19',
-     '2026-11-21'),
+     '2026-11-20 12:00:00', '2026-11-20 09:00:00', '2026-11-21 13:00:00',
+     '2026-11-21 13:00:00', '2026-11-19', '2026-11-21'),
     (202, 2, 6, 2, 'published', 'k202', 'post-202', 'https://x/202', 1,
-     '2026-11-20 12:00:00', '2026-11-20 09:00:00', '2026-11-20 12:03:00', '2026-11-19',
-     '2026-11-20')
+     '2026-11-20 12:00:00', '2026-11-20 09:00:00', '2026-11-20 12:03:00',
+     '2026-11-20 12:03:00', '2026-11-19', '2026-11-20')
 """
 
 PLATFORMS = {
@@ -436,10 +436,26 @@ def test_publishing_timeliness_buckets_the_delay_against_the_plan(warehouse):
 
     assert rows[101][:2] == ("on time (≤5 min)", 2)
     assert rows[102][:2] == ("≤24 h", 90)
-    assert rows[103][:2] == ("early", -10)
+    assert rows[103][:2] == ("on time (≤5 min)", -4)
     assert rows[104][:2] == ("≤1 h", 40)
     assert rows[105] == ("not published", None, None, None)
     assert rows[201] == ("> 24 h", 1500, 13, "Saturday")
+
+
+def test_a_delay_from_two_clocks_fails_the_timeliness_test(warehouse):
+    """Confirmed an hour before it was approved: only two clocks can say so."""
+    bad_row = (
+        "insert into marts.publishing__timeliness (publication_id, campaign_id, "
+        "planned_publish_at, confirmed_at, publish_delay_minutes) "
+        "values (999, 1, '2026-11-20 10:00:00', '2026-11-20 09:00:00', -60)"
+    )
+    warehouse.execute(bad_row)
+    try:
+        with pytest.raises(AssertionError, match="assert_publish_delays_are_possible: fail"):
+            warehouse.dbt("test", "--select", "assert_publish_delays_are_possible")
+    finally:
+        warehouse.execute("delete from marts.publishing__timeliness where publication_id = 999")
+    warehouse.dbt("test", "--select", "assert_publish_delays_are_possible")
 
 
 def test_budget_is_spread_over_campaign_days_and_active_platforms(warehouse):

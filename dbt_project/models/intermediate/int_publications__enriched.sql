@@ -2,7 +2,9 @@
     One row per publication (a post, once published), with its campaign, account and
     platform, and when it was planned to go out against when it did. The planned time is
     the publication's scheduled_time; a publication without one goes out as soon as it is
-    approved, so its approval time is the plan.
+    approved, so its approval time is the plan. Both are mediaflow's clock, and so is the
+    delay's other end: confirmed_at, when Make confirmed the post went out (published_at is
+    the platform's clock, kept for the post's age).
 #}
 with publications as (
 
@@ -88,7 +90,7 @@ select
     enriched.published_at,
     enriched.confirmed_at,
     cast(enriched.published_at as date) as published_date,
-    cast({{ seconds_between('enriched.planned_publish_at', 'enriched.published_at') }} as {{ type_double() }}) / 60 as publish_delay_minutes
+    cast({{ seconds_between('enriched.planned_publish_at', 'enriched.confirmed_at') }} as {{ type_double() }}) / 60 as publish_delay_minutes
 from enriched
 left join campaigns
     on enriched.campaign_id = campaigns.campaign_id

@@ -1,6 +1,8 @@
 {#
-    One row per campaign, platform and day: every day of the campaign window on every
-    platform the campaign is on, plus any other day a post went out or grew.
+    One row per campaign, platform and day: every day of the campaign window that has
+    happened (up to reporting_date(), the build's UTC date) on every platform the campaign
+    is on, plus any other day a post went out or grew. Days still to come have no row and
+    no budget: the plan is spent a day at a time.
 
     Metrics are the growth of the campaign's posts on the platform during the day (sums of
     hourly deltas), so summed over days they equal the posts' latest lifetime values. A
@@ -81,6 +83,7 @@ window_days as (
         on budget_plan.campaign_id = campaigns.campaign_id
     inner join campaign_platforms
         on campaigns.campaign_id = campaign_platforms.campaign_id
+    where budget_plan.day <= {{ reporting_date() }}
 
 ),
 

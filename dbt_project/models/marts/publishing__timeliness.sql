@@ -1,6 +1,7 @@
 {#
-    One row per publication: planned against actual publish time. The plan is the
-    scheduled time, else the approval time. Buckets of the delay (actual - planned):
+    One row per publication: planned against actual publish time, both on mediaflow's
+    clock. The plan is the scheduled time, else the approval time; the actual time is when
+    Make confirmed the post went out. Buckets of the delay (actual - planned):
     'early' (more than 5 min before the plan), 'on time (≤5 min)' (within 5 min either
     way), '≤1 h', '≤24 h', '> 24 h', 'not published', and 'no plan' for a published post
     without a scheduled or approval time. Hour and weekday are of the actual time (UTC).
@@ -17,6 +18,7 @@ select
     planned_publish_at,
     planned_from,
     published_at,
+    confirmed_at,
     publish_delay_minutes,
     case
         when not is_published then 'not published'

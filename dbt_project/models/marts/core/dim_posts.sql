@@ -22,6 +22,7 @@ select
     publications.planned_publish_at,
     publications.planned_from,
     publications.published_at,
+    publications.confirmed_at,
     publications.published_date,
     publications.publish_delay_minutes,
     {{ dbt.dateadd('hour', 'platforms.reporting_lag_hours', 'publications.published_at') }} as settles_at
