@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from support.api import api_client
+from support.hostile_queries import HOSTILE_TEXTS
+from support.stores import store_contents
 
 from mediaflow_dagster.cms.api_keys import create_key
 from mediaflow_dagster.cms.database import utcnow
 from mediaflow_dagster.resources.search import SearchIndex
 from mediaflow_sandbox.search_corpus import RELEVANCE_CAMPAIGNS, land_campaigns
-from tests.search.test_search_index import HOSTILE_TEXTS
-from tests.support.api import api_client
-from tests.support.stores import store_contents
 
 
 @pytest.fixture

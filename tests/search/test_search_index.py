@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, select, update
+from support.hostile_queries import HOSTILE_TEXTS
 
 from mediaflow_dagster.cms.database import utcnow
 from mediaflow_dagster.cms.schema import (
@@ -19,33 +20,6 @@ from mediaflow_dagster.cms.schema import (
 from mediaflow_dagster.cms.search.query import SearchQuery
 from mediaflow_dagster.resources.search import SearchIndex
 from mediaflow_sandbox.search_corpus import RELEVANCE_CAMPAIGNS, land_campaigns
-
-HOSTILE_TEXTS = [
-    "",
-    " ",
-    '"',
-    '"unclosed phrase',
-    "*",
-    "vid*",
-    "NEAR(video launch)",
-    "title:video",
-    "l'affiche",
-    "-",
-    "--video",
-    "-vidéo",
-    "(video OR",
-    ")",
-    "OR",
-    "AND NOT",
-    "video AND NOT launch",
-    "' OR 1=1 --",
-    "\\",
-    "%_%",
-    "\x00",
-    "🎬 vidéo",
-    "x" * 10_000,
-    " ".join(["lancement"] * 2_000),
-]
 
 
 @pytest.fixture

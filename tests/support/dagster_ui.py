@@ -45,7 +45,8 @@ def read_dagster_ui(ui_url: str, screenshots: Path) -> UiReading:
 
 def _timeline(page: Page, ui_url: str, reading: UiReading, screenshots: Path) -> None:
     page.goto(f"{ui_url}/overview/activity/timeline")
-    page.get_by_text("insights_job").first.wait_for()
+    for job in ("insights_job", "warehouse_job"):
+        page.get_by_text(job).first.wait_for()
     reading.timeline_shows_runs = page.get_by_text(NO_RUNS).count() == 0
     body = page.inner_text("body")
     reading.timeline_jobs = [

@@ -1,0 +1,28 @@
+"""Queries that break naive full-text search: empty, syntax characters, operators, very long."""
+
+HOSTILE_TEXTS = [
+    "",
+    " ",
+    '"',
+    '"unclosed phrase',
+    "*",
+    "vid*",
+    "NEAR(video launch)",
+    "title:video",
+    "l'affiche",
+    "-",
+    "--video",
+    "-vidéo",
+    "(video OR",
+    ")",
+    "OR",
+    "AND NOT",
+    "video AND NOT launch",
+    "' OR 1=1 --",
+    "\\",
+    "%_%",
+    "\x00",
+    "🎬 vidéo",
+    "x" * 10_000,
+    " ".join(["lancement"] * 2_000),
+]
