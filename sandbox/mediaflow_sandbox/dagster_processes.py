@@ -29,6 +29,8 @@ from mediaflow_sandbox.processes import background_process, free_local_ports, wa
 LOCATION = "mediaflow"
 REPOSITORY = "__repository__"
 PREFERRED_UI_PORT = 3000
+"""The UI's usual address, for someone at a terminal; scripts and tests take a free port, so two
+stacks started at once never meet on it."""
 START_TIMEOUT_SECONDS = 120
 RUN_TIMEOUT_SECONDS = 300
 POLL_SECONDS = 0.1
@@ -120,7 +122,7 @@ class DagsterProcesses:
 
     def _start(self) -> None:
         grpc_port, ui_port = free_local_ports(2)
-        if _port_is_free(PREFERRED_UI_PORT):
+        if sys.stdout.isatty() and _port_is_free(PREFERRED_UI_PORT):
             ui_port = PREFERRED_UI_PORT
         workspace = self.settings.dagster_home / "workspace.yaml"
         workspace.write_text(
