@@ -15,6 +15,9 @@ from dagster import (
     definitions,
     in_process_executor,
 )
+from dagster._core.definitions.unresolved_asset_job_definition import (
+    UnresolvedAssetJobDefinition,
+)
 
 from mediaflow_dagster.assets.accounts import social_accounts
 from mediaflow_dagster.assets.contacts import contact_imports
@@ -77,74 +80,29 @@ from mediaflow_dagster.sensors.search_index import search_index_sensor
 from mediaflow_dagster.sensors.webhooks import webhook_outbox_sensor
 from mediaflow_dagster.settings import Settings, get_settings
 
-content_generation_job = define_asset_job(
-    "content_generation_job",
-    selection=AssetSelection.assets(content_generation_requests),
-    executor_def=in_process_executor,
-)
-content_ready_job = define_asset_job(
-    "content_ready_job",
-    selection=AssetSelection.assets(campaign_media, media_renditions),
-    executor_def=in_process_executor,
-)
-publish_job = define_asset_job(
-    "publish_job",
-    selection=AssetSelection.assets(publication_plans, publication_requests),
-    executor_def=in_process_executor,
-)
-accounts_job = define_asset_job(
-    "accounts_job",
-    selection=AssetSelection.assets(social_accounts),
-    executor_def=in_process_executor,
-)
-publication_outcomes_job = define_asset_job(
-    "publication_outcomes_job",
-    selection=AssetSelection.assets(publications),
-    executor_def=in_process_executor,
-)
-# The warehouse's steps go one after the other (the `warehouse` pool), so they run in the run's
-# own process: no process started and no code location loaded again for each step.
-insights_job = define_asset_job(
-    "insights_job",
-    selection=AssetSelection.assets(post_insight_snapshots, hourly_insight_models),
-    executor_def=in_process_executor,
-)
-warehouse_job = define_asset_job(
-    "warehouse_job",
-    selection=AssetSelection.assets(raw_ops_tables, campaign_performance_models),
-    executor_def=in_process_executor,
-)
-webhook_delivery_job = define_asset_job(
-    "webhook_delivery_job",
-    selection=AssetSelection.assets(webhook_deliveries),
-    executor_def=in_process_executor,
-)
-sourcing_job = define_asset_job(
-    "sourcing_job",
-    selection=AssetSelection.assets(image_candidates, content_ideas),
-    executor_def=in_process_executor,
-)
-contact_import_job = define_asset_job(
-    "contact_import_job",
-    selection=AssetSelection.assets(contact_imports),
-    executor_def=in_process_executor,
-)
-notification_job = define_asset_job(
-    "notification_job",
-    selection=AssetSelection.assets(notification_messages),
-    executor_def=in_process_executor,
-)
-search_index_job = define_asset_job(
-    "search_index_job",
-    selection=AssetSelection.assets(search_index),
-    executor_def=in_process_executor,
-)
+
+def in_process_job(name: str, *assets) -> UnresolvedAssetJobDefinition:
+    """A job of `assets` whose steps run in the run's own process: no process started and no
+    code location loaded again for each step."""
+    return define_asset_job(
+        name, selection=AssetSelection.assets(*assets), executor_def=in_process_executor
+    )
+
+
+content_generation_job = in_process_job("content_generation_job", content_generation_requests)
+content_ready_job = in_process_job("content_ready_job", campaign_media, media_renditions)
+publish_job = in_process_job("publish_job", publication_plans, publication_requests)
+accounts_job = in_process_job("accounts_job", social_accounts)
+publication_outcomes_job = in_process_job("publication_outcomes_job", publications)
+insights_job = in_process_job("insights_job", post_insight_snapshots, hourly_insight_models)
+warehouse_job = in_process_job("warehouse_job", raw_ops_tables, campaign_performance_models)
+webhook_delivery_job = in_process_job("webhook_delivery_job", webhook_deliveries)
+sourcing_job = in_process_job("sourcing_job", image_candidates, content_ideas)
+contact_import_job = in_process_job("contact_import_job", contact_imports)
+notification_job = in_process_job("notification_job", notification_messages)
+search_index_job = in_process_job("search_index_job", search_index)
 erasure_job = define_asset_job("erasure_job", selection=AssetSelection.assets(erasures))
-retention_job = define_asset_job(
-    "retention_job",
-    selection=AssetSelection.assets(retention_purge),
-    executor_def=in_process_executor,
-)
+retention_job = in_process_job("retention_job", retention_purge)
 
 DAILY_MARTS_CRON = "30 0 * * *"
 """The marts are rebuilt once a day, after the collection of the day's last hour (at :05)."""
