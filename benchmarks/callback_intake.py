@@ -146,8 +146,10 @@ def measure(args: argparse.Namespace, backend: str, home: Path) -> bool:
         events, deliveries = prepare(store, args)
         with running_api(store, home / "api.log") as api:
             api_cpu = cpu_seconds(api.process.pid)
+            server_cpu = database_server_cpu(store.engine)
             burst = uvloop.run(deliver(api.port, deliveries, args.clients))
             api_cpu = cpu_seconds(api.process.pid) - api_cpu
+            server_cpu = database_server_cpu(store.engine, since=server_cpu)
         problems = check_stored(store.engine, events, burst)
     succeeded = burst.succeeded()
     per_second = len(succeeded) / burst.seconds
@@ -166,7 +168,8 @@ def measure(args: argparse.Namespace, backend: str, home: Path) -> bool:
     print(
         f"  answers: {dict(outcomes)}; CPU a delivery: API {api_cpu / len(deliveries) * 1e6:.0f} "
         f"µs, client {client_us:.0f} µs ({burst.client_cpu_seconds / burst.seconds:.0%} of one "
-        f"core); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        f"core){server_share(server_cpu, len(deliveries))}; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     for problem in problems:
         print(f"  CHECK FAILED: {problem}")
@@ -508,6 +511,29 @@ def cpu_seconds(pid: int) -> float:
         fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def database_server_cpu(engine: Engine, since: dict[int, float] | None = None) -> dict[int, float]:
+    """The CPU time each PostgreSQL backend serving `engine`'s database used so far, less what it
+    had used at `since` (backends started since count from zero); empty on SQLite, which runs in
+    the API's own process."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect() as connection:
+        backends = connection.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalars()
+        used = {pid: cpu_seconds(pid) for pid in backends}
+    return {pid: seconds - (since or {}).get(pid, 0.0) for pid, seconds in used.items()}
+
+
+def server_share(server_cpu: dict[int, float], deliveries: int) -> str:
+    if not server_cpu:
+        return ""
+    return f", PostgreSQL server {sum(server_cpu.values()) / deliveries * 1e6:.0f} µs"
 
 
 def stored_counts(engine: Engine) -> dict[str, int]:
