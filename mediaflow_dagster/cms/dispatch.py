@@ -1,10 +1,10 @@
 """Sending notifications exactly once per (request, contact, channel).
 
 Planning turns a request into one message per contact and channel, under that unique key (a
-second planning of the same request adds nothing). Sending claims each due message before it
-talks to the provider (`pending → sending`, in a transaction of its own) and settles it after
-(`sent`, `failed` with the reason, or back to `pending` for a later attempt when the provider
-deferred it): a message is handed to a provider by one run only, and one that a crash left
+second planning of the same request adds nothing). Sending claims due messages before it talks
+to the provider (`pending → sending`, `CLAIM_CHUNK` at a time in one transaction) and settles
+them after (`sent`, `failed` with the reason, or back to `pending` for a later attempt when the
+provider deferred it): a message is handed to a provider by one run only, and one that a crash left
 `sending` (handed over or not: nobody can tell) is failed with that reason after
 `CLAIM_TIMEOUT`, never sent again. Consent and the suppression list are checked again just
 before each message is sent, whatever they were when it was planned.
@@ -51,6 +51,9 @@ from mediaflow_dagster.resources.smtp import (
 )
 
 CLAIM_TIMEOUT = timedelta(minutes=10)
+CLAIM_CHUNK = 16
+"""Messages a session claims in one transaction (and settles in the one that claims the next):
+a crash leaves at most this many of a session's messages `sending`."""
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15))
 OPT_IN_TEMPLATE = "opt_in_confirmation"
 INTERRUPTED = (
@@ -243,28 +246,31 @@ def send_due(
 def _send_share(
     engine: Engine, sender: _Sender, share: list[Any], now: datetime, report: DispatchReport
 ) -> MailServerUnavailable | None:
-    """One session's share of a batch, one message at a time: claimed, handed over, settled
-    (in the transaction that claims the next)."""
-    unsettled = None
+    """One session's share of a batch, `CLAIM_CHUNK` messages at a time: claimed together,
+    handed over one by one, settled together in the transaction that claims the next chunk."""
+    settlements: list[dict[str, Any]] = []
     with sender.mailer.session() as mail, engine.connect() as connection:
-        for message in share:
-            claimed = _settle_then_claim(connection, unsettled, message.id, now)
-            unsettled = None
-            if not claimed:
-                continue
-            try:
-                settled = sender.deliver(message, mail)
-            except Deferred as deferred:
-                _defer(engine, message, now, str(deferred))
-                report.count(message, Settled("deferred", str(deferred)))
-                continue
-            except MailServerUnavailable as unavailable:
-                _release(engine, message.id)
-                return unavailable
-            unsettled = _settlement(message.id, settled, now)
-            report.count(message, settled)
-        if unsettled is not None:
-            _settle_then_claim(connection, unsettled, None, now)
+        for start in range(0, len(share), CLAIM_CHUNK):
+            chunk = share[start : start + CLAIM_CHUNK]
+            claimed = _settle_then_claim(connection, settlements, [m.id for m in chunk], now)
+            settlements = []
+            for position, message in enumerate(chunk):
+                if message.id not in claimed:
+                    continue
+                try:
+                    settled = sender.deliver(message, mail)
+                except Deferred as deferred:
+                    _defer(engine, message, now, str(deferred))
+                    report.count(message, Settled("deferred", str(deferred)))
+                    continue
+                except MailServerUnavailable as unavailable:
+                    not_handed_over = [m.id for m in chunk[position:] if m.id in claimed]
+                    _settle_then_claim(connection, settlements, [], now)
+                    _release(engine, not_handed_over)
+                    return unavailable
+                settlements.append(_settlement(message.id, settled, now))
+                report.count(message, settled)
+        _settle_then_claim(connection, settlements, [], now)
     return None
 
 
@@ -284,12 +290,13 @@ def _due(engine: Engine, now: datetime, batch: int) -> list[Any]:
 CLAIM = (
     update(notification_messages)
     .where(
-        (notification_messages.c.id == bindparam("message"))
+        notification_messages.c.id.in_(bindparam("messages", expanding=True))
         & (notification_messages.c.status == "pending")
     )
     .values(
         status="sending", attempts=notification_messages.c.attempts + 1, updated_at=bindparam("now")
     )
+    .returning(notification_messages.c.id)
 )
 SETTLE = (
     update(notification_messages)
@@ -318,16 +325,16 @@ than the database does)."""
 
 
 def _settle_then_claim(
-    connection: Connection, settled: dict[str, Any] | None, message_id_: int | None, now: datetime
-) -> bool:
-    """Settle the message handed over before (if any) and claim the next (if any), in one
-    transaction: one commit a message. True when the next one was claimed."""
+    connection: Connection, settlements: list[dict[str, Any]], message_ids: list[int], now: datetime
+) -> set[int]:
+    """Settle the messages handed over before and claim the next ones, in one transaction: one
+    commit a chunk. The ids of the messages claimed (another run may have taken some)."""
     with connection.begin():
-        if settled is not None:
-            connection.execute(SETTLE, settled)
-        if message_id_ is None:
-            return False
-        return connection.execute(CLAIM, {"message": message_id_, "now": now}).rowcount == 1
+        if settlements:
+            connection.execute(SETTLE, settlements)
+        if not message_ids:
+            return set()
+        return set(connection.execute(CLAIM, {"messages": message_ids, "now": now}).scalars())
 
 
 def _settlement(message_id_: int, settled: Settled, now: datetime) -> dict[str, Any]:
@@ -345,12 +352,12 @@ def _settlement(message_id_: int, settled: Settled, now: datetime) -> dict[str, 
     }
 
 
-def _release(engine: Engine, message_id_: int) -> None:
-    """Back to pending, this attempt not counted: it never reached the provider."""
+def _release(engine: Engine, message_ids: list[int]) -> None:
+    """Back to pending, this attempt not counted: they never reached the provider."""
     with engine.begin() as connection:
         connection.execute(
             update(notification_messages)
-            .where(notification_messages.c.id == message_id_)
+            .where(notification_messages.c.id.in_(message_ids))
             .values(status="pending", attempts=notification_messages.c.attempts - 1)
         )
 

@@ -28,6 +28,11 @@ class MailFaults:
     drop_connection_at_data: int = 0
     temporary_failures: int = 0
     refused_domains: set[str] = field(default_factory=set)
+    gone_after: int | None = None
+    """Once it took this many messages, the server drops every session and refuses new ones."""
+
+    def gone(self, taken: int) -> bool:
+        return self.gone_after is not None and taken >= self.gone_after
 
 
 @dataclass
@@ -70,6 +75,9 @@ class _Handler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         faults = self.mailbox.faults
         with self.mailbox.lock:
+            if faults.gone(len(self.mailbox.messages)):
+                server.transport.abort()
+                return "421 4.3.2 service not available"
             if faults.drop_connection_at_data > 0:
                 faults.drop_connection_at_data -= 1
                 server.transport.abort()
@@ -82,10 +90,14 @@ class _Handler:
 
 
 class _Credentials:
-    def __init__(self, username: str, password: str) -> None:
+    def __init__(self, username: str, password: str, mailbox: Mailbox) -> None:
         self.expected = (username.encode(), password.encode())
+        self.mailbox = mailbox
 
     def __call__(self, server, session, envelope, mechanism: str, auth_data) -> AuthResult:
+        with self.mailbox.lock:
+            if self.mailbox.faults.gone(len(self.mailbox.messages)):
+                return AuthResult(success=False, handled=False)
         if (
             isinstance(auth_data, LoginPassword)
             and (
@@ -118,7 +130,7 @@ class MailServer:
             tls_context=context,
             require_starttls=True,
             auth_required=True,
-            authenticator=_Credentials(username, password),
+            authenticator=_Credentials(username, password, self.mailbox),
         )
 
     @property

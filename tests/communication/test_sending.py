@@ -302,6 +302,30 @@ def test_a_mail_server_refusing_the_credentials_stops_the_run_with_nothing_lost(
     assert mailbox.received() == []
 
 
+def test_a_mail_server_gone_mid_run_leaves_what_it_took_sent_and_the_rest_pending(
+    engine, vault, personal_data, mailbox, in_environment
+):
+    for number in range(6):
+        ready_contact(engine, vault, first_name=f"C{number}", email=f"c{number}@example.org")
+    request(engine)
+    in_environment({"MEDIAFLOW_SMTP_CONNECTIONS": "1"})
+    mailbox.faults.gone_after = 3
+
+    with pytest.raises(MailServerUnavailable):
+        dispatch(engine, personal_data)
+    taken = {mail["To"] for mail in mailbox.received()}
+    statuses = Counter(message.status for message in messages(engine))
+    mailbox.faults.gone_after = None
+    dispatch(engine, personal_data, utcnow() + timedelta(minutes=2))
+
+    assert len(taken) == 3
+    assert statuses == {"sent": 3, "pending": 3}
+    received = Counter(mail["To"] for mail in mailbox.received())
+    assert len(received) == 6
+    assert set(received.values()) == {1}
+    assert {message.status for message in messages(engine)} == {"sent"}
+
+
 def test_best_hour_sends_at_the_hour_the_contact_opens_most(engine, vault, mailbox):
     contact = ready_contact(engine, vault)
     opened_at_19_paris = datetime(2026, 11, 20, 18, 0)
