@@ -31,6 +31,7 @@ from mediaflow_dagster.api.readiness import readiness
 from mediaflow_dagster.api.routes import (
     accounts,
     admin,
+    analytics,
     campaigns,
     communication,
     contacts,
@@ -149,6 +150,7 @@ def create_app(settings: Settings) -> FastAPI:
         notifications,
         webhooks,
         search,
+        analytics,
     ):
         app.include_router(module.router)
     app.include_router(accounts.landing)

@@ -1,14 +1,16 @@
 """What the communication endpoints take and give: contacts and their consent, imports, the
-suppression list, templates and notification requests."""
+suppression list, templates, notification requests and analytics."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from mediaflow_dagster.api.models import Instant, RowId, Stamp, Strict
-from mediaflow_dagster.cms.schema import Channel, Purpose
+from mediaflow_dagster.cms.schema import Channel, Platform, Purpose
 from mediaflow_dagster.communication.contact_fields import (
     ContactFields,
     Email,
@@ -223,3 +225,54 @@ class Erasure(BaseModel):
         "purged by the `erasures` run."
     )
     finished_at: Stamp | None
+
+
+class PeriodFigures(BaseModel):
+    """A period's sums from the daily campaign mart; null where the platforms report no such
+    figure (reach on X, for example) or nothing was published."""
+
+    posts_published: int
+    impressions: int | None
+    reach: int | None
+    video_views: int | None
+    engagements: int | None
+    clicks: int | None
+    spend: Decimal | None = Field(description="Budget allocated to the period's days.")
+    engagement_rate: float | None = Field(description="Engagements per impression.")
+    cost_per_engagement: Decimal | None
+
+
+class Compared(BaseModel):
+    current: PeriodFigures
+    previous: PeriodFigures = Field(description="The period of the same length just before.")
+    change: dict[str, float | None] = Field(
+        description="Each figure's relative change from the previous period (0.25 = up 25 %); "
+        "null where the previous period has nothing to compare with."
+    )
+
+
+class PlatformAnalytics(Compared):
+    platform: Platform
+
+
+class CampaignAnalytics(Compared):
+    campaign_id: int
+    campaign_name: str
+    currency: str | None
+    platforms: list[PlatformAnalytics]
+
+
+class Analytics(BaseModel):
+    """Campaign and platform figures of a period beside the period before it, a page of
+    campaigns at a time; ask for the next with `cursor=<next_cursor>` until it is null."""
+
+    start: date
+    end: date
+    previous_start: date
+    previous_end: date
+    marts_built_at: Stamp | None = Field(
+        description="When the marts read were published (embedded warehouse); null on "
+        "PostgreSQL, where they are rebuilt in place."
+    )
+    items: list[CampaignAnalytics]
+    next_cursor: int | None

@@ -107,8 +107,11 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def field_refused(field: str, message: str, value: Any) -> RequestValidationError:
-    """The 422 naming one body field that its model accepts but the API's rules do not."""
+def field_refused(
+    field: str, message: str, value: Any, where: str = "body"
+) -> RequestValidationError:
+    """The 422 naming one field (of the body, or `where` says: "query") that its model accepts
+    but the API's rules do not."""
     return RequestValidationError(
-        [{"type": "value_error", "loc": ("body", field), "msg": message, "input": value}]
+        [{"type": "value_error", "loc": (where, field), "msg": message, "input": value}]
     )
