@@ -36,7 +36,8 @@ CAMPAIGN_TRANSITIONS: dict[str, set[str]] = {
 PUBLISHING_CAMPAIGN_STATUSES = ("scheduled", "active")
 
 OBJECT_TRANSITIONS: dict[str, set[str]] = {
-    "draft": {"generating"},
+    # an article or an advertisement is written, not generated: ready once its media is
+    "draft": {"generating", "ready"},
     # back to a draft only when its request never reached n8n
     "generating": {"draft", "ready", "failed", "stalled"},
     "stalled": {"draft", "generating", "ready", "failed"},
