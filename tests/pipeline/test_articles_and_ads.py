@@ -2,7 +2,7 @@
 through the API with their own fields, ready once the image they use is, approved through the
 API, planned against each platform's specs (refused where the platform takes no such thing),
 sent to the account's Make scenario with what it needs, and settled by Make's callback with the
-post id."""
+post id; then read hourly like any post and carried by the marts with its type."""
 
 from __future__ import annotations
 
@@ -11,11 +11,19 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from rich.console import Console
 from sqlalchemy import select
+from support.published import give_credential
 
 from mediaflow_dagster.cms import accounts
 from mediaflow_dagster.cms.schema import publications
+from mediaflow_dagster.definitions import build_resources
 from mediaflow_sandbox.control import make_hook_url
-from mediaflow_sandbox.demo import approve, demo_stack, generate_content, publish
+from mediaflow_sandbox.demo import (
+    approve,
+    collect_insights,
+    demo_stack,
+    generate_content,
+    publish,
+)
 
 pytestmark = pytest.mark.slow
 ACCOUNTS = {"wordpress": ("page", "bistro.example"), "facebook": ("page", "104857600123456")}
@@ -47,6 +55,7 @@ def campaign_on_wordpress_and_facebook(demo) -> int:
         )["id"]
         for platform, (account_type, external_id) in ACCOUNTS.items()
     ]
+    give_credential(demo.engine, demo.sandbox, account_ids[1], "facebook", ACCOUNTS["facebook"][1])
     campaign = api(
         demo,
         "POST",
@@ -119,6 +128,9 @@ def test_an_article_and_an_ad_go_from_the_api_to_published_posts_with_their_ids(
     generate_content(demo, campaign_id, [image["id"], article["id"], ad["id"]])
     ready_ad = api(demo, "GET", f"/api/objects/{ad['id']}")
     assert ready_ad["media_url"] == api(demo, "GET", f"/api/objects/{image['id']}")["media_url"]
+    first_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+    first_hour -= timedelta(hours=1)
+    demo.sandbox.set_clock(first_hour + timedelta(minutes=1))
     approve(demo, [article["id"], ad["id"]])
     publish(demo, campaign_id)
 
@@ -145,3 +157,22 @@ def test_an_article_and_an_ad_go_from_the_api_to_published_posts_with_their_ids(
     assert posts[published_article["external_post_id"]]["kind"] == "article"
     assert posts[published_ad["external_post_id"]]["kind"] == "advertisement"
     assert posts[published_ad["external_post_id"]]["platform"] == "facebook"
+
+    collect_insights(demo, first_hour, 1)
+    demo.chain.run("warehouse_job")
+    warehouse = build_resources(demo.settings, resolve_secrets=True)["warehouse"]
+    marts = warehouse.query(
+        f"""
+        select posts.object_type, posts.platform, lifetime.impressions
+        from marts.dim_posts as posts
+        left join marts.fct_post_lifetime as lifetime
+            on lifetime.publication_id = posts.publication_id
+        where posts.campaign_id = {campaign_id} and posts.is_published
+        order by posts.object_type
+        """
+    )
+    assert marts[["object_type", "platform"]].values.tolist() == [
+        ["advertisement", "facebook"],
+        ["article", "wordpress"],
+    ]
+    assert marts["impressions"].iloc[0] > 0
