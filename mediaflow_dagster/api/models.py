@@ -165,7 +165,7 @@ class CampaignChanges(Strict):
 WebUrl = Annotated[HttpUrl, Field(max_length=2000)]
 
 
-class ArticleIn(Strict):
+class Article(Strict):
     """A long-form post: the object's title is its title. Where a platform shares articles as
     links (LinkedIn) the canonical URL is the link and the summary the post's text."""
 
@@ -222,7 +222,7 @@ class CampaignObjectIn(Strict):
     title: Name
     sources: Annotated[list[Any], Field(max_length=50)] = []
     config: dict[str, Any] = {}
-    article: ArticleIn | None = Field(default=None, description="An article's fields; only then.")
+    article: Article | None = Field(default=None, description="An article's fields; only then.")
     advertisement: AdvertisementIn | None = Field(
         default=None, description="An advertisement's fields; only then."
     )
@@ -447,7 +447,7 @@ class CampaignObject(BaseModel):
     scheduled_time: Stamp | None
     targeting: dict[str, Any] | None
     content_hash: str | None
-    article: ArticleIn | None
+    article: Article | None
     advertisement: Advertisement | None
     created_at: Stamp
     updated_at: Stamp
