@@ -23,6 +23,7 @@ from pydantic import (
 from mediaflow_dagster.api.scopes import Scope
 from mediaflow_dagster.cms.schema import AccountType, CandidateKind, ObjectType, Platform
 from mediaflow_dagster.cms.webhooks import EventType
+from mediaflow_dagster.specs.schema import AdObjective, BodyFormat, CallToAction
 
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
@@ -161,11 +162,77 @@ class CampaignChanges(Strict):
     channels: Annotated[Channels | None, AfterValidator(_distinct_channels)] = None
 
 
+WebUrl = Annotated[HttpUrl, Field(max_length=2000)]
+
+
+class Article(Strict):
+    """A long-form post: the object's title is its title. Where a platform shares articles as
+    links (LinkedIn) the canonical URL is the link and the summary the post's text."""
+
+    body: Annotated[str, Field(min_length=1, max_length=1_000_000)]
+    body_format: BodyFormat = Field(
+        default="markdown", description="markdown is sent rendered as HTML where HTML is taken."
+    )
+    summary: Text | None = None
+    cover_object_id: RowId | None = Field(
+        default=None, description="An image object of the same campaign, the article's cover."
+    )
+    canonical_url: WebUrl | None = None
+
+
+class AdBudget(Strict):
+    amount: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
+    currency: Currency = "EUR"
+    period: Literal["daily", "lifetime"]
+
+
+class AdSchedule(Strict):
+    start_time: Instant
+    end_time: Instant | None = None
+
+    @model_validator(mode="after")
+    def ends_after_it_starts(self) -> AdSchedule:
+        if self.end_time is not None and self.end_time <= self.start_time:
+            raise ValueError("end_time is not after start_time")
+        return self
+
+
+class AdvertisementIn(Strict):
+    """A paid promotion of a creative (an image or video object of the same campaign); each
+    platform's ad product says which calls to action and objectives it offers."""
+
+    creative_object_id: RowId
+    headline: Annotated[str, Field(min_length=1, max_length=255)]
+    primary_text: Annotated[str, Field(min_length=1, max_length=5000)]
+    call_to_action: CallToAction
+    destination_url: WebUrl
+    objective: AdObjective
+    budget: AdBudget
+    schedule: AdSchedule
+
+    @model_validator(mode="after")
+    def lifetime_budget_has_an_end(self) -> AdvertisementIn:
+        if self.budget.period == "lifetime" and self.schedule.end_time is None:
+            raise ValueError("schedule.end_time is required with a lifetime budget")
+        return self
+
+
 class CampaignObjectIn(Strict):
     object_type: ObjectType
     title: Name
     sources: Annotated[list[Any], Field(max_length=50)] = []
     config: dict[str, Any] = {}
+    article: Article | None = Field(default=None, description="An article's fields; only then.")
+    advertisement: AdvertisementIn | None = Field(
+        default=None, description="An advertisement's fields; only then."
+    )
+
+    @model_validator(mode="after")
+    def fields_of_its_type(self) -> CampaignObjectIn:
+        for kind in ("article", "advertisement"):
+            if (getattr(self, kind) is None) == (self.object_type == kind):
+                raise ValueError(f"`{kind}` is required for an {kind} object, and only for one")
+        return self
 
 
 class Targeting(Strict):
@@ -343,6 +410,15 @@ class Campaign(BaseModel):
     updated_at: Stamp
 
 
+class StoredAdSchedule(BaseModel):
+    start_time: Stamp
+    end_time: Stamp | None
+
+
+class Advertisement(AdvertisementIn):
+    schedule: StoredAdSchedule
+
+
 class CampaignObject(BaseModel):
     id: int
     campaign_id: int
@@ -371,6 +447,8 @@ class CampaignObject(BaseModel):
     scheduled_time: Stamp | None
     targeting: dict[str, Any] | None
     content_hash: str | None
+    article: Article | None
+    advertisement: Advertisement | None
     created_at: Stamp
     updated_at: Stamp
 

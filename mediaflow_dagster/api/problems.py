@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 
 from mediaflow_dagster.api.models import Problem
-from mediaflow_dagster.cms.errors import Conflict, NotFound, StaleVersion
+from mediaflow_dagster.cms.errors import Conflict, Invalid, NotFound, StaleVersion
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("mediaflow.api")
@@ -70,6 +70,11 @@ async def _conflict(request: Request, error: Conflict) -> JSONResponse:
     return problem(409, str(error))
 
 
+async def _invalid(request: Request, error: Invalid) -> JSONResponse:
+    entry = {"field": error.field, "location": "body", "message": str(error)}
+    return problem(422, f"invalid request: {error.field}", errors=[entry])
+
+
 async def _stale(request: Request, error: StaleVersion) -> JSONResponse:
     return problem(412, str(error))
 
@@ -91,6 +96,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(Conflict, _conflict)
     app.add_exception_handler(StaleVersion, _stale)
+    app.add_exception_handler(Invalid, _invalid)
     app.add_exception_handler(IntegrityError, _integrity)
     app.add_exception_handler(Exception, _unexpected)
 

@@ -20,6 +20,7 @@ from dagster import (
 )
 
 from mediaflow_dagster.assets.keys import OPS, ops_key
+from mediaflow_dagster.cms.authored import is_authored, make_authored_ready
 from mediaflow_dagster.cms.campaigns import (
     active_targets,
     content_fingerprint,
@@ -68,6 +69,8 @@ def content_generation_requests(
     An object n8n could not be reached for stays a draft and is sent again on the next run.
     Image objects ask for one rendition per platform the campaign targets, at the size the
     platform recommends; text objects ask for copy written for each of those platforms.
+    Articles and advertisements are written, not generated: they become ready with the media
+    they use (cover, creative) as soon as it is.
     """
     engine = ops_store.engine
     campaign_id = int(context.partition_key)
@@ -78,6 +81,8 @@ def content_generation_requests(
     platforms = sorted({account["platform"] for account in targets})
     requested, unsent = [], []
     for content in objects_in_status(engine, campaign_id, "draft"):
+        if is_authored(content):
+            continue
         request_id = request_id_for(engine, content)
         config = dict(content["config"])
         if content["object_type"] == "image":
@@ -107,6 +112,7 @@ def content_generation_requests(
         requested.append(content["id"])
     metadata = {
         "requested": len(requested),
+        "authored": MetadataValue.md(markdown_table(make_authored_ready(engine, campaign_id))),
         "quiet_generations": MetadataValue.md(markdown_table(quiet)),
         "not_sent": MetadataValue.md(markdown_table(unsent)),
     }
@@ -189,7 +195,8 @@ def campaign_media(
 ) -> MaterializeResult:
     """The content n8n reported for the campaign's objects: text, and media files in SharePoint,
     read from the file itself (Pillow, ffprobe), with the sharing link they are published with.
-    A file that is not what it claims to be, or of a type no platform takes, fails its object."""
+    A file that is not what it claims to be, or of a type no platform takes, fails its object.
+    Articles and ads waiting for the media they use are made ready with it."""
     engine = ops_store.engine
     campaign_id = int(context.partition_key)
     rejected = []
@@ -209,6 +216,7 @@ def campaign_media(
         refusal = process_callback(engine, callback["id"], apply)
         if refusal:
             rejected.append({"event": callback["event_id"], "reason": refusal})
+    authored = make_authored_ready(engine, campaign_id)
     shown = (
         "id",
         "object_type",
@@ -234,6 +242,7 @@ def campaign_media(
             "ready": sum(content["status"] == "ready" for content in objects),
             "failed": sum(content["status"] == "failed" for content in objects),
             "rejected_callbacks": MetadataValue.md(markdown_table(rejected)),
+            "authored": MetadataValue.md(markdown_table(authored)),
         }
     )
 

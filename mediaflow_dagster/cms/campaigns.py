@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from mediaflow_dagster.cms.database import Bind, page, transaction, utcnow
-from mediaflow_dagster.cms.errors import Conflict, NotFound, StaleVersion
+from mediaflow_dagster.cms.errors import Conflict, Invalid, NotFound, StaleVersion
 from mediaflow_dagster.cms.schema import (
     approvals,
     campaign_events,
@@ -36,7 +36,8 @@ CAMPAIGN_TRANSITIONS: dict[str, set[str]] = {
 PUBLISHING_CAMPAIGN_STATUSES = ("scheduled", "active")
 
 OBJECT_TRANSITIONS: dict[str, set[str]] = {
-    "draft": {"generating"},
+    # an article or an advertisement is written, not generated: ready once its media is
+    "draft": {"generating", "ready"},
     # back to a draft only when its request never reached n8n
     "generating": {"draft", "ready", "failed", "stalled"},
     "stalled": {"draft", "generating", "ready", "failed"},
@@ -311,10 +312,25 @@ def create_object(
     title: str,
     sources: list[Any],
     config: dict[str, Any],
+    article: dict[str, Any] | None = None,
+    advertisement: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """A draft object; an article's cover and an ad's creative must be objects of the same
+    campaign of a type they can be (`Invalid` naming the field otherwise)."""
     get_campaign(bind, campaign_id)
     now = utcnow()
     with transaction(bind) as connection:
+        if article and article.get("cover_object_id"):
+            _check_used_object(
+                connection, campaign_id, "article.cover_object_id", article["cover_object_id"]
+            )
+        if advertisement:
+            _check_used_object(
+                connection,
+                campaign_id,
+                "advertisement.creative_object_id",
+                advertisement["creative_object_id"],
+            )
         object_id = connection.execute(
             insert(campaign_objects).values(
                 campaign_id=campaign_id,
@@ -324,11 +340,35 @@ def create_object(
                 config=config,
                 status="draft",
                 hashtags=[],
+                article=article,
+                advertisement=advertisement,
                 created_at=now,
                 updated_at=now,
             )
         ).inserted_primary_key[0]
     return get_object(bind, object_id)
+
+
+USABLE_TYPES = {
+    "article.cover_object_id": ("image",),
+    "advertisement.creative_object_id": ("image", "video"),
+}
+"""What an article's cover and an ad's creative may be."""
+
+
+def _check_used_object(
+    connection: Connection, campaign_id: int, field: str, object_id: int
+) -> None:
+    used = connection.execute(
+        select(campaign_objects.c.campaign_id, campaign_objects.c.object_type).where(
+            campaign_objects.c.id == object_id
+        )
+    ).first()
+    if used is None or used.campaign_id != campaign_id:
+        raise Invalid(field, f"object {object_id} is not an object of campaign {campaign_id}")
+    if used.object_type not in USABLE_TYPES[field]:
+        allowed = " or ".join(USABLE_TYPES[field])
+        raise Invalid(field, f"object {object_id} is a {used.object_type}, not an {allowed}")
 
 
 def get_object(bind: Bind, object_id: int) -> dict[str, Any]:

@@ -11,3 +11,12 @@ class Conflict(ValueError):
 
 class StaleVersion(ValueError):
     """The change was made against a version of the row that is no longer the current one."""
+
+
+class Invalid(ValueError):
+    """A field names something the request cannot use (another campaign's object, an object of
+    the wrong type)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

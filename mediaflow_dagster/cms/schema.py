@@ -28,7 +28,7 @@ from sqlalchemy import (
 
 Platform = Literal["facebook", "instagram", "x", "youtube", "tiktok", "linkedin", "wordpress"]
 AccountType = Literal["page", "profile", "business", "channel"]
-ObjectType = Literal["video", "image", "text", "audio"]
+ObjectType = Literal["video", "image", "text", "audio", "article", "advertisement"]
 CandidateSource = Literal["unsplash", "pexels", "rss"]
 CandidateKind = Literal["image", "idea"]
 PLATFORMS: tuple[str, ...] = get_args(Platform)
@@ -98,7 +98,7 @@ campaign_objects = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False, index=True),
-    Column("object_type", String(10), nullable=False),
+    Column("object_type", String(20), nullable=False),
     Column("title", String(200), nullable=False),
     Column("sources", JSON, nullable=False),
     Column("config", JSON, nullable=False),
@@ -128,6 +128,8 @@ campaign_objects = Table(
     Column("generation_attempts", Integer, nullable=False, server_default="0"),
     Column("generation_workflow", String(100)),
     Column("thumbnail_item_id", String(200)),
+    Column("article", JSON),
+    Column("advertisement", JSON),
 )
 
 media_renditions = Table(

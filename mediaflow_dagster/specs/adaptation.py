@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from markdown_it import MarkdownIt
 from pydantic import BaseModel, ConfigDict
 
-from mediaflow_dagster.specs.facts import ContentFacts
+from mediaflow_dagster.specs.facts import AdvertisementFacts, ArticleFacts, ContentFacts
 from mediaflow_dagster.specs.message import (
     as_hashtag,
     compose,
@@ -16,7 +17,40 @@ from mediaflow_dagster.specs.message import (
     inline_hashtag_count,
     unit_name,
 )
-from mediaflow_dagster.specs.schema import Platform, PlatformSpec, SpecVersion
+from mediaflow_dagster.specs.schema import (
+    AdvertisementSpec,
+    ArticleDelivery,
+    ArticleSpec,
+    Platform,
+    PlatformSpec,
+    SpecVersion,
+)
+
+
+class AdaptedArticle(BaseModel):
+    """An article as the platform takes it: the body as HTML (a markdown body rendered) where
+    the platform publishes it in full, only the link card's fields where it shares a link."""
+
+    model_config = ConfigDict(frozen=True)
+
+    delivery: ArticleDelivery
+    title: str
+    body_html: str | None
+    summary: str | None
+    canonical_url: str | None
+
+
+class AdaptedAdvertisement(BaseModel):
+    """An ad's text as the ad product takes it, its call to action and objective in the
+    platform's own codes (`headline` null where the format shows none)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    product: str
+    headline: str | None
+    primary_text: str
+    call_to_action: str
+    objective: str
 
 
 class AdaptedContent(BaseModel):
@@ -34,6 +68,8 @@ class AdaptedContent(BaseModel):
     hashtags: list[str]
     link: str | None
     changes: list[str]
+    article: AdaptedArticle | None = None
+    advertisement: AdaptedAdvertisement | None = None
 
 
 def adapt(spec: PlatformSpec, content: ContentFacts) -> AdaptedContent:
@@ -54,6 +90,46 @@ def adapt(spec: PlatformSpec, content: ContentFacts) -> AdaptedContent:
         hashtags=hashtags,
         link=content.link,
         changes=changes,
+        article=(
+            _article(spec.article, content.title or "", content.link, content.article)
+            if spec.article and content.article
+            else None
+        ),
+        advertisement=(
+            _advertisement(spec.advertisement, content.advertisement)
+            if spec.advertisement and content.advertisement
+            else None
+        ),
+    )
+
+
+def _article(
+    spec: ArticleSpec, title: str, link: str | None, article: ArticleFacts
+) -> AdaptedArticle:
+    body = None
+    if spec.delivery == "full_text":
+        body = article.body if article.body_format == "html" else _MARKDOWN.render(article.body)
+    return AdaptedArticle(
+        delivery=spec.delivery,
+        title=title,
+        body_html=body,
+        summary=article.summary,
+        canonical_url=link,
+    )
+
+
+_MARKDOWN = MarkdownIt("commonmark")
+
+
+def _advertisement(spec: AdvertisementSpec, ad: AdvertisementFacts) -> AdaptedAdvertisement:
+    """The platform's codes for what it offers; what it does not offer is refused by
+    `check_content`, and sent as mediaflow's own word meanwhile."""
+    return AdaptedAdvertisement(
+        product=spec.product,
+        headline=ad.headline if spec.headline is not None else None,
+        primary_text=ad.primary_text,
+        call_to_action=spec.call_to_actions.get(ad.call_to_action, ad.call_to_action),
+        objective=spec.objectives.get(ad.objective, ad.objective),
     )
 
 

@@ -14,7 +14,14 @@ from pydantic import (
     PositiveInt,
 )
 
-from mediaflow_dagster.specs.schema import MEDIA_KINDS, MediaKind, ObjectType
+from mediaflow_dagster.specs.schema import (
+    MEDIA_KINDS,
+    AdObjective,
+    BodyFormat,
+    CallToAction,
+    MediaKind,
+    ObjectType,
+)
 
 
 def _essence(mime_type: str) -> str:
@@ -38,6 +45,29 @@ class MediaFacts(BaseModel):
         return next((kind for kind in MEDIA_KINDS if kind == family), None)
 
 
+class ArticleFacts(BaseModel):
+    """An article's own fields; its title is the content's, its canonical link the content's
+    link and its cover image the content's media."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    body: str
+    body_format: BodyFormat = "markdown"
+    summary: str | None = None
+
+
+class AdvertisementFacts(BaseModel):
+    """An ad's own fields; its destination is the content's link and its creative the
+    content's media."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    headline: str
+    primary_text: str
+    call_to_action: CallToAction
+    objective: AdObjective
+
+
 class ContentFacts(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -47,3 +77,5 @@ class ContentFacts(BaseModel):
     hashtags: list[str] = []
     link: str | None = None
     media: MediaFacts | None = None
+    article: ArticleFacts | None = None
+    advertisement: AdvertisementFacts | None = None

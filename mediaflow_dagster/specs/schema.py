@@ -26,6 +26,36 @@ from mediaflow_dagster.cms.schema import ObjectType, Platform
 
 MediaKind = Literal["image", "video", "audio"]
 MEDIA_KINDS: tuple[MediaKind, ...] = get_args(MediaKind)
+CreativeKind = Literal["image", "video"]
+BodyFormat = Literal["markdown", "html"]
+BODY_FORMATS: tuple[BodyFormat, ...] = get_args(BodyFormat)
+ArticleDelivery = Literal["full_text", "link_card"]
+CallToAction = Literal[
+    "apply_now",
+    "book_now",
+    "buy_now",
+    "contact_us",
+    "download",
+    "get_offer",
+    "get_quote",
+    "get_started",
+    "install",
+    "join",
+    "learn_more",
+    "order_now",
+    "register",
+    "request_demo",
+    "see_more",
+    "send_message",
+    "shop_now",
+    "sign_up",
+    "subscribe",
+    "watch_more",
+]
+"""mediaflow's words for the platforms' calls to action; each platform's spec maps those it
+offers to its own code."""
+AdObjective = Literal["awareness", "traffic", "engagement", "leads", "app_promotion", "sales"]
+"""The six objectives Meta's simplified (ODAX) set names; the other platforms' map onto them."""
 LengthUnit = Literal["character", "utf16_code_unit", "utf8_byte", "weighted"]
 SpecVersion = str
 
@@ -169,6 +199,53 @@ class AudioSpec(MediaSpec, PlaybackSpec):
     pass
 
 
+class TextLimit(Frozen):
+    """A text field's hard limit and the length the platform advises (shown, not enforced)."""
+
+    max_length: PositiveInt | None
+    recommended_length: PositiveInt | None = None
+
+
+class ArticleSpec(Frozen):
+    """How the platform takes a long-form post: `full_text` publishes the body itself,
+    `link_card` shares the canonical link as a card (title, summary, cover) with the summary as
+    the post's text, so the link is required and the body stays where it was published."""
+
+    delivery: ArticleDelivery
+    title: TextLimit
+    body: TextLimit
+    summary: TextLimit
+    cover_image: ImageSpec
+
+
+class AdvertisementSpec(Frozen):
+    """What the platform's ad product takes: its text fields' limits (a `headline` of null: the
+    format shows none, and none is sent), its calls to action (mediaflow's word to the
+    platform's code), its objectives (mediaflow's word to the platform's) and each creative
+    kind's specs."""
+
+    product: str = Field(min_length=1)
+    headline: TextLimit | None
+    primary_text: TextLimit
+    call_to_actions: dict[CallToAction, str] = Field(min_length=1)
+    objectives: dict[AdObjective, str] = Field(min_length=1)
+    image: ImageSpec | None = None
+    video: VideoSpec | None = None
+
+    @model_validator(mode="after")
+    def _some_creative(self) -> Self:
+        if self.image is None and self.video is None:
+            raise ValueError("an ad product takes image or video creatives, or both")
+        return self
+
+    def creative_spec(self, kind: MediaKind) -> ImageSpec | VideoSpec | None:
+        return {"image": self.image, "video": self.video}.get(kind)
+
+    @property
+    def creative_kinds(self) -> list[CreativeKind]:
+        return [kind for kind in ("image", "video") if self.creative_spec(kind)]
+
+
 class PlatformSpec(Frozen):
     """One platform's limits in one version of the table; `platform` and `version` come from
     where the entry sits in the table."""
@@ -184,12 +261,16 @@ class PlatformSpec(Frozen):
     image: ImageSpec | None = None
     video: VideoSpec | None = None
     audio: AudioSpec | None = None
+    article: ArticleSpec | None = None
+    advertisement: AdvertisementSpec | None = None
     notes: tuple[str, ...] = ()
 
     @model_validator(mode="after")
-    def _media_spec_iff_object_type(self) -> Self:
-        for kind in MEDIA_KINDS:
-            if (kind in self.object_types) != (self.media_spec(kind) is not None):
+    def _spec_iff_object_type(self) -> Self:
+        specs = {"article": self.article, "advertisement": self.advertisement}
+        for kind in (*MEDIA_KINDS, *specs):
+            spec = specs[kind] if kind in specs else self.media_spec(kind)
+            if (kind in self.object_types) != (spec is not None):
                 raise ValueError(f"{self.platform}: {kind} objects and a `{kind}` spec go together")
         return self
 

@@ -12,7 +12,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from mediaflow_dagster.cms.schema import OBJECT_TYPES
-from mediaflow_dagster.specs.facts import ContentFacts, MediaFacts
+from mediaflow_dagster.specs.facts import (
+    AdvertisementFacts,
+    ContentFacts,
+    MediaFacts,
+)
 from mediaflow_dagster.specs.message import (
     compose,
     inline_hashtag_count,
@@ -21,6 +25,7 @@ from mediaflow_dagster.specs.message import (
 )
 from mediaflow_dagster.specs.schema import (
     MEDIA_KINDS,
+    AdvertisementSpec,
     AspectRatio,
     AspectRatioRange,
     AudioSpec,
@@ -30,6 +35,7 @@ from mediaflow_dagster.specs.schema import (
     PlatformSpec,
     PlaybackSpec,
     Size,
+    TextLimit,
     VideoSpec,
 )
 
@@ -51,6 +57,14 @@ ViolationCode = Literal[
     "audio_too_long",
     "audio_too_short",
     "unsupported_codec",
+    "body_too_long",
+    "summary_too_long",
+    "canonical_link_required",
+    "headline_too_long",
+    "primary_text_too_long",
+    "unsupported_call_to_action",
+    "unsupported_objective",
+    "creative_required",
 ]
 
 ADAPTED = "(adapted version available)"
@@ -65,8 +79,13 @@ class Violation(BaseModel):
 
 
 def check_content(spec: PlatformSpec, content: ContentFacts) -> list[Violation]:
+    refused = list(_object_type_violations(spec, content))
+    if content.object_type == "article":
+        return refused or [*_article_violations(spec, content), *_media_violations(spec, content)]
+    if content.object_type == "advertisement":
+        return refused or [*_ad_violations(spec, content), *_media_violations(spec, content)]
     return [
-        *_object_type_violations(spec, content),
+        *refused,
         *_message_violations(spec, content),
         *_title_violations(spec, content),
         *_hashtag_violations(spec, content),
@@ -141,15 +160,17 @@ def _hashtag_violations(spec: PlatformSpec, content: ContentFacts) -> Iterator[V
 def _media_violations(spec: PlatformSpec, content: ContentFacts) -> Iterator[Violation]:
     media = content.media
     if media is None:
+        if content.object_type == "advertisement":
+            yield _creative_required(spec)
         kind = next((kind for kind in MEDIA_KINDS if kind == content.object_type), None)
         media_spec = spec.media_spec(kind) if kind else None
         if kind and media_spec:
             yield _facts_missing(spec, kind, ["mime_type", *_needed_facts(media_spec)])
         return
     kind = media.kind
-    media_spec = spec.media_spec(kind) if kind else None
+    media_spec = _media_spec_for(spec, content.object_type, kind) if kind else None
     if kind is None or media_spec is None or not media_spec.accepts_mime_type(media.mime_type):
-        yield _unsupported_media_type(spec, media, kind)
+        yield _unsupported_media_type(spec, content.object_type, media, kind)
         return
     missing = [fact for fact in _needed_facts(media_spec) if getattr(media, fact) is None]
     if missing:
@@ -184,19 +205,113 @@ def _facts_missing(spec: PlatformSpec, kind: MediaKind, missing: list[str]) -> V
     )
 
 
+def _media_spec_for(
+    spec: PlatformSpec, object_type: str, kind: MediaKind
+) -> ImageSpec | VideoSpec | AudioSpec | None:
+    """The spec media of `kind` is held to in an object of `object_type`: an article's cover,
+    an ad's creative, or a post's media."""
+    if object_type == "article":
+        return spec.article.cover_image if spec.article and kind == "image" else None
+    if object_type == "advertisement":
+        return spec.advertisement.creative_spec(kind) if spec.advertisement else None
+    return spec.media_spec(kind)
+
+
 def _unsupported_media_type(
-    spec: PlatformSpec, media: MediaFacts, kind: MediaKind | None
+    spec: PlatformSpec, object_type: str, media: MediaFacts, kind: MediaKind | None
 ) -> Violation:
-    media_spec = spec.media_spec(kind) if kind else None
+    media_spec = _media_spec_for(spec, object_type, kind) if kind else None
+    accepted = {
+        kind: taken
+        for kind in MEDIA_KINDS
+        if (taken := _media_spec_for(spec, object_type, kind)) is not None
+    }
+    mime_types = [mime_type for taken in accepted.values() for mime_type in taken.mime_types]
     return Violation(
         code="unsupported_media_type",
-        message=f"{spec.platform} takes {', '.join(spec.mime_types)}, not {media.mime_type}",
+        message=f"{spec.platform} takes {', '.join(mime_types)}, not {media.mime_type}",
         suggested_fix=(
             f"convert the {kind} to {' or '.join(media_spec.mime_types)}"
             if media_spec
-            else f"send {spec.platform} {' or '.join(spec.media_kinds)} media instead"
+            else f"send {spec.platform} {' or '.join(accepted)} media instead"
         ),
     )
+
+
+def _creative_required(spec: PlatformSpec) -> Violation:
+    assert spec.advertisement is not None
+    kinds = " or ".join(spec.advertisement.creative_kinds)
+    return Violation(
+        code="creative_required",
+        message=f"a {spec.platform} ad promotes a creative ({kinds}); this one has none",
+        suggested_fix=f"give the ad a ready {kinds} object of the campaign as its creative",
+    )
+
+
+def _article_violations(spec: PlatformSpec, content: ContentFacts) -> Iterator[Violation]:
+    article_spec, article = spec.article, content.article
+    assert article_spec is not None
+    if article is None:
+        return
+    yield from _text_limit_violation(spec, "title", article_spec.title, content.title or "")
+    if article_spec.delivery == "full_text":
+        yield from _text_limit_violation(spec, "body", article_spec.body, article.body)
+    yield from _text_limit_violation(spec, "summary", article_spec.summary, article.summary or "")
+    if article_spec.delivery == "link_card" and not content.link:
+        yield Violation(
+            code="canonical_link_required",
+            message=(
+                f"{spec.platform} shares an article as a link to where it is published;"
+                " this one has no canonical link"
+            ),
+            suggested_fix="publish the article (on WordPress, say), its URL as canonical_url",
+        )
+
+
+def _ad_violations(spec: PlatformSpec, content: ContentFacts) -> Iterator[Violation]:
+    ad_spec, ad = spec.advertisement, content.advertisement
+    assert ad_spec is not None
+    if ad is None:
+        return
+    if ad_spec.headline is not None:
+        yield from _text_limit_violation(spec, "headline", ad_spec.headline, ad.headline)
+    yield from _text_limit_violation(spec, "primary_text", ad_spec.primary_text, ad.primary_text)
+    yield from _offered(ad_spec, ad, spec.platform)
+
+
+def _offered(
+    ad_spec: AdvertisementSpec, ad: AdvertisementFacts, platform: str
+) -> Iterator[Violation]:
+    if ad.call_to_action not in ad_spec.call_to_actions:
+        yield Violation(
+            code="unsupported_call_to_action",
+            message=f"{ad_spec.product} offers no {ad.call_to_action} call to action",
+            suggested_fix=(
+                f"choose one of {', '.join(ad_spec.call_to_actions)}, or leave {platform} out"
+            ),
+        )
+    if ad.objective not in ad_spec.objectives:
+        yield Violation(
+            code="unsupported_objective",
+            message=f"{ad_spec.product} has no {ad.objective} objective",
+            suggested_fix=f"choose one of {', '.join(ad_spec.objectives)}, or leave {platform} out",
+        )
+
+
+def _text_limit_violation(
+    spec: PlatformSpec, field: str, limit: TextLimit, text: str
+) -> Iterator[Violation]:
+    if limit.max_length is not None and len(text) > limit.max_length:
+        words = field.replace("_", " ")
+        advised = f" ({limit.recommended_length:,} advised)" if limit.recommended_length else ""
+        yield Violation(
+            code=f"{field}_too_long",
+            message=(
+                f"the {words} is {len(text):,} characters,"
+                f" over {spec.platform}'s {limit.max_length:,}-character limit"
+            ),
+            suggested_fix=f"shorten the {words} to {limit.max_length:,} characters{advised}",
+        )
 
 
 def _size_violations(

@@ -9,10 +9,10 @@ stands for a scenario publishing to `platform_config.platform` with no connectio
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -27,8 +27,10 @@ from mediaflow_sandbox.make_data_store import PublicationRecords
 from mediaflow_sandbox.make_team import MakeTeam, Scenario
 from mediaflow_sandbox.platforms import (
     PlatformStore,
+    PostKind,
     Rejection,
     account_rejection,
+    kind_rejection,
     media_type_rejection,
     missing_media_rejection,
     targeting_rejection,
@@ -55,6 +57,51 @@ class Targeting(BaseModel):
     age_min: int | None = None
 
 
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class ArticleOrder(BaseModel):
+    """A WordPress post (title, HTML content) or a LinkedIn article share (a link card)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    delivery: Literal["full_text", "link_card"]
+    title: NonEmpty
+    body_html: str | None = None
+    summary: str | None = None
+    canonical_url: str | None = None
+
+
+class AdBudget(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    amount: float = Field(gt=0)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    period: Literal["daily", "lifetime"]
+
+
+class AdSchedule(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    start_time: NonEmpty
+    end_time: str | None = None
+
+
+class AdvertisementOrder(BaseModel):
+    """What an ad product needs to create a campaign, an ad set and an ad of one creative."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    headline: str | None
+    primary_text: NonEmpty
+    call_to_action: NonEmpty
+    objective: NonEmpty
+    destination_url: NonEmpty
+    budget: AdBudget
+    schedule: AdSchedule
+    creative_url: NonEmpty
+
+
 class PublishOrder(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -62,11 +109,39 @@ class PublishOrder(BaseModel):
     publication_id: StrictInt
     idempotency_key: str
     object_id: StrictInt
+    object_type: str | None = None
     content: PostContent
+    article: ArticleOrder | None = None
+    advertisement: AdvertisementOrder | None = None
     platform_config: PlatformConfig
     callback_url: str
     callback_token: str | None = None
     targeting: Targeting | None = None
+
+    @property
+    def kind(self) -> PostKind:
+        if self.object_type in ("article", "advertisement"):
+            return self.object_type
+        return "post"
+
+    def kind_fields_missing(self) -> Rejection | None:
+        """An article or an ad without its fields, or a link card without its link."""
+        kind = self.kind
+        if kind != "post" and getattr(self, kind) is None:
+            return Rejection("invalid_payload", f"an {kind} needs its `{kind}` fields")
+        if self.article and self.article.delivery == "link_card" and not self.article.canonical_url:
+            return Rejection("invalid_payload", "an article link card needs article.canonical_url")
+        return None
+
+    @property
+    def published_text(self) -> str:
+        if self.article is not None:
+            return " ".join(
+                part
+                for part in (self.article.title, self.article.summary, self.article.body_html)
+                if part
+            )
+        return " ".join([self.content.message, *self.content.hashtags])
 
 
 class LookupOrder(BaseModel):
@@ -141,6 +216,8 @@ class MakeScenarios:
             (scenario and scenario.connection.rejection())
             or targeting_rejection(order.targeting.age_min if order.targeting else None)
             or account_rejection(platform, order.platform_config.account_type)
+            or kind_rejection(platform, order.kind)
+            or order.kind_fields_missing()
             or missing_media_rejection(platform, media_url)
         )
         media_type = None
@@ -170,9 +247,10 @@ class MakeScenarios:
             publication_id=order.publication_id,
             idempotency_key=order.idempotency_key,
             object_id=order.object_id,
-            message=" ".join([order.content.message, *order.content.hashtags]),
+            message=order.published_text,
             media_url=media_url,
             media_type=media_type,
+            kind=order.kind,
         )
         if post.publish_id is not None:
             event["publish_id"] = post.publish_id

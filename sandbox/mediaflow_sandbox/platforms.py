@@ -34,11 +34,17 @@ HOUR = timedelta(hours=1)
 MAX_HOURLY_TRUTH_HOURS = 31 * 24
 
 
+PostKind = Literal["post", "article", "advertisement"]
+
+
 @dataclass(frozen=True)
 class PlatformRules:
     account_types: tuple[str, ...]
     accepted_media: tuple[str, ...]
     media_required: bool
+    kinds: tuple[PostKind, ...] = ("post", "advertisement")
+    """What the platform publishes: posts, articles (WordPress posts, LinkedIn article shares),
+    ads (where it has an ad product)."""
 
 
 PLATFORM_RULES = {
@@ -47,8 +53,15 @@ PLATFORM_RULES = {
     "youtube": PlatformRules(("channel",), ("video/",), media_required=True),
     "x": PlatformRules(("profile", "business"), ("image/", "video/"), media_required=False),
     "tiktok": PlatformRules(("profile", "business"), ("video/",), media_required=True),
-    "linkedin": PlatformRules(("profile", "page"), ("image/", "video/"), media_required=False),
-    "wordpress": PlatformRules(("page", "profile", "business"), ANY_MEDIA, media_required=False),
+    "linkedin": PlatformRules(
+        ("profile", "page"),
+        ("image/", "video/"),
+        media_required=False,
+        kinds=("post", "article", "advertisement"),
+    ),
+    "wordpress": PlatformRules(
+        ("page", "profile", "business"), ANY_MEDIA, media_required=False, kinds=("post", "article")
+    ),
 }
 
 
@@ -72,6 +85,7 @@ class Post:
     media_url: str | None
     media_type: str | None
     published_at: datetime
+    kind: PostKind = "post"
     restatements: list[Restatement] = field(default_factory=list, compare=False, repr=False)
 
     def identity(self) -> dict[str, Any]:
@@ -128,6 +142,12 @@ def account_rejection(platform: str, account_type: str) -> Rejection | None:
     return None
 
 
+def kind_rejection(platform: str, kind: PostKind) -> Rejection | None:
+    if kind in PLATFORM_RULES[platform].kinds:
+        return None
+    return Rejection("unsupported_object_type", f"{platform} does not publish an {kind}")
+
+
 def missing_media_rejection(platform: str, media_url: str | None) -> Rejection | None:
     if media_url is None and PLATFORM_RULES[platform].media_required:
         return Rejection("media_required", f"a {platform} post needs a media_url")
@@ -170,6 +190,7 @@ class PlatformStore:
         message: str,
         media_url: str | None,
         media_type: str | None,
+        kind: PostKind = "post",
     ) -> Post:
         return self._add(
             platform=platform,
@@ -182,6 +203,7 @@ class PlatformStore:
             media_url=media_url,
             media_type=media_type,
             published_at=self._clock.now().replace(microsecond=0),
+            kind=kind,
         )
 
     def seed(self, seeds: list[PostSeed]) -> list[Post]:
@@ -236,6 +258,7 @@ class PlatformStore:
                 {
                     **post.identity(),
                     "idempotency_key": post.idempotency_key,
+                    "kind": post.kind,
                     **_truth_at(post, at),
                 }
                 for post in self._posts.values()

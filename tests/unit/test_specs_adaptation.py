@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from mediaflow_dagster.specs import AdaptedContent, ContentFacts, adapt, load_specs
+from mediaflow_dagster.specs.facts import AdvertisementFacts, ArticleFacts
 from mediaflow_dagster.specs.message import ELLIPSIS, message_length
 
 SPECS = load_specs().platforms
@@ -150,4 +151,38 @@ def test_adaptation_is_deterministic_and_json_serialisable():
     assert first == second
     stored = json.dumps(first.model_dump(mode="json"))
     assert AdaptedContent.model_validate_json(stored) == first
-    assert first.spec_version == "2026-11-01"
+    assert first.spec_version == load_specs().version
+
+
+def test_a_markdown_article_goes_to_wordpress_as_html_and_to_linkedin_as_a_link_card():
+    article = ContentFacts(
+        object_type="article",
+        title="Menu d'hiver",
+        link="https://bistro.example/menu-hiver",
+        article=ArticleFacts(body="## Soupes\n\n*Potiron*", summary="Notre menu."),
+    )
+
+    on_wordpress = adapt(SPECS["wordpress"], article).article
+    on_linkedin = adapt(SPECS["linkedin"], article).article
+
+    assert on_wordpress.body_html == "<h2>Soupes</h2>\n<p><em>Potiron</em></p>\n"
+    assert on_linkedin.body_html is None
+    assert on_linkedin.canonical_url == "https://bistro.example/menu-hiver"
+    assert on_linkedin.summary == "Notre menu."
+
+
+def test_an_ad_goes_with_the_platforms_own_codes_and_without_a_headline_where_none_shows():
+    ad = ContentFacts(
+        object_type="advertisement",
+        text="Réservez",
+        advertisement=AdvertisementFacts(
+            headline="Menu", primary_text="Réservez", call_to_action="download", objective="sales"
+        ),
+    )
+
+    on_tiktok = adapt(SPECS["tiktok"], ad).advertisement
+    on_facebook = adapt(SPECS["facebook"], ad).advertisement
+
+    assert (on_tiktok.call_to_action, on_tiktok.objective) == ("DOWNLOAD_NOW", "WEB_CONVERSIONS")
+    assert on_tiktok.headline is None
+    assert (on_facebook.call_to_action, on_facebook.headline) == ("DOWNLOAD", "Menu")

@@ -41,10 +41,39 @@ def test_the_current_specs_cover_every_platform_the_cms_publishes_to():
 def test_each_platform_takes_the_object_types_it_publishes():
     takes = {name: set(spec.object_types) for name, spec in load_specs().platforms.items()}
 
-    assert takes["youtube"] == takes["tiktok"] == {"video"}
-    assert takes["instagram"] == {"image", "video"}
-    assert takes["x"] == takes["facebook"] == takes["linkedin"] == {"text", "image", "video"}
-    assert takes["wordpress"] == {"text", "image", "video", "audio"}
+    assert takes["youtube"] == takes["tiktok"] == {"video", "advertisement"}
+    assert takes["instagram"] == {"image", "video", "advertisement"}
+    assert takes["x"] == takes["facebook"] == {"text", "image", "video", "advertisement"}
+    assert takes["linkedin"] == {"text", "image", "video", "article", "advertisement"}
+    assert takes["wordpress"] == {"text", "image", "video", "audio", "article"}
+
+
+def test_articles_go_to_wordpress_in_full_and_to_linkedin_as_a_link_card():
+    specs = load_specs().platforms
+
+    assert specs["wordpress"].article.delivery == "full_text"
+    assert specs["linkedin"].article.delivery == "link_card"
+    assert [name for name, spec in specs.items() if spec.article] == ["linkedin", "wordpress"]
+
+
+def test_every_ad_product_offers_learn_more_in_its_own_code_and_tiktok_shows_no_headline():
+    ads = {name: spec.advertisement for name, spec in load_specs().platforms.items()}
+
+    assert ads["wordpress"] is None
+    offered = {name: ad.call_to_actions["learn_more"] for name, ad in ads.items() if ad}
+    assert offered["facebook"] == offered["linkedin"] == "LEARN_MORE"
+    assert ads["tiktok"].headline is None and ads["tiktok"].creative_kinds == ["video"]
+    assert ads["youtube"].creative_kinds == ["video"]
+    assert ads["facebook"].creative_kinds == ["image", "video"]
+
+
+def test_an_older_version_stays_readable_with_the_types_it_had():
+    assert load_specs("2026-11-01").platforms["wordpress"].object_types == {
+        "text",
+        "image",
+        "video",
+        "audio",
+    }
 
 
 def test_loading_without_a_version_gives_the_newest_and_a_version_by_name_gives_that_one(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mediaflow_dagster.specs import ContentFacts, MediaFacts, Violation, check_content, load_specs
+from mediaflow_dagster.specs.facts import AdvertisementFacts, ArticleFacts
 
 SPECS = load_specs().platforms
 SQUARE_JPEG = MediaFacts(mime_type="image/jpeg", bytes=400_000, width=1080, height=1080)
@@ -215,7 +216,7 @@ def test_a_text_post_is_not_an_object_type_youtube_takes():
 
     assert codes("youtube", post) == ["unsupported_object_type"]
     assert only("youtube", post, "unsupported_object_type").message == (
-        "youtube takes video posts, not text"
+        "youtube takes video or advertisement posts, not text"
     )
 
 
@@ -254,3 +255,101 @@ def test_mime_types_are_compared_without_case_or_parameters():
 
     assert typed.mime_type == "video/mp4"
     assert codes("tiktok", ContentFacts(object_type="video", media=typed)) == []
+
+
+ARTICLE = ArticleFacts(body="# Menu d'hiver\n\nSoupe, gratin, tarte.", summary="Notre menu.")
+AD = AdvertisementFacts(
+    headline="Menu d'hiver", primary_text="Réservez", call_to_action="book_now", objective="traffic"
+)
+COVER = MediaFacts(mime_type="image/jpeg", bytes=300_000, width=1200, height=628)
+
+
+def article(**facts) -> ContentFacts:
+    return ContentFacts(
+        object_type="article",
+        title="Menu d'hiver",
+        link="https://bistro.example/menu-hiver",
+        media=COVER,
+        article=ARTICLE,
+    ).model_copy(update=facts)
+
+
+def advertisement(**facts) -> ContentFacts:
+    return ContentFacts(
+        object_type="advertisement",
+        text=AD.primary_text,
+        link="https://bistro.example/reserver",
+        media=SQUARE_JPEG,
+        advertisement=AD,
+    ).model_copy(update=facts)
+
+
+def test_an_article_within_limits_goes_to_wordpress_and_linkedin_and_nowhere_else():
+    assert codes("wordpress", article()) == codes("linkedin", article()) == []
+    for platform in ("facebook", "instagram", "x", "youtube", "tiktok"):
+        violation = only(platform, article(), "unsupported_object_type")
+        assert "not article" in violation.message
+        assert f"leave {platform} out" in violation.suggested_fix
+
+
+def test_linkedin_shares_an_article_as_a_link_and_needs_its_canonical_url():
+    violation = only("linkedin", article(link=None), "canonical_link_required")
+
+    assert "canonical_url" in violation.suggested_fix
+    assert codes("wordpress", article(link=None)) == []
+
+
+def test_an_article_title_over_linkedins_150_characters_is_too_long():
+    violation = only("linkedin", article(title="Menu " * 40), "title_too_long")
+
+    assert "200 characters" in violation.message and "150" in violation.message
+
+
+def test_an_article_cover_is_held_to_the_platforms_cover_spec():
+    svg = MediaFacts(mime_type="image/svg+xml", bytes=2_000)
+    tall = remeasured(COVER, width=600, height=1200)
+
+    assert codes("wordpress", article(media=svg)) == ["unsupported_media_type"]
+    assert codes("linkedin", article(media=tall)) == ["wrong_aspect_ratio"]
+
+
+def test_an_ad_within_limits_goes_to_every_platform_with_an_ad_product_but_wordpress():
+    assert codes("facebook", advertisement()) == []
+    assert codes("instagram", advertisement()) == []
+    assert (
+        codes(
+            "linkedin",
+            advertisement(advertisement=AD.model_copy(update={"call_to_action": "learn_more"})),
+        )
+        == []
+    )
+    assert codes("wordpress", advertisement()) == ["unsupported_object_type"]
+
+
+def test_an_ad_headline_and_primary_text_over_the_platforms_limits_are_named():
+    long = AD.model_copy(update={"headline": "h" * 201, "primary_text": "p" * 601})
+
+    found = codes("linkedin", advertisement(advertisement=long))
+
+    assert found == ["headline_too_long", "primary_text_too_long", "unsupported_call_to_action"]
+    fix = only("linkedin", advertisement(advertisement=long), "headline_too_long").suggested_fix
+    assert "200 characters (70 advised)" in fix
+
+
+def test_a_call_to_action_or_objective_the_ad_product_lacks_lists_what_it_offers():
+    wordpress_free = AD.model_copy(update={"call_to_action": "send_message", "objective": "leads"})
+
+    violation = only("x", advertisement(advertisement=wordpress_free), "unsupported_call_to_action")
+    assert "learn_more" in violation.suggested_fix
+    assert "unsupported_objective" in codes("x", advertisement(advertisement=wordpress_free))
+
+
+def test_an_image_ad_is_refused_where_the_ad_product_takes_video_only():
+    violation = only("tiktok", advertisement(), "unsupported_media_type")
+
+    assert "video" in violation.message
+    assert codes("tiktok", advertisement(media=VERTICAL_VIDEO)) == []
+
+
+def test_an_ad_without_a_creative_is_refused():
+    assert codes("facebook", advertisement(media=None)) == ["creative_required"]

@@ -179,7 +179,7 @@ def revoke_target(
 def create_object(
     campaign_id: PathId, content: CampaignObjectIn, response: Response, store: Store, _: Editor
 ) -> dict[str, Any]:
-    created = cms.create_object(store, campaign_id=campaign_id, **content.model_dump())
+    created = cms.create_object(store, campaign_id=campaign_id, **content.model_dump(mode="json"))
     response.headers["location"] = f"/api/objects/{created['id']}"
     return created
 
