@@ -24,6 +24,7 @@ import structlog
 
 SECRET_VARIABLE = re.compile(r"^MEDIAFLOW_\w*(SECRET|KEY|KEYS|TOKEN|PASSWORD|_SID|POSTGRES_URL)$")
 EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+")
 REDACTED = "[redacted]"
 SHORTEST_SECRET = 8
 IDENTIFIERS = ("run_id", "campaign_id", "publication_id")
@@ -51,6 +52,26 @@ class Redactor:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
         return EMAIL_ADDRESS.sub(REDACTED, text)
+
+
+def scrubbed(text: str, environment: dict[str, str]) -> str:
+    """`text` fit to leave the process in an alert: each URL cut to its scheme and host (paths
+    and queries carry hook tokens and signed links), then `Redactor`'s secrets and addresses."""
+    return Redactor(environment)(URL.sub(_origin_only, text))
+
+
+def _origin_only(match: re.Match[str]) -> str:
+    parts = urlsplit(match.group())
+    host = parts.hostname or ""
+    origin = f"{parts.scheme}://{host}{f':{parts.port}' if _has_port(parts) else ''}"
+    return origin if parts.path in ("", "/") and not parts.query else f"{origin}/…"
+
+
+def _has_port(parts) -> bool:
+    try:
+        return parts.port is not None
+    except ValueError:
+        return False
 
 
 def _known_identifiers(_, __, event: dict[str, Any]) -> dict[str, Any]:

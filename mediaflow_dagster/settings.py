@@ -100,6 +100,15 @@ class Settings(MediaflowSettings):
         description="How long a generation may go without its callback before it is stalled.",
     )
     n8n_max_generation_attempts: int = 3
+    dagster_ui_url: str = Field(
+        default="http://127.0.0.1:3000",
+        description="The Dagster UI as its users reach it: failed-run emails link to it.",
+    )
+    operations_email: str | None = Field(
+        default=None,
+        description="Where a failed run is reported by email when it is about no campaign, or "
+        "about one without an owner; unset: such failures are only sent to the webhooks.",
+    )
 
     @model_validator(mode="after")
     def _postgres_has_a_database(self) -> Settings:

@@ -27,6 +27,7 @@ from mediaflow_dagster.cms.contacts import contact_ids as audience_ids
 from mediaflow_dagster.cms.contacts import refusal, sending_context
 from mediaflow_dagster.cms.database import insert_ignoring_duplicates, utcnow
 from mediaflow_dagster.cms.errors import NotFound
+from mediaflow_dagster.cms.run_failures import OPERATIONS_KIND
 from mediaflow_dagster.cms.schema import (
     contact_consents,
     contacts,
@@ -427,6 +428,8 @@ class _Sender:
         return self.templates[key]
 
     def deliver(self, message: Any, mail: MailSession) -> Settled:
+        if message.kind == OPERATIONS_KIND:
+            return self._to_operations(message, mail)
         contact = self.contacts.get(message.contact_id)
         if contact is None:
             return Settled("failed", "the contact no longer exists")
@@ -468,25 +471,48 @@ class _Sender:
         except (TemplateProblem, NotFound) as problem:
             return Settled("failed", f"template {name}: {problem}")
         if message.channel == "email":
-            return self._email(message, contact, template, rendered, mail)
+            unsubscribe_url = (
+                self.links.url(
+                    "unsubscribe",
+                    {"contact": contact.id, "channel": "email", "message": message.id},
+                )
+                if message.purpose == "marketing"
+                else None
+            )
+            recipient = self.vault.open(contact.email)
+            return self._email(message, recipient, template, rendered, mail, unsubscribe_url)
         return self._sms(contact, template, next(iter(rendered.values())))
 
-    def _email(self, message, contact, template, rendered, mail: MailSession) -> Settled:
-        marketing = message.purpose == "marketing"
+    def _to_operations(self, message: Any, mail: MailSession) -> Settled:
+        """A message to the people running mediaflow (`cms/run_failures.py`): to the address its
+        request names, in the template's first language, neither tracked nor unsubscribable."""
+        request = self.requests[message.request_id]
+        try:
+            template = self.template(request.template_name, "")
+            rendered = render(template, request.data, ("subject", "html_body", "text_body"))
+        except (TemplateProblem, NotFound) as problem:
+            return Settled("failed", f"template {request.template_name}: {problem}")
+        return self._email(message, request.audience["email"], template, rendered, mail, None)
+
+    def _email(
+        self,
+        message,
+        recipient: str,
+        template,
+        rendered,
+        mail: MailSession,
+        unsubscribe_url: str | None,
+    ) -> Settled:
         tracked = message.kind == "notification"
         email = build_email(
             notification_id=message.id,
             sender=self.mailer.mail_from,
-            recipient=self.vault.open(contact.email),
+            recipient=recipient,
             domain=self.mailer.message_id_domain,
             subject=rendered["subject"],
             text_body=rendered["text_body"],
             html_body=rendered["html_body"],
-            unsubscribe_url=self.links.url(
-                "unsubscribe", {"contact": contact.id, "channel": "email", "message": message.id}
-            )
-            if marketing
-            else None,
+            unsubscribe_url=unsubscribe_url,
             open_url=self.links.url("open", {"message": message.id}) if tracked else None,
             click_url=(lambda url: self.links.url("click", {"message": message.id, "url": url}))
             if tracked

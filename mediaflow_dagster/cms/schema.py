@@ -546,3 +546,16 @@ dependency_checks = Table(
     Column("detail", Text),
     Column("checked_at", DateTime, nullable=False),
 )
+
+run_failures = Table(
+    "run_failures",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("job_name", String(200), nullable=False),
+    Column("campaign_id", Integer),
+    Column("steps", JSON, nullable=False),
+    Column("notification_request_id", Integer, ForeignKey("notification_requests.id")),
+    Column("webhook_deliveries", Integer, nullable=False),
+    Column("failed_at", DateTime, nullable=False),
+    Column("noticed_at", DateTime, nullable=False),
+)

@@ -34,6 +34,7 @@ EventType = Literal[
     "campaign_completed",
     "performance_alert",
     "menu_synced",
+    "run_failed",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 RETRY_DELAYS = (

@@ -31,6 +31,7 @@ SENSORS = (
     "n8n_callbacks",
     "notifications",
     "publication_timers",
+    "run_failures",
     "search_index",
     "webhook_outbox",
 )
