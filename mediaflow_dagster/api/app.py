@@ -38,6 +38,7 @@ from mediaflow_dagster.api.routes import (
     notifications,
     objects,
     search,
+    status,
     templates,
     webhooks,
 )
@@ -151,6 +152,7 @@ def create_app(settings: Settings) -> FastAPI:
         webhooks,
         search,
         analytics,
+        status,
     ):
         app.include_router(module.router)
     app.include_router(accounts.landing)

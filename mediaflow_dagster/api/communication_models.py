@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from mediaflow_dagster.api.models import Instant, RowId, Stamp, Strict
+from mediaflow_dagster.api.models import DependencyState, Instant, RowId, Stamp, Strict
 from mediaflow_dagster.cms.schema import Channel, Platform, Purpose
 from mediaflow_dagster.communication.contact_fields import (
     ContactFields,
@@ -276,3 +276,47 @@ class Analytics(BaseModel):
     )
     items: list[CampaignAnalytics]
     next_cursor: int | None
+
+
+class OpenCircuit(BaseModel):
+    platform: Platform
+    open_until: Stamp
+    consecutive_failures: int
+    last_error: str | None
+
+
+class PublicationQueue(BaseModel):
+    pending: int = Field(description="To be sent to the account's Make scenario.")
+    sending: int
+    sent: int = Field(description="Sent; Make's callback with the post id not in yet.")
+    unknown: int = Field(description="Sent without an answer: reconciled, never resent blindly.")
+
+
+class QueueDepths(BaseModel):
+    callback_inbox_unprocessed: int = Field(description="Callbacks stored, not processed yet.")
+    publications: PublicationQueue
+    notification_messages_pending: int
+    webhook_deliveries_pending: int
+    webhook_dead_letters: int
+
+
+class ScheduleRun(BaseModel):
+    name: str
+    last_success_at: Stamp | None = Field(description="When its last successful run ended.")
+
+
+class ScheduleRuns(BaseModel):
+    state: Literal["known", "unknown"] = Field(
+        description="unknown: the Dagster instance could not be read now (`detail` says why)."
+    )
+    detail: str | None
+    items: list[ScheduleRun]
+
+
+class OperationsStatus(BaseModel):
+    dependencies: dict[str, DependencyState] = Field(
+        description="Each external service as the runs last found it (the API calls none)."
+    )
+    open_circuits: list[OpenCircuit]
+    queues: QueueDepths
+    schedules: ScheduleRuns

@@ -561,8 +561,9 @@ class Readiness(BaseModel):
     )
     checks: dict[str, ReadinessCheck] = Field(description="ops_store and warehouse, checked now.")
     dependencies: dict[str, DependencyState] = Field(
-        description="Make, n8n, Graph (from the account checks) and each platform (from its "
-        "publishing circuit and its accounts' read credentials), as last known."
+        description="Make, n8n, Graph, SMTP and the SMS provider (from the heartbeat) and each "
+        "platform (from its publishing circuit, the last insights collection and its accounts' "
+        "read credentials), as last known."
     )
 
 

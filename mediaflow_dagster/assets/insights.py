@@ -27,6 +27,7 @@ from mediaflow_dagster.cms.credentials import (
     read_credentials,
     record_refresh,
 )
+from mediaflow_dagster.cms.dependencies import record_dependency
 from mediaflow_dagster.cms.insights import mark_landed, unlanded_readings
 from mediaflow_dagster.cms.publishing import published_posts
 from mediaflow_dagster.partitions import hourly_partitions
@@ -144,6 +145,8 @@ def _collect_hour(
         lambda outcome: log.info(_progress(outcome)),
     )
     _keep_credential_changes(ops_store, cipher, outcomes, log)
+    for outcome in outcomes:
+        record_dependency(ops_store.engine, outcome.platform, not outcome.error, outcome.error)
     return CollectedHour(
         snapshots=_collected_rows(
             outcomes, "readings", partition_hour=hour_start, run_id=run_id, source="schedule"

@@ -1,10 +1,13 @@
 """The last known state of each external service mediaflow depends on, as the runs found it: Make,
-n8n and Graph from the account checks (`accounts_job`, every 15 minutes), each platform from its
-publishing circuit breaker and its accounts' read credentials. Read by `/health/ready`, which
-calls no service itself."""
+n8n, Graph, the mail server and the SMS provider from the heartbeat (`dependency_heartbeat_job`,
+every 15 minutes), each platform from its publishing circuit breaker, the hourly insights
+collection's reading of its API and its accounts' read credentials. Read by `/health/ready` and
+`GET /api/communication/status`, which call no service themselves. A detail is scrubbed before
+it is kept (`logs.scrubbed`): those answers show it."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from typing import Any
 
@@ -17,8 +20,9 @@ from mediaflow_dagster.cms.schema import (
     platform_circuits,
     social_accounts,
 )
+from mediaflow_dagster.logs import scrubbed
 
-CHECKED_SERVICES = ("make", "n8n", "graph")
+CHECKED_SERVICES = ("make", "n8n", "graph", "smtp", "sms")
 
 
 def record_dependency(bind: Bind, service: str, ok: bool, detail: str | None = None) -> None:
@@ -26,7 +30,10 @@ def record_dependency(bind: Bind, service: str, ok: bool, detail: str | None = N
         connection.execute(delete(dependency_checks).where(dependency_checks.c.service == service))
         connection.execute(
             insert(dependency_checks).values(
-                service=service, ok=ok, detail=detail, checked_at=utcnow()
+                service=service,
+                ok=ok,
+                detail=scrubbed(detail, dict(os.environ)) if detail else None,
+                checked_at=utcnow(),
             )
         )
 
@@ -51,7 +58,9 @@ def dependency_states(bind: Bind, now: datetime) -> dict[str, dict[str, Any]]:
         )
         states = {service: _checked(checked.get(service)) for service in CHECKED_SERVICES}
         for platform in sorted(platforms):
-            states[platform] = _platform(circuits.get(platform), to_reconnect.get(platform, 0), now)
+            states[platform] = _platform(
+                circuits.get(platform), checked.get(platform), to_reconnect.get(platform, 0), now
+            )
     return states
 
 
@@ -65,22 +74,30 @@ def _checked(row: Any) -> dict[str, Any]:
     }
 
 
-def _platform(circuit: Any, to_reconnect: int, now: datetime) -> dict[str, Any]:
+def _platform(circuit: Any, read: Any, to_reconnect: int, now: datetime) -> dict[str, Any]:
+    """Failing while its publishing circuit is open or when its API failed the last insights
+    collection; degraded while accounts wait to be reconnected."""
+    checked_at = max(
+        (moment for moment in (circuit and circuit.updated_at, read and read.checked_at) if moment),
+        default=None,
+    )
     if circuit is not None and circuit.open_until and circuit.open_until > now:
         return {
             "state": "failing",
             "detail": f"publishing circuit open until {circuit.open_until:%Y-%m-%d %H:%M} UTC "
             f"after {circuit.consecutive_failures} failures: {circuit.last_error}",
-            "checked_at": circuit.updated_at,
+            "checked_at": checked_at,
+        }
+    if read is not None and not read.ok:
+        return {
+            "state": "failing",
+            "detail": f"insights collection: {read.detail}",
+            "checked_at": checked_at,
         }
     if to_reconnect:
         return {
             "state": "degraded",
             "detail": f"{to_reconnect} account(s) to reconnect: their read credential was refused",
-            "checked_at": circuit.updated_at if circuit is not None else None,
+            "checked_at": checked_at,
         }
-    return {
-        "state": "ok",
-        "detail": None,
-        "checked_at": circuit.updated_at if circuit is not None else None,
-    }
+    return {"state": "ok", "detail": None, "checked_at": checked_at}

@@ -75,6 +75,7 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "/api/communication/notifications/{request_id}"): "notifications:send",
     ("GET", "/api/search"): "campaigns:read",
     ("GET", "/api/communication/analytics"): "analytics:read",
+    ("GET", "/api/communication/status"): "metrics:read",
     ("GET", "/api/search/status"): "campaigns:read",
     ("GET", "/metrics"): "metrics:read",
 }

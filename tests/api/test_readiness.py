@@ -42,6 +42,8 @@ def test_a_fresh_deployment_is_ready_and_knows_nothing_of_the_services_yet(anony
         "make": "unknown",
         "n8n": "unknown",
         "graph": "unknown",
+        "smtp": "unknown",
+        "sms": "unknown",
     }
     assert anonymous.get("/health").json() == {"status": "ok"}
 
@@ -92,6 +94,8 @@ def test_services_failing_at_their_last_check_make_it_degraded_not_unready(anony
         "make": "failing",
         "n8n": "ok",
         "graph": "unknown",
+        "smtp": "unknown",
+        "sms": "unknown",
         "facebook": "degraded",
         "tiktok": "failing",
     }
