@@ -28,6 +28,7 @@ from mediaflow_dagster.assets.content import (
 )
 from mediaflow_dagster.assets.dbt import campaign_performance_models, hourly_insight_models
 from mediaflow_dagster.assets.erasures import erasures
+from mediaflow_dagster.assets.heartbeats import dependency_heartbeat
 from mediaflow_dagster.assets.insights import post_insight_snapshots
 from mediaflow_dagster.assets.insights_checks import (
     impressions_reconcile_to_raw,
@@ -104,12 +105,15 @@ notification_job = in_process_job("notification_job", notification_messages)
 search_index_job = in_process_job("search_index_job", search_index)
 erasure_job = define_asset_job("erasure_job", selection=AssetSelection.assets(erasures))
 retention_job = in_process_job("retention_job", retention_purge)
+dependency_heartbeat_job = in_process_job("dependency_heartbeat_job", dependency_heartbeat)
 
 DAILY_MARTS_CRON = "30 0 * * *"
 """The marts are rebuilt once a day, after the collection of the day's last hour (at :05)."""
 ACCOUNT_CHECKS_CRON = "*/15 * * * *"
 RETENTION_CRON = "0 3 * * *"
 """Data past its retention period is purged once a day, at a quiet hour."""
+HEARTBEAT_CRON = "7-59/15 * * * *"
+"""Every 15 minutes, between the account checks' ticks."""
 
 JOBS = [
     accounts_job,
@@ -126,6 +130,7 @@ JOBS = [
     search_index_job,
     erasure_job,
     retention_job,
+    dependency_heartbeat_job,
 ]
 
 
@@ -201,6 +206,7 @@ def build_definitions(settings: Settings) -> Definitions:
         search_index,
         erasures,
         retention_purge,
+        dependency_heartbeat,
     ]
     return Definitions(
         assets=[asset.map_asset_specs(with_group_owner) for asset in assets],
@@ -239,6 +245,12 @@ def build_definitions(settings: Settings) -> Definitions:
             ScheduleDefinition(
                 job=retention_job,
                 cron_schedule=RETENTION_CRON,
+                execution_timezone="UTC",
+                default_status=DefaultScheduleStatus.RUNNING,
+            ),
+            ScheduleDefinition(
+                job=dependency_heartbeat_job,
+                cron_schedule=HEARTBEAT_CRON,
                 execution_timezone="UTC",
                 default_status=DefaultScheduleStatus.RUNNING,
             ),

@@ -22,6 +22,7 @@ SCHEDULES = (
     "warehouse_job_schedule",
     "accounts_job_schedule",
     "retention_job_schedule",
+    "dependency_heartbeat_job_schedule",
 )
 """Every schedule of the code location (`definitions.py`; a test keeps the two lists equal)."""
 SCHEDULE_TAG = "dagster/schedule_name"

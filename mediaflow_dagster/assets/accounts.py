@@ -13,17 +13,9 @@ from mediaflow_dagster.cms.accounts import (
     record_check,
     record_hook,
 )
-from mediaflow_dagster.cms.dependencies import record_dependency
 from mediaflow_dagster.cms.revocation import release_in_make
-from mediaflow_dagster.resources.http import OutcomeUnknown, ServiceUnavailable
-from mediaflow_dagster.resources.make_api import MAKE_FAILURES, MakeApi, MakeRefused
-from mediaflow_dagster.resources.n8n_api import N8nApi, N8nApiError
+from mediaflow_dagster.resources.make_api import MAKE_FAILURES, MakeApi
 from mediaflow_dagster.resources.ops_store import OpsStore
-from mediaflow_dagster.resources.sharepoint import (
-    GraphRequestFailed,
-    GraphSignInFailed,
-    SharePoint,
-)
 from mediaflow_dagster.tables import markdown_table
 
 
@@ -32,14 +24,12 @@ def social_accounts(
     context: AssetExecutionContext,
     ops_store: OpsStore,
     make_api: MakeApi,
-    n8n_api: N8nApi,
-    sharepoint: SharePoint,
 ) -> MaterializeResult:
     """Authorized accounts get their webhook and their scenario (from the platform's blueprint,
     switched on); every set-up account's connection is tested: verified is active, anything else
     is expired with the reason, and an error talking to Make is kept as `error`; revoked accounts
-    Make did not release yet (it was down when they were revoked) are released now. What Make,
-    n8n and Graph answered is kept as their last known state (`/health/ready`)."""
+    Make did not release yet (it was down when they were revoked) are released now. (Whether
+    Make itself answers is the heartbeat's to say: `assets/heartbeats.py`.)"""
     engine = ops_store.engine
     for account in accounts_to_release(engine):
         released = release_in_make(engine, make_api, account)
@@ -67,15 +57,11 @@ def social_accounts(
             context.log.warning(f"account {account['id']}: set-up not finished: {error}")
             continue
         finish_setup(engine, account["id"], scenario_id)
-    make_failures, connections_tested = [], 0
     for account in accounts_to_check(engine):
-        connections_tested += 1
         try:
             verified = make_api.connection_verified(account["make_connection_id"])
         except MAKE_FAILURES as error:
             record_check(engine, account["id"], "error", f"testing the connection failed: {error}")
-            if make_is_failing(error):
-                make_failures.append(f"account {account['id']}: {error}")
             continue
         if verified:
             record_check(engine, account["id"], "active", None)
@@ -86,23 +72,6 @@ def social_accounts(
                 "expired",
                 "the Make connection no longer verifies: reconnect the account",
             )
-    if connections_tested:
-        record_dependency(engine, "make", not make_failures, "; ".join(make_failures) or None)
-    for service, check, failures in (
-        ("n8n", n8n_api.check, (N8nApiError, ServiceUnavailable, OutcomeUnknown)),
-        (
-            "graph",
-            sharepoint.check,
-            (GraphRequestFailed, GraphSignInFailed, ServiceUnavailable, OutcomeUnknown, OSError),
-        ),
-    ):
-        try:
-            check()
-        except failures as error:
-            record_dependency(engine, service, False, str(error))
-            context.log.warning(f"{service} did not answer the account check: {error}")
-        else:
-            record_dependency(engine, service, True)
     accounts = [
         {key: account[key] for key in ("id", "platform", "name", "status", "status_reason")}
         for account in list_social_accounts(engine)
@@ -118,11 +87,3 @@ def social_accounts(
             ),
         }
     )
-
-
-def make_is_failing(error: Exception) -> bool:
-    """Make itself failed (down, overloaded, or refusing mediaflow's token), not one account's
-    connection."""
-    if isinstance(error, MakeRefused):
-        return error.status in (401, 403)
-    return True

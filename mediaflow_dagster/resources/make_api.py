@@ -72,6 +72,10 @@ class MakeApi(HttpResource):
     def base_url(self) -> str:
         return self.make_api_url.format(zone=self.make_zone)
 
+    def check(self) -> None:
+        """Raises unless Make's API answers for the team with the token (`GET /teams/{id}`)."""
+        self._call("GET", f"/teams/{self.make_team_id}", idempotent=True)
+
     def create_connection(self, platform: str, name: str) -> str:
         body = {"accountName": name, "accountType": MAKE_APPS[platform]}
         answer = self._call("POST", "/connections", params={"teamId": self.make_team_id}, json=body)

@@ -52,6 +52,24 @@ class SmsProvider(HttpResource):
     def status_callback_url(self) -> str:
         return f"{self.public_api_url.rstrip('/')}{STATUS_ROUTE}"
 
+    def check(self) -> None:
+        """Raises unless the provider answers for the account with its credentials and the
+        account is active (Twilio's account fetch; nothing of its answer is kept)."""
+        url = f"{self.sms_api_url.rstrip('/')}/2010-04-01/Accounts/{self.sms_account_sid}.json"
+        response = send(
+            shared_client(self.http_timeout_seconds, self.ca_bundle),
+            lambda client: client.get(
+                url, auth=httpx.BasicAuth(self.sms_account_sid, self.sms_auth_token)
+            ),
+            max_attempts=self.http_max_attempts,
+            idempotent=True,
+        )
+        if response.status_code >= 400:
+            raise SmsRefused(f"the account check answered {response.status_code}")
+        status = response.json().get("status")
+        if status != "active":
+            raise SmsRefused(f"the account is {status}")
+
     def send_sms(self, to: str, body: str) -> dict[str, Any]:
         """The provider's message (`sid`, `status`, `num_segments`)."""
         url = (

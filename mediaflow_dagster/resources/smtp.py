@@ -60,6 +60,12 @@ class SmtpMailer(ConfigurableResource):
         default=None, description="CA certificates trusted for STARTTLS (system ones otherwise)."
     )
 
+    def check(self) -> None:
+        """Raises `MailServerUnavailable` unless a session opens (STARTTLS, AUTH) and the server
+        answers NOOP; nothing is sent."""
+        with self.session() as session:
+            session.noop()
+
     @contextmanager
     def session(self) -> Iterator[MailSession]:
         session = MailSession(self)
@@ -94,6 +100,15 @@ class MailSession:
         if refused:
             code, reason = next(iter(refused.values()))
             raise _classified(code, reason)
+
+    def noop(self) -> None:
+        try:
+            code, _ = self._connect().noop()
+        except (smtplib.SMTPException, OSError) as error:
+            self.close()
+            raise MailServerUnavailable(f"the mail server stopped answering: {error}") from error
+        if code != 250:
+            raise MailServerUnavailable(f"the mail server answered NOOP with {code}")
 
     def close(self) -> None:
         if self._connection is not None:

@@ -88,6 +88,7 @@ class MakeApi:
 
     def routes(self) -> list[Route]:
         endpoints: list[tuple[str, Endpoint, str]] = [
+            ("/teams/{team_id:int}", self.get_team, "GET"),
             ("/connections", self.create_connection, "POST"),
             ("/connections/{connection_id:int}/test", self.test_connection, "POST"),
             ("/connections/{connection_id:int}", self.delete_connection, "DELETE"),
@@ -103,6 +104,18 @@ class MakeApi:
             Route(f"{MAKE_API_PREFIX}{path}", self._guarded(endpoint), methods=[method])
             for path, endpoint, method in endpoints
         ]
+
+    async def get_team(self, request: Request) -> Response:
+        self._check_team(request.path_params["team_id"])
+        return JSONResponse(
+            {
+                "team": {
+                    "id": request.path_params["team_id"],
+                    "name": "mediaflow",
+                    "organizationId": 1,
+                }
+            }
+        )
 
     async def create_connection(self, request: Request) -> Response:
         self._check_team(_query_int(request, "teamId"))

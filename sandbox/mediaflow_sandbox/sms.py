@@ -1,4 +1,5 @@
-"""A Twilio-shaped SMS provider: the Messages resource (`POST /2010-04-01/Accounts/{sid}/
+"""A Twilio-shaped SMS provider: the account fetch (`GET /2010-04-01/Accounts/{sid}.json`), the
+Messages resource (`POST /2010-04-01/Accounts/{sid}/
 Messages.json`, HTTP Basic with the account SID and auth token, form-encoded), numbers checked
 (E.164, error 21211 otherwise), the parts counted, and status callbacks `sent` then `delivered`
 (`undelivered` for numbers ending in 0000) to the message's `StatusCallback`, signed with
@@ -51,9 +52,27 @@ class SmsProvider:
                 self.create_message,
                 methods=["POST"],
             ),
+            Route(
+                f"{SMS_PREFIX}/2010-04-01/Accounts/{{sid}}.json",
+                self.fetch_account,
+                methods=["GET"],
+            ),
             Route(f"{CONTROL_PREFIX}/sms/messages", self.list_sent, methods=["GET"]),
             Route(f"{CONTROL_PREFIX}/sms/inbound", self.inbound, methods=["POST"]),
         ]
+
+    async def fetch_account(self, request: Request) -> JSONResponse:
+        if request.path_params["sid"] != self.account_sid or not self._authorized(request):
+            return _error(401, 20003, "Authenticate")
+        return JSONResponse(
+            {
+                "sid": self.account_sid,
+                "friendly_name": "mediaflow sandbox",
+                "status": "active",
+                "type": "Full",
+                "uri": f"/2010-04-01/Accounts/{self.account_sid}.json",
+            }
+        )
 
     async def create_message(self, request: Request) -> JSONResponse:
         if request.path_params["sid"] != self.account_sid or not self._authorized(request):

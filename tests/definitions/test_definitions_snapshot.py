@@ -55,7 +55,7 @@ def shape(definitions: Definitions) -> dict[str, Any]:
     }
     sensors = {
         sensor.name: {
-            "job": sensor.job_name,
+            "job": sensor.job_name if sensor.has_jobs else None,
             "default_status": sensor.default_status.value,
             "minimum_interval_seconds": sensor.minimum_interval_seconds,
         }

@@ -13,6 +13,7 @@ from dagster import (
     build_schedule_context,
 )
 
+from mediaflow_dagster.api.schedule_runs import SCHEDULES as REPORTED_SCHEDULES
 from mediaflow_dagster.definitions import defs
 
 SCHEDULES = (
@@ -20,6 +21,7 @@ SCHEDULES = (
     "warehouse_job_schedule",
     "accounts_job_schedule",
     "retention_job_schedule",
+    "dependency_heartbeat_job_schedule",
 )
 SENSORS = (
     "account_setup",
@@ -52,6 +54,10 @@ def test_no_schedule_or_sensor_is_left_out_of_the_list():
 
     assert {schedule.name for schedule in definitions.schedules} == set(SCHEDULES)
     assert {sensor.name for sensor in definitions.sensors} == set(SENSORS)
+
+
+def test_the_status_route_reports_every_schedule():
+    assert set(REPORTED_SCHEDULES) == {schedule.name for schedule in defs().schedules}
 
 
 def test_the_hourly_tick_collects_the_hour_that_just_ended():
