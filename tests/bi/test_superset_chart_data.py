@@ -76,6 +76,8 @@ def comparable(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
             rows[key] = rows[key].dt.strftime("%Y-%m-%d")
         elif pd.api.types.is_numeric_dtype(rows[key]) and key == "day":
             rows[key] = pd.to_datetime(rows[key], unit="ms").dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_numeric_dtype(rows[key]):
+            rows[key] = rows[key].astype("Float64").astype(str)
         else:
             rows[key] = rows[key].astype(str)
     return rows.sort_values(keys).reset_index(drop=True)
