@@ -24,7 +24,6 @@ from mediaflow_dagster.bi.bundle import MartsDatabase, bundle
 from mediaflow_dagster.resources.marts_copy import marts_copy_path
 from mediaflow_dagster.settings import MissingSetting, Settings, SupersetSettings, variable_name
 
-CONFIG_PATH = Path(__file__).with_name("superset_config.py")
 START_TIMEOUT_SECONDS = 180
 LOG_NAME = "superset.log"
 BUNDLE_NAME = "dashboards.zip"
@@ -67,7 +66,6 @@ class Superset:
             "PATH": f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}",
             "HOME": os.environ.get("HOME", str(self.home)),
             "SUPERSET_HOME": str(self.home),
-            "SUPERSET_CONFIG_PATH": str(CONFIG_PATH),
             "SUPERSET_SECRET_KEY": self.settings.superset_secret_key.get_secret_value(),
         }
         if self.settings.superset_metadata_url:

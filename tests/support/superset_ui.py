@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from support.dagster_ui import CHROMIUM, PAGE_TIMEOUT_MS
 
@@ -52,14 +52,9 @@ def _sign_in(page: Page, url: str, username: str, password: str) -> None:
 def _read(page: Page, url: str, slug: str, screenshots: Path) -> DashboardReading:
     page.goto(f"{url}/superset/dashboard/{slug}/")
     page.locator(CHART).first.wait_for()
-    page.wait_for_function(
-        f'document.querySelectorAll("{LOADING}").length === 0', timeout=PAGE_TIMEOUT_MS
-    )
-    page.wait_for_function(
-        f'[...document.querySelectorAll("{CHART}")].every('
-        f'chart => chart.querySelector("{RENDERED}, {ERROR}"))',
-        timeout=PAGE_TIMEOUT_MS,
-    )
+    waiting = page.locator(f"{CHART}:not(:has({RENDERED})):not(:has({ERROR}))")
+    expect(page.locator(LOADING)).to_have_count(0, timeout=PAGE_TIMEOUT_MS)
+    expect(waiting).to_have_count(0, timeout=PAGE_TIMEOUT_MS)
     page.wait_for_timeout(1000)  # the charts' entry animation
     reading = DashboardReading(title=page.title())
     for holder in page.locator("[data-test='dashboard-component-chart-holder']").all():
