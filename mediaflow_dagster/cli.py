@@ -114,6 +114,7 @@ def bi(
     from mediaflow_dagster.bi.bundle import dashboard_slugs, dashboard_url
     from mediaflow_dagster.bi.superset import Superset, SupersetFailed, marts_database
     from mediaflow_dagster.dbt_project import dbt_project
+    from mediaflow_dagster.resources.marts_copy import marts_copy_path
     from mediaflow_dagster.settings import SupersetSettings
 
     try:
@@ -123,11 +124,15 @@ def bi(
     except MissingSetting as missing:
         typer.secho(f"mediaflow bi cannot start: {missing}", fg="red", err=True)
         raise typer.Exit(2) from missing
+    if settings.backend == "embedded" and not marts_copy_path(settings.warehouse_path).exists():
+        typer.secho(
+            "no marts to show yet: `python3.11 dev.py demo` builds them", fg="yellow", err=True
+        )
     superset = Superset(superset_settings)
     typer.echo(f"setting Superset up in {superset.home} (log: {superset.log_path})")
     try:
         superset.set_up([database], dbt_project.manifest_path)
-        typer.echo(f"dashboards over {_warehouse_name(settings)}:")
+        typer.echo(f"dashboards over the marts of {_warehouse_name(settings)}:")
         for slug in dashboard_slugs([database]).values():
             typer.echo(f"  {dashboard_url(superset.url, slug)}")
         if serve:
