@@ -10,6 +10,7 @@ import pytest
 from mediaflow_dagster.bi.bundle import dashboards_spec
 
 BACKENDS = ("embedded", "postgres")
+pytestmark = pytest.mark.slow  # the demo's campaign on both backends, then Superset
 CHARTS = [
     (dashboard["title"], dashboard["dataset"], chart)
     for dashboard in dashboards_spec()["dashboards"]

@@ -9,6 +9,7 @@ from support.superset_ui import read_dashboards
 from mediaflow_dagster.bi.bundle import dashboards_spec
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+pytestmark = pytest.mark.slow  # the demo's campaign on both backends, then Superset
 
 
 @pytest.mark.parametrize("backend", ["embedded", "postgres"])
