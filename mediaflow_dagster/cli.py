@@ -145,8 +145,13 @@ def bi(
 
 
 def _wait_for_interrupt() -> None:
+    """Until Ctrl-C or a SIGTERM, which end the caller's `with` blocks (the servers they
+    started stop with them)."""
+    import signal
     import time
 
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         while True:
             time.sleep(3600)
