@@ -42,6 +42,7 @@ class DemoMarts:
     expected: pd.DataFrame
     marts: dict[str, pd.DataFrame]
     database: MartsDatabase
+    settings: Settings
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +80,7 @@ def demo_marts(tmp_path_factory, postgres_server) -> Iterator[dict[str, DemoMart
             marts_db = postgres_marts(login.render_as_string(hide_password=False))
         else:
             marts_db = marts_database(settings, None)
-        built[backend] = DemoMarts(backend, expected, marts, marts_db)
+        built[backend] = DemoMarts(backend, expected, marts, marts_db, settings)
     yield built
     with server.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{database}_demo" WITH (FORCE)'))

@@ -4,10 +4,13 @@ headline figures equal the sandbox's ground truth."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pandas as pd
 import pytest
 
 from mediaflow_dagster.bi.bundle import dashboards_spec
+from mediaflow_dagster.resources.marts_copy import publish_marts_copy
 
 BACKENDS = ("embedded", "postgres")
 pytestmark = pytest.mark.slow  # the demo's campaign on both backends, then Superset
@@ -129,3 +132,27 @@ def test_the_campaigns_figures_equal_the_sandboxs_ground_truth(superset, demo_ma
     timeliness = chart_rows(superset, backend, "Publishing timeliness", "Publications by platform")
     published = timeliness.set_index("platform")["published"].reindex(truth.index)
     assert published.astype("Int64").equals(truth["posts_published"].astype("Int64"))
+
+
+def test_dashboards_read_the_embedded_marts_while_each_build_replaces_their_copy(
+    superset, demo_marts
+):
+    embedded = demo_marts["embedded"]
+    truth = embedded.expected.set_index("platform")["impressions"]
+
+    def read_results() -> list[pd.Series]:
+        return [
+            chart_rows(superset, "embedded", "Campaign performance", "Results by platform")
+            .set_index("platform")["impressions"]
+            .reindex(truth.index)
+            for _ in range(5)
+        ]
+
+    with ThreadPoolExecutor(1) as dashboard:
+        reading = dashboard.submit(read_results)
+        copies = [publish_marts_copy(embedded.settings.warehouse_path) for _ in range(5)]
+        readings = reading.result()
+
+    assert len(set(copies)) == 1
+    for shown in readings:
+        assert shown.astype("Float64").equals(truth.astype("Float64"))
