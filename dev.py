@@ -217,7 +217,7 @@ def main(arguments: list[str]) -> int:
     ensure_superset()
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
-    in_parallel = ["-n", "auto", "--dist", "worksteal"]
+    in_parallel = ["-n", "auto", "--dist", "loadgroup"]  # one worker per xdist_group
     return subprocess.call(
         [BIN / "pytest", *in_parallel, *arguments[1:]], cwd=ROOT, env=ENVIRONMENT
     )

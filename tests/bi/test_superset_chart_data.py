@@ -13,7 +13,10 @@ from mediaflow_dagster.bi.bundle import dashboards_spec
 from mediaflow_dagster.resources.marts_copy import publish_marts_copy
 
 BACKENDS = ("embedded", "postgres")
-pytestmark = pytest.mark.slow  # the demo's campaign on both backends, then Superset
+pytestmark = [
+    pytest.mark.slow,  # the demo's campaign on both backends, then Superset
+    pytest.mark.xdist_group("superset"),  # one worker sets Superset up, once
+]
 CHARTS = [
     (dashboard["title"], dashboard["dataset"], chart)
     for dashboard in dashboards_spec()["dashboards"]

@@ -9,7 +9,10 @@ from support.superset_ui import read_dashboards
 from mediaflow_dagster.bi.bundle import dashboards_spec
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-pytestmark = pytest.mark.slow  # the demo's campaign on both backends, then Superset
+pytestmark = [
+    pytest.mark.slow,  # the demo's campaign on both backends, then Superset
+    pytest.mark.xdist_group("superset"),  # one worker sets Superset up, once
+]
 
 
 @pytest.mark.parametrize("backend", ["embedded", "postgres"])
