@@ -102,8 +102,7 @@ def _postgres_function(bounded: bool) -> str:
 
 
 POSTGRES_UPGRADE = [
-    "ALTER TABLE search_facets ADD COLUMN french_title tsvector, "
-    "ADD COLUMN english_title tsvector",
+    "ALTER TABLE search_facets ADD COLUMN french_title tsvector, ADD COLUMN english_title tsvector",
     "UPDATE search_facets f SET french_title = to_tsvector('mediaflow_fr', d.title), "
     "english_title = to_tsvector('mediaflow_en', d.title) FROM search_documents d "
     "WHERE d.key = f.key",
