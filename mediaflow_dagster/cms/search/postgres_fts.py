@@ -70,7 +70,9 @@ titles = table(
     *(column(name) for name in FACETS),
 )
 """The documents' facet columns and titles' tsvectors, in narrow rows (migration 0015)."""
-WORDS = text("SELECT word FROM search_words")
+WORDS = text("SELECT word FROM search_words WHERE strpos(word, '-') = 0")
+"""The vocabulary's words, not its hyphenated compounds (a file name is one): their parts are
+words of it."""
 
 
 def tsquery(parsed: ParsedText, configuration: str) -> Any:
@@ -169,9 +171,10 @@ def _broad_keys(
     ]
     if parsed.excluded:
         in_title.append(exists().where(fulltext.c.key == titles.c.key, *matching))
+    matching_titles = select(titles.c.key).where(*in_title).cte().prefix_with("MATERIALIZED")
     candidates = found_keys(
         connection,
-        select(titles.c.key).where(*in_title).order_by(titles.c.key.desc()).limit(RANKED),
+        select(matching_titles.c.key).order_by(matching_titles.c.key.desc()).limit(RANKED),
     )
     keys = []
     if query.offset < len(candidates):

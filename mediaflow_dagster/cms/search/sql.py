@@ -179,17 +179,20 @@ def counts(
     """The total and the facet counts of the documents `source` matches under `conditions`
     (their facet `columns`): exact up to `COUNTED`, else estimated from the smallest sample of
     the matches (by `key`, the column an index finds the sample by) holding about
-    `SAMPLE_ROWS` of them."""
-    rows = _facet_rows(connection, source, conditions, columns, COUNTED + 1)
-    if len(rows) <= COUNTED:
-        return Counts(len(rows), tally(rows), estimated=False)
+    `SAMPLE_ROWS` of them. The coarsest sample comes first: a broad search needs no other, and
+    it tells how many matches there are about."""
     coarsest, *finer = SAMPLE_SHARES
-    share = coarsest
+    rows = _facet_rows(connection, source, [*conditions, in_sample(key, coarsest)], columns)
+    if len(rows) >= SAMPLE_ROWS:
+        return Counts(len(rows) * coarsest, tally(rows, coarsest), estimated=True)
+    expected = len(rows) * coarsest
+    if expected <= COUNTED:
+        rows = _facet_rows(connection, source, conditions, columns, COUNTED + 1)
+        if len(rows) <= COUNTED:
+            return Counts(len(rows), tally(rows), estimated=False)
+        expected = len(rows)
+    share = next((share for share in finer if expected >= share * SAMPLE_ROWS), finer[-1])
     rows = _facet_rows(connection, source, [*conditions, in_sample(key, share)], columns)
-    if len(rows) < SAMPLE_ROWS:
-        expected = len(rows) * coarsest
-        share = next((share for share in finer if expected >= share * SAMPLE_ROWS), finer[-1])
-        rows = _facet_rows(connection, source, [*conditions, in_sample(key, share)], columns)
     return Counts(max(len(rows) * share, COUNTED + 1), tally(rows, share), estimated=True)
 
 
