@@ -11,7 +11,6 @@ typo from 5 letters, two from 9), which match as alternatives.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import reduce
 from typing import Any
 
@@ -178,12 +177,7 @@ def _broad_keys(
     )
     keys = []
     if query.offset < len(candidates):
-        keys = _ranked_keys(
-            connection,
-            replace(query, page=1, per_page=query.per_page + query.offset),
-            parsed,
-            [fulltext.c.key.in_(candidates)],
-        )[query.offset :]
+        keys = _ranked_keys(connection, query, parsed, [fulltext.c.key.in_(candidates)])
     if len(keys) < query.per_page:
         keys += found_keys(
             connection,

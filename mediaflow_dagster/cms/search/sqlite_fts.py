@@ -149,11 +149,7 @@ def _sorted_keys(
 
 
 def _ranked_keys(
-    connection: Connection,
-    query: SearchQuery,
-    expression: str,
-    conditions: list[Any],
-    offset: int | None = None,
+    connection: Connection, query: SearchQuery, expression: str, conditions: list[Any]
 ) -> list[int]:
     return found_keys(
         connection,
@@ -162,7 +158,7 @@ def _ranked_keys(
         .where(_matching(expression), *conditions)
         .order_by(*order(query, RANK))
         .limit(query.per_page)
-        .offset(query.offset if offset is None else offset),
+        .offset(query.offset),
     )
 
 
