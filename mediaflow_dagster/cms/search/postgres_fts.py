@@ -171,13 +171,14 @@ def _broad_keys(
     if parsed.excluded:
         in_title.append(exists().where(fulltext.c.key == titles.c.key, *matching))
     matching_titles = select(titles.c.key).where(*in_title).cte().prefix_with("MATERIALIZED")
+    newest = select(matching_titles.c.key).order_by(matching_titles.c.key.desc()).limit(RANKED)
     candidates = found_keys(
         connection,
-        select(matching_titles.c.key).order_by(matching_titles.c.key.desc()).limit(RANKED),
+        select(fulltext.c.key)
+        .where(fulltext.c.key.in_(newest))
+        .order_by(*order(query, _rank(query, parsed).desc(), fulltext.c)),
     )
-    keys = []
-    if query.offset < len(candidates):
-        keys = _ranked_keys(connection, query, parsed, [fulltext.c.key.in_(candidates)])
+    keys = candidates[query.offset : query.offset + query.per_page]
     if len(keys) < query.per_page:
         keys += found_keys(
             connection,

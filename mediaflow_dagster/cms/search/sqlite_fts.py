@@ -100,9 +100,8 @@ def _matching(expression: str) -> Any:
 
 
 def search(connection: Connection, query: SearchQuery) -> SearchAnswer:
-    parsed = parsed_with_typos(query, lambda: vocabulary(connection, WORDS))
-    if parsed.clauses:
-        parsed = with_completions(parsed, vocabulary(connection, WORDS))
+    words = vocabulary(connection, WORDS)
+    parsed = with_completions(parsed_with_typos(query, lambda: words), words)
     conditions = filters(query)
     if parsed.excluded and not parsed.clauses:
         excluded = " OR ".join(_quoted(phrase) for phrase in parsed.excluded)
