@@ -8,9 +8,9 @@
   own tsvectors with GIN indexes (a broad search ranks the documents matching in their title
   first, found here without reading the wide rows);
 - PostgreSQL: the facet columns in `search_fulltext` too (a search counts its matches from the
-  rows the GIN indexes point at, with no join), an index over the documents' sample hash
-  (`search_fulltext_sample`: the share of a broad search's matches its estimates are made from
-  is found through the indexes, without reading the other matches), and no trigram index on the
+  rows the GIN indexes point at, with no join), GIN indexes over each share of the documents a
+  broad search samples (`search_fulltext_french_64`, …: a sample's matches are found without
+  reading, nor even decoding, the others), and no trigram index on the
   vocabulary any more (typo tolerance reads the vocabulary once per generation of the index, as
   on SQLite).
 
@@ -27,8 +27,11 @@ down_revision = "0013"
 
 FACET_COLUMNS = "key, type, status, kind, platforms, campaign_id, date"
 SAMPLE_HASH = "((key * 2654435761) & 4294967295)"
-"""The expression `cms/search/sql.py` samples by, written the same (an expression index is used
-only for the very same expression)."""
+"""The expression `cms/search/sql.py` samples by, written the same (a partial index is used only
+when a query's condition is the index's)."""
+SAMPLE_SHARES = (64, 16, 4)
+"""`sql.SAMPLE_SHARES`: a GIN index per language over each share of the documents, so that a
+sample's matches are found in posting lists that share's size, not the whole index's."""
 
 SQLITE_FULLTEXT = [
     "DROP TABLE search_fts",
@@ -118,7 +121,12 @@ POSTGRES_UPGRADE = [
     "FROM search_documents d WHERE d.key = f.key",
     "ALTER TABLE search_fulltext ALTER COLUMN type SET NOT NULL, "
     "ALTER COLUMN platforms SET NOT NULL",
-    f"CREATE INDEX search_fulltext_sample ON search_fulltext ({SAMPLE_HASH})",
+    *(
+        f"CREATE INDEX search_fulltext_{language}_{share} ON search_fulltext "
+        f"USING gin ({language}) WHERE {SAMPLE_HASH} < {2**32 // share}"
+        for share in SAMPLE_SHARES
+        for language in ("french", "english")
+    ),
     "DROP INDEX search_words_trigrams",
     _postgres_function(bounded=True),
     "ANALYZE search_fulltext, search_facets",
@@ -126,7 +134,11 @@ POSTGRES_UPGRADE = [
 POSTGRES_DOWNGRADE = [
     _postgres_function(bounded=False),
     "CREATE INDEX search_words_trigrams ON search_words USING gist (word gist_trgm_ops)",
-    "DROP INDEX search_fulltext_sample",
+    *(
+        f"DROP INDEX search_fulltext_{language}_{share}"
+        for share in SAMPLE_SHARES
+        for language in ("french", "english")
+    ),
     "ALTER TABLE search_fulltext DROP COLUMN type, DROP COLUMN status, DROP COLUMN kind, "
     "DROP COLUMN platforms, DROP COLUMN campaign_id, DROP COLUMN date",
 ]
