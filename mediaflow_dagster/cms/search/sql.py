@@ -1,12 +1,13 @@
-"""What the two databases' searches share: the filters, the facet counts and the order, in SQL
-both run; each database brings its own match (`sqlite_fts`, `postgres_fts`).
+"""What the two databases' searches share: the filters, the counts, the order, the page's hits
+and the vocabulary typos are looked up in; each database brings its own match (`sqlite_fts`,
+`postgres_fts`).
 
 A search reads a bounded number of matches however broad it is. Up to `COUNTED` matches, the
 total and the facet counts are exact; past it they are estimated from a sample of the matches:
 the documents whose key hashes into the smallest share (`SAMPLE_SHARES`) that holds
 `SAMPLE_ROWS` of them, found through the indexes without reading the others. Up to `RANKED`
-matches every one is ranked; past it (`RANKED`), a broad search ranks the newest `RANKED` of
-the documents it matches in their title, then lists the other matches newest first.
+matches every one is ranked; past it, a broad search ranks the newest `RANKED` of the
+documents it matches in their title, then lists the other matches newest first.
 """
 
 from __future__ import annotations
@@ -132,7 +133,8 @@ def tally(rows: list[Any], scale: int = 1) -> dict[str, dict[str, int]]:
 
 def hits_of(connection: Connection, keys: list[int], parsed: ParsedText) -> list[Hit]:
     """The documents of `keys`, in that order, the words `parsed` looks for marked in their
-    title and in a passage of their text."""
+    title and in a passage of their text (on PostgreSQL a document deleted since its key was
+    read is left out)."""
     if not keys:
         return []
     rows = connection.execute(
@@ -146,7 +148,7 @@ def hits_of(connection: Connection, keys: list[int], parsed: ParsedText) -> list
         )
         for row in rows
     }
-    return [found[key] for key in keys]
+    return [found[key] for key in keys if key in found]
 
 
 def found_keys(connection: Connection, statement: Select) -> list[int]:
