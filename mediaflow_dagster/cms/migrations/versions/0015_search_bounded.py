@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 
 FACET_COLUMNS = "key, type, status, kind, platforms, campaign_id, date"
 SAMPLE_HASH = "((key * 2654435761) & 4294967295)"
