@@ -8,10 +8,15 @@
     python3.11 dev.py docs [ARGS]   the dbt project's docs, generated from the demo's warehouse
                                     (or the one MEDIAFLOW_* settings choose) and served on
                                     127.0.0.1:8580 (ARGS go to `mediaflow docs`)
+    python3.11 dev.py bi [ARGS]     Apache Superset's dashboards over the demo's marts (or the
+                                    warehouse MEDIAFLOW_* settings choose), served on
+                                    127.0.0.1:8088 (ARGS go to `mediaflow bi`)
 
 Each command first makes `.venv` and installs the pinned packages of `requirements.lock`, mediaflow
 and its sandbox (again only when the lock or a pyproject.toml changed), and prepares the dbt
-manifest. `test` and `bench` also install what the media workflows run on: ffmpeg and ImageMagick
+manifest. `bi` and `test` also make `.venv-superset`, Apache Superset's own environment, from
+`requirements-superset.lock` (a few minutes the first time, again only when the lock changed).
+`test` and `bench` also install what the media workflows run on: ffmpeg and ImageMagick
 from Debian's packages where missing, and n8n from npm (`n8n/package.json`) into a cache shared by
 every clone.
 """
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -30,6 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
+SUPERSET_VENV = ROOT / ".venv-superset"
+SUPERSET_LOCK = ROOT / "requirements-superset.lock"
+DEV_SECRETS = ("MEDIAFLOW_SUPERSET_ADMIN_PASSWORD", "MEDIAFLOW_SUPERSET_SECRET_KEY")
 
 
 N8N_PACKAGE = ROOT / "n8n"
@@ -76,6 +85,44 @@ def ensure_environment() -> None:
         "--file",
         "mediaflow_dagster/dbt_project.py",
         stdout=subprocess.DEVNULL,
+    )
+
+
+def ensure_superset() -> None:
+    """Apache Superset in `.venv-superset`, apart from Dagster's packages (their pins conflict),
+    installed from its lock once per version of it; MEDIAFLOW_SUPERSET_VENV tells mediaflow."""
+    if not (SUPERSET_VENV / "bin" / "python").exists():
+        print("creating .venv-superset", flush=True)
+        run(sys.executable, "-m", "venv", SUPERSET_VENV)
+    digest = hashlib.sha256(SUPERSET_LOCK.read_bytes()).hexdigest()
+    stamp = SUPERSET_VENV / ".mediaflow-installed"
+    if not stamp.exists() or stamp.read_text() != digest:
+        print("installing Apache Superset (a few minutes the first time)", flush=True)
+        run(
+            SUPERSET_VENV / "bin" / "python",
+            *("-m", "pip", "install", "--disable-pip-version-check", "-q"),
+            *("-r", SUPERSET_LOCK),
+        )
+        stamp.write_text(digest)
+    ENVIRONMENT["MEDIAFLOW_SUPERSET_VENV"] = str(SUPERSET_VENV)
+
+
+def dev_superset_secrets() -> None:
+    """Superset's admin password and secret key for this clone, made once and kept in
+    `.mediaflow/superset.env` (its owner's only), unless the environment sets them."""
+    path = ROOT / ".mediaflow" / "superset.env"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.writelines(f"{name}={secrets.token_urlsafe(32)}\n" for name in DEV_SECRETS)
+    for line in path.read_text().splitlines():
+        name, _, value = line.partition("=")
+        ENVIRONMENT.setdefault(name, value)
+    print(
+        f"Superset's admin: {ENVIRONMENT.get('MEDIAFLOW_SUPERSET_ADMIN_USERNAME', 'admin')}, "
+        f"its password in {path} unless MEDIAFLOW_SUPERSET_ADMIN_PASSWORD is set",
+        flush=True,
     )
 
 
@@ -145,7 +192,7 @@ def ensure_n8n() -> None:
 
 
 def main(arguments: list[str]) -> int:
-    if not arguments or arguments[0] not in {"demo", "test", "bench", "docs"}:
+    if not arguments or arguments[0] not in {"demo", "test", "bench", "docs", "bi"}:
         print(__doc__)
         return 2
     ensure_environment()
@@ -155,6 +202,11 @@ def main(arguments: list[str]) -> int:
     if arguments[0] == "docs":
         command = [BIN / "mediaflow", "docs", *arguments[1:]]
         return subprocess.call(command, cwd=ROOT, env=ENVIRONMENT)
+    if arguments[0] == "bi":
+        ensure_superset()
+        dev_superset_secrets()
+        command = [BIN / "mediaflow", "bi", *arguments[1:]]
+        return subprocess.call(command, cwd=ROOT, env=ENVIRONMENT)
     ensure_media_tools()
     ensure_n8n()
     ensure_postgres()
@@ -162,9 +214,10 @@ def main(arguments: list[str]) -> int:
         for benchmark in sorted((ROOT / "benchmarks").glob("[!_]*.py")):
             run(BIN / "python", benchmark)
         return 0
+    ensure_superset()
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
-    in_parallel = ["-n", "auto", "--dist", "worksteal"]
+    in_parallel = ["-n", "auto", "--dist", "loadgroup"]  # one worker per xdist_group
     return subprocess.call(
         [BIN / "pytest", *in_parallel, *arguments[1:]], cwd=ROOT, env=ENVIRONMENT
     )

@@ -1,5 +1,5 @@
 """`mediaflow ...`: the API server, the ops store's migrations, the API's keys, the accounts'
-platform credentials and the warehouse's documentation."""
+platform credentials, the warehouse's documentation and the BI dashboards over it."""
 
 from __future__ import annotations
 
@@ -102,6 +102,61 @@ def docs(
         typer.echo(f"serving them on http://127.0.0.1:{port} (Ctrl-C stops)")
         command = [dbt, "docs", "serve", *where, "--host", "127.0.0.1", "--port", str(port)]
         subprocess.run([*command, "--no-browser"], env=environment, check=False)
+
+
+@app.command()
+def bi(
+    serve: Annotated[bool, typer.Option(help="Serve Superset once set up.")] = True,
+) -> None:
+    """Set Apache Superset up over the marts of the warehouse the settings choose (its metadata,
+    the admin, the marts' database and the dashboards of mediaflow_dagster/bi/dashboards.yml)
+    and serve it on loopback until Ctrl-C."""
+    from mediaflow_dagster.bi.bundle import dashboard_slugs, dashboard_url
+    from mediaflow_dagster.bi.superset import Superset, SupersetFailed, marts_database
+    from mediaflow_dagster.dbt_project import dbt_project
+    from mediaflow_dagster.resources.marts_copy import marts_copy_path
+    from mediaflow_dagster.settings import SupersetSettings
+
+    try:
+        settings = get_settings()
+        superset_settings = SupersetSettings.load()
+        database = marts_database(settings, superset_settings)
+    except MissingSetting as missing:
+        typer.secho(f"mediaflow bi cannot start: {missing}", fg="red", err=True)
+        raise typer.Exit(2) from missing
+    if settings.backend == "embedded" and not marts_copy_path(settings.warehouse_path).exists():
+        typer.secho(
+            "no marts to show yet: `python3.11 dev.py demo` builds them", fg="yellow", err=True
+        )
+    superset = Superset(superset_settings)
+    typer.echo(f"setting Superset up in {superset.home} (log: {superset.log_path})")
+    try:
+        superset.set_up([database], dbt_project.manifest_path)
+        typer.echo(f"dashboards over the marts of {_warehouse_name(settings)}:")
+        for slug in dashboard_slugs([database]).values():
+            typer.echo(f"  {dashboard_url(superset.url, slug)}")
+        if serve:
+            with superset.serving() as url:
+                typer.echo(f"Superset is up at {url} (Ctrl-C stops it)")
+                _wait_for_interrupt()
+    except SupersetFailed as failed:
+        typer.secho(str(failed), fg="red", err=True)
+        raise typer.Exit(1) from failed
+
+
+def _wait_for_interrupt() -> None:
+    """Until Ctrl-C or a SIGTERM, which end the caller's `with` blocks (the servers they
+    started stop with them)."""
+    import signal
+    import time
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
 
 
 def _warehouse_name(settings) -> str:

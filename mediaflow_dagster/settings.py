@@ -255,6 +255,39 @@ class CallbackSecrets(MediaflowSettings):
         }
 
 
+class SupersetSettings(MediaflowSettings):
+    """Apache Superset, the BI tool over the marts (`mediaflow bi`): where it listens, its admin
+    and its own secrets, and how it reaches the marts."""
+
+    superset_url: str = Field(
+        default="http://127.0.0.1:8088",
+        description="Superset's address; `mediaflow bi` listens on its host and port, and the "
+        "dbt exposures link the dashboards under it.",
+    )
+    superset_admin_username: str = "admin"
+    superset_admin_password: SecretStr
+    superset_secret_key: SecretStr = Field(
+        description="Signs Superset's sessions and encrypts the database passwords it keeps."
+    )
+    superset_home: Path = Field(
+        default=Path(".mediaflow/superset"),
+        description="Superset's folder: its metadata (SQLite `superset.db` unless "
+        "MEDIAFLOW_SUPERSET_METADATA_URL says otherwise) and the dashboards' bundle.",
+    )
+    superset_metadata_url: SecretStr | None = Field(
+        default=None, description="SQLAlchemy URL of Superset's own metadata database."
+    )
+    superset_venv: Path = Field(
+        default=Path(".venv-superset"),
+        description="Superset's own virtual environment (`python3.11 dev.py bi` makes it).",
+    )
+    bi_postgres_url: SecretStr | None = Field(
+        default=None,
+        description="On PostgreSQL, the URL Superset reads the marts with: a login holding the "
+        "role mediaflow_bi_reader (needed when the backend is postgres).",
+    )
+
+
 def load_together(*kinds: type[MediaflowSettings]) -> list[MediaflowSettings]:
     """Each kind of settings from the environment; `MissingSetting` names every variable all of
     them lack at once, not only the first kind's."""

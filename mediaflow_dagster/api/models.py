@@ -723,6 +723,10 @@ class SearchResults(BaseModel):
         description="Per facet (type, status, kind, platform, campaign), the count of matching "
         "documents for each value; campaign: the 20 with most."
     )
+    estimated: bool = Field(
+        description="True when `total` and `facets` are estimated from a sample of the "
+        "matches: a search the database answers that matches more than 500 documents."
+    )
     backend: Literal["sqlite", "postgres", "meilisearch"] = Field(
         description="What answered the search."
     )

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from mediaflow_dagster.cms.contacts import contact_ids as audience_ids
-from mediaflow_dagster.cms.contacts import refusal, sending_context
+from mediaflow_dagster.cms.contacts import refusal, sending_context, suppress
 from mediaflow_dagster.cms.database import insert_ignoring_duplicates, utcnow
 from mediaflow_dagster.cms.errors import NotFound
 from mediaflow_dagster.cms.run_failures import OPERATIONS_KIND
@@ -73,7 +73,7 @@ class DispatchReport:
     def count(self, message: Any, settled: Settled) -> None:
         with self.lock:
             self.outcomes[settled.status] += 1
-            if settled.status in ("failed", "blocked"):
+            if settled.status in ("failed", "blocked", "bounced"):
                 self.failures.append(
                     {"message": message.id, "channel": message.channel, "reason": settled.reason}
                 )
@@ -523,7 +523,13 @@ class _Sender:
         except MailDeferred as deferred:
             raise Deferred(str(deferred)) from deferred
         except MailRefused as refused:
-            return Settled("failed", f"the mail server refused it: {refused}", template=template)
+            if not refused.hard_bounce:
+                reason = f"the mail server refused it: {refused}"
+                return Settled("failed", reason, template=template)
+            with self.engine.begin() as connection:
+                suppress(connection, "email", contact.email_index, "hard_bounce")
+            reason = f"hard bounce, the address is suppressed: {refused}"
+            return Settled("bounced", reason, template=template)
         return Settled(
             "sent",
             provider_message_id=message_id(message.id, self.mailer.message_id_domain),

@@ -520,6 +520,27 @@ search_documents = Table(
     Column("indexed_at", DateTime, nullable=False),
 )
 
+search_facets = Table(
+    "search_facets",
+    metadata,
+    Column(
+        "key",
+        Integer,
+        ForeignKey("search_documents.key", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("type", String(20), nullable=False),
+    Column("status", String(20)),
+    Column("kind", String(20)),
+    Column("platforms", Integer, nullable=False),
+    Column("campaign_id", Integer),
+    Column("date", DateTime),
+    sqlite_with_rowid=False,
+)
+"""A copy of each document's filter and facet columns, kept by triggers (migration 0015): narrow
+rows that a search reads for every match it counts, where `search_documents` rows carry the
+whole document."""
+
 search_index_state = Table(
     "search_index_state",
     metadata,

@@ -21,6 +21,7 @@ from pydantic import Field
 
 UNFOLDED = compat32.clone(max_line_length=0, linesep="\r\n")
 _ADDRESS = re.compile(r"<?[^\s<>@]+@[^\s<>]+>?")
+_BAD_MAILBOX = re.compile(r"5\.1\.\d{1,3}\b")
 
 
 class MailDeferred(Exception):
@@ -38,6 +39,9 @@ class MailRefused(Exception):
     def __init__(self, code: int, reason: str) -> None:
         self.code = code
         super().__init__(f"{code} {reason}")
+        self.hard_bounce = bool(_BAD_MAILBOX.match(reason))
+        """The address itself is refused (RFC 3463 5.1.x: no such mailbox, no such domain,
+        bad address): mailing it again would bounce again."""
 
 
 class SmtpMailer(ConfigurableResource):

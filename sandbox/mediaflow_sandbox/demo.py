@@ -211,16 +211,7 @@ def run_demo(
     console = console or Console()
     started = time.monotonic()
     with demo_stack(settings, console, chain=DagsterProcesses) as demo:
-        campaign_id, object_ids = create_campaign(demo)
-        generate_content(demo, campaign_id, object_ids)
-        first_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0, tzinfo=None)
-        first_hour -= timedelta(hours=hours)
-        demo.sandbox.set_clock(first_hour + timedelta(minutes=1))
-        approve(demo, object_ids)
-        publish(demo, campaign_id)
-        collect_insights(demo, first_hour, hours)
-        demo.chain.run("warehouse_job")
-        console.print("[green]✓[/] ops tables landed, dbt build passed")
+        campaign_id = play_campaign(demo, hours)
         performance = _performance(demo.settings, campaign_id)
         expected = expected_performance(demo.sandbox.ground_truth())
         report = DemoReport(campaign_id, performance, expected, time.monotonic() - started)
@@ -230,6 +221,23 @@ def run_demo(
         if keep_ui:
             _serve_until_interrupted(console, demo.chain.ui_url)
     return report
+
+
+def play_campaign(demo: DemoStack, hours: int) -> int:
+    """The demo's campaign from creation to its marts: content generated, approved at the
+    start of the last `hours` hours, published, its insights collected hour by hour, and the
+    warehouse built; returns the campaign's id."""
+    campaign_id, object_ids = create_campaign(demo)
+    generate_content(demo, campaign_id, object_ids)
+    first_hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+    first_hour -= timedelta(hours=hours)
+    demo.sandbox.set_clock(first_hour + timedelta(minutes=1))
+    approve(demo, object_ids)
+    publish(demo, campaign_id)
+    collect_insights(demo, first_hour, hours)
+    demo.chain.run("warehouse_job")
+    demo.console.print("[green]✓[/] ops tables landed, dbt build passed")
+    return campaign_id
 
 
 def _serve_until_interrupted(console: Console, ui_url: str) -> None:

@@ -28,6 +28,8 @@ class MailFaults:
     drop_connection_at_data: int = 0
     temporary_failures: int = 0
     refused_domains: set[str] = field(default_factory=set)
+    policy_refusals: int = 0
+    """Messages refused at DATA as a content filter does (554 5.7.1): the address is fine."""
     gone_after: int | None = None
     """Once it took this many messages, the server drops every session and refuses new ones."""
 
@@ -82,6 +84,9 @@ class _Handler:
                 faults.drop_connection_at_data -= 1
                 server.transport.abort()
                 return "421 4.4.2 connection dropped"
+            if faults.policy_refusals > 0:
+                faults.policy_refusals -= 1
+                return "554 5.7.1 message rejected by policy"
             if faults.temporary_failures > 0:
                 faults.temporary_failures -= 1
                 return "451 4.3.0 temporary failure, try again later"

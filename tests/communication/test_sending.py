@@ -218,7 +218,7 @@ def test_a_deferring_server_mid_batch_gets_each_message_once_later(
     assert {message.status for message in messages(engine)} == {"sent"}
 
 
-def test_a_5xx_fails_the_message_with_the_reason_and_the_batch_goes_on(
+def test_a_refused_address_bounces_is_suppressed_and_the_batch_goes_on(
     engine, vault, personal_data, mailbox
 ):
     ready_contact(engine, vault, first_name="Gone", email="gone@closed.example")
@@ -227,12 +227,32 @@ def test_a_5xx_fails_the_message_with_the_reason_and_the_batch_goes_on(
     mailbox.faults.refused_domains = {"closed.example"}
 
     dispatch(engine, personal_data)
+    request(engine)
+    dispatch(engine, personal_data)
 
-    statuses = {message.status: message.reason for message in messages(engine)}
-    assert statuses["sent"] is None
-    assert statuses["failed"].startswith("the mail server refused it: 550")
-    assert "gone@" not in statuses["failed"]
-    assert [mail["To"] for mail in mailbox.received()] == ["alice@example.org"]
+    first, _, second, _ = messages(engine)
+    assert first.status == "bounced"
+    assert first.reason.startswith("hard bounce, the address is suppressed: 550 5.1.1")
+    assert "gone@" not in first.reason
+    assert (second.status, second.reason) == ("blocked", "the address is suppressed (hard_bounce)")
+    assert [mail["To"] for mail in mailbox.received()] == ["alice@example.org"] * 2
+
+
+def test_a_5xx_about_the_message_fails_it_with_the_reason_and_keeps_the_address(
+    engine, vault, personal_data, mailbox
+):
+    ready_contact(engine, vault)
+    request(engine)
+    mailbox.faults.policy_refusals = 1
+
+    dispatch(engine, personal_data)
+    request(engine)
+    dispatch(engine, personal_data)
+
+    first, second = messages(engine)
+    assert first.status == "failed"
+    assert first.reason == "the mail server refused it: 554 5.7.1 message rejected by policy"
+    assert second.status == "sent"
 
 
 def test_a_crash_mid_batch_loses_nothing_and_sends_nothing_twice(

@@ -28,6 +28,7 @@ def test_one_campaign_goes_from_creation_to_marts_that_equal_the_ground_truth(st
 
     def read_ui(demo):
         ui["reading"] = read_dagster_ui(demo.chain.ui_url, screenshots)
+        ui["analytics"] = figures_through_the_api(demo)
 
     report = run_demo(stack_settings, hours=3, console=Console(quiet=True), while_up=read_ui)
 
@@ -52,6 +53,9 @@ def test_one_campaign_goes_from_creation_to_marts_that_equal_the_ground_truth(st
     }
     assert performance.loc[["youtube", "tiktok", "x"], "reach"].isna().all()
     assert report.matches_ground_truth, report.expected
+    for platform, figures in ui["analytics"].items():
+        for figure in ("posts_published", "impressions", "engagements"):
+            assert figures[figure] == performance.loc[platform, figure], (platform, figure)
     assert launched_by(stack_settings.dagster_home) >= {"n8n_callbacks", "approvals", "backfill"}
     reading = ui["reading"]
     assert reading.timeline_shows_runs
@@ -64,6 +68,23 @@ def test_one_campaign_goes_from_creation_to_marts_that_equal_the_ground_truth(st
     assert len({name for name in secrets if name.startswith("facebook:")}) == 2
     assert secrets_in_logs(stack_settings.home / "logs", secrets.values()) == []
     assert secrets_in_runs(stack_settings.dagster_home, secrets.values()) == []
+
+
+def figures_through_the_api(demo) -> dict[str, dict]:
+    """The campaign's figures per platform over its whole window, as editors read them from
+    `GET /api/communication/analytics`."""
+    [campaign] = demo.cms.get("/api/campaigns").json()["items"]
+    answer = demo.cms.get(
+        "/api/communication/analytics",
+        params={
+            "campaign_id": campaign["id"],
+            "start": campaign["start_date"],
+            "end": campaign["end_date"],
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    [figures] = answer.json()["items"]
+    return {platform["platform"]: platform["current"] for platform in figures["platforms"]}
 
 
 def read_tokens(stack_settings, keys: str) -> dict[str, str]:

@@ -17,6 +17,7 @@ from mediaflow_dagster.cms.schema import (
     media_renditions,
     search_documents,
 )
+from mediaflow_dagster.cms.search import postgres_fts, sql, sqlite_fts
 from mediaflow_dagster.cms.search.query import SearchQuery
 from mediaflow_dagster.resources.search import SearchIndex
 from mediaflow_sandbox.search_corpus import RELEVANCE_CAMPAIGNS, land_campaigns
@@ -49,7 +50,7 @@ def test_the_index_holds_campaigns_objects_and_media_without_personal_data(corpu
     answer = index.search(corpus, SearchQuery(per_page=100))
 
     assert answer.facets["type"] == {"campaign": 5, "object": 19, "media": 10}
-    assert answer.total == 34
+    assert (answer.total, answer.estimated) == (34, False)
     launch = next(hit for hit in answer.hits if hit.id == "media-1-instagram")
     assert launch.document["file_name"] == "lancement-produit-x-instagram.mp4"
     assert launch.document["platforms"] == ["instagram"]
@@ -168,3 +169,44 @@ def test_any_text_is_only_text(corpus, index):
         assert set(answer.facets) == {"type", "status", "kind", "platform", "campaign"}
     assert index.search(corpus, SearchQuery(text="-vidéo")).total == 24
     assert index.search(corpus, SearchQuery(text='"')).total == 34
+
+
+@pytest.fixture
+def broad(monkeypatch):
+    """Searches as broad as a large index's: exact counts up to 8 matches, the newest 3 title
+    matches ranked, samples of a half or the whole."""
+    monkeypatch.setattr(sql, "COUNTED", 8)
+    monkeypatch.setattr(sql, "SAMPLE_SHARES", (2, 1))
+    monkeypatch.setattr(sql, "SAMPLE_ROWS", 6)
+    for module in (sqlite_fts, postgres_fts):
+        monkeypatch.setattr(module, "RANKED", 3)
+
+
+def test_counts_are_exact_up_to_the_bound(corpus, index):
+    answer = index.search(corpus, SearchQuery(text="lancement"))
+
+    assert (answer.total, answer.estimated) == (10, False)
+    assert sum(answer.facets["type"].values()) == 10
+
+
+def test_a_broad_search_estimates_its_counts_from_a_sample(corpus, index, broad):
+    answer = index.search(corpus, SearchQuery())
+
+    assert answer.estimated
+    assert 20 <= answer.total <= 48
+    assert sum(answer.facets["type"].values()) == answer.total
+    assert set(answer.facets["type"]) <= {"campaign", "object", "media"}
+
+
+def test_a_broad_search_lists_title_matches_first_and_every_match_once(corpus, index, broad):
+    answer = index.search(corpus, SearchQuery(text="lancement", per_page=100))
+    pages = [
+        hit.id
+        for page in (1, 2, 3, 4)
+        for hit in index.search(corpus, SearchQuery(text="lancement", page=page, per_page=3)).hits
+    ]
+
+    assert answer.estimated
+    assert all("lancement" in hit.title.lower() for hit in answer.hits[:3])
+    assert sorted(pages) == sorted(hit.id for hit in answer.hits)
+    assert len(answer.hits) == 10

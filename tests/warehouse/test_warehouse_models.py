@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -285,7 +286,8 @@ def warehouse(
         server = None
     else:
         server_url = request.getfixturevalue("postgres_server")
-        location = make_url(server_url).set(database=f"mediaflow_dbt_{folder.name}")
+        database = f"mediaflow_dbt_{uuid.uuid4().hex[:10]}"
+        location = make_url(server_url).set(database=database)
         server = create_engine(server_url, isolation_level="AUTOCOMMIT")
         with server.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{location.database}"'))

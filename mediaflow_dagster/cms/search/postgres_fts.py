@@ -2,24 +2,23 @@
 `unaccent` inside the text search configurations `mediaflow_fr` and `mediaflow_en`, so
 "vidéos" finds "video"), GIN indexes, every phrase of the query through
 `websearch_to_tsquery` (which takes any text without an error), ranked by `ts_rank` with the
-title weighing most, snippets by `ts_headline`, facet counts by SQL.
+title weighing most, facet counts from the rows the GIN indexes point at (`sql.counts`).
 
-Typo tolerance: `pg_trgm` proposes, for each word of the query, the indexed words most similar
-to it (`%` and `<->` on a GiST trigram index over the vocabulary: nearest first); those within
-Meilisearch's allowance (one typo from 5 letters, two from 9) match as alternatives.
+Typo tolerance: the vocabulary (`search_words`, the indexed words, read once per generation of
+the index) gives each word of the query its near words within Meilisearch's allowance (one
+typo from 5 letters, two from 9), which match as alternatives.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from functools import reduce
 from typing import Any
 
 from sqlalchemy import (
     Connection,
     String,
-    and_,
     column,
+    exists,
     func,
     literal,
     literal_column,
@@ -28,54 +27,51 @@ from sqlalchemy import (
     table,
     text,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR, aggregate_order_by
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from mediaflow_dagster.cms.schema import search_documents
 from mediaflow_dagster.cms.search.query import (
-    HIGHLIGHT_END,
-    HIGHLIGHT_START,
     ParsedText,
     SearchAnswer,
     SearchQuery,
-    hit,
-    marked_words,
     parse,
 )
 from mediaflow_dagster.cms.search.sql import (
+    RANKED,
+    browse,
+    counts,
     documents,
-    facet_counts,
-    facet_statements,
     filters,
-    near_words,
+    found_keys,
+    hits_of,
     order,
     parsed_with_typos,
-    read_facets,
+    vocabulary,
 )
 
 NAME = "postgres"
 LANGUAGES = {"french": "mediaflow_fr", "english": "mediaflow_en"}
-TRIGRAM_CANDIDATES = 12
+FACETS = ("type", "status", "kind", "platforms", "campaign_id", "date")
 fulltext = table(
-    "search_fulltext", column("key"), column("french", TSVECTOR), column("english", TSVECTOR)
+    "search_fulltext",
+    column("key"),
+    column("french", TSVECTOR),
+    column("english", TSVECTOR),
+    *(column(name) for name in FACETS),
 )
-HEADLINE = (
-    f"StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_END}, MaxWords=24, MinWords=8, "
-    "MaxFragments=1, FragmentDelimiter=…"
+"""The documents' tsvectors with their facet columns: a search reads nothing else for the
+matches it counts."""
+titles = table(
+    "search_facets",
+    column("key"),
+    column("french_title", TSVECTOR),
+    column("english_title", TSVECTOR),
+    *(column(name) for name in FACETS),
 )
-
-
-def _alternatives(connection: Connection, terms: list[str]) -> dict[str, list[str]]:
-    rows = connection.execute(
-        text(
-            "SELECT t.term, w.word FROM unnest(CAST(:terms AS text[])) AS t(term) "
-            "CROSS JOIN LATERAL (SELECT word FROM search_words WHERE word % t.term "
-            "ORDER BY word <-> t.term LIMIT :candidates) AS w"
-        ).bindparams(terms=terms, candidates=TRIGRAM_CANDIDATES)
-    )
-    candidates: dict[str, list[str]] = defaultdict(list)
-    for term, word in rows:
-        candidates[term].append(word)
-    return {term: near_words(term, candidates[term]) for term in terms}
+"""The documents' facet columns and titles' tsvectors, in narrow rows (migration 0015)."""
+WORDS = text("SELECT word FROM search_words WHERE strpos(word, '-') = 0")
+"""The vocabulary's words, not its hyphenated compounds (a file name is one): their parts are
+words of it."""
 
 
 def tsquery(parsed: ParsedText, configuration: str) -> Any:
@@ -98,102 +94,98 @@ def tsquery(parsed: ParsedText, configuration: str) -> Any:
 
 
 def search(connection: Connection, query: SearchQuery) -> SearchAnswer:
-    parsed = parsed_with_typos(query, lambda terms: _alternatives(connection, terms))
-    conditions = filters(query)
+    parsed = parsed_with_typos(query, lambda: vocabulary(connection, WORDS))
+    conditions = filters(query, fulltext.c)
     if parsed.is_empty:
-        return _browse(connection, query, conditions)
+        return browse(connection, query, filters(query), NAME)
     french, english = tsquery(parsed, "mediaflow_fr"), tsquery(parsed, "mediaflow_en")
-    rank = func.ts_rank(fulltext.c.french, french) + func.ts_rank(fulltext.c.english, english)
-    exact = parse(query.text)
-    if exact != parsed:
-        rank = (
-            rank
-            + func.ts_rank(fulltext.c.french, tsquery(exact, "mediaflow_fr"))
-            + func.ts_rank(fulltext.c.english, tsquery(exact, "mediaflow_en"))
-        )
-    conditions.append(or_(fulltext.c.french.op("@@")(french), fulltext.c.english.op("@@")(english)))
-    matched = (
-        select(
-            documents.key,
-            documents.type,
-            documents.status,
-            documents.kind,
-            documents.platforms,
-            documents.campaign_id,
-            documents.date,
-            documents.title,
-            rank.label("rank"),
-        )
-        .select_from(search_documents.join(fulltext, fulltext.c.key == documents.key))
-        .where(and_(*conditions))
-        .cte("matched")
-        .prefix_with("MATERIALIZED")
-    )
-    grouped, campaigns = facet_statements(matched, [], matched.c)
-    ranked = order(query, matched.c.rank.desc(), matched.c)
-    page = (
-        select(matched.c.key, func.row_number().over(order_by=ranked).label("position"))
-        .order_by(*ranked)
-        .limit(query.per_page)
-        .offset(query.offset)
-        .subquery("page")
-    )
-    found = (
-        select(
-            page.c.position,
-            documents.document,
-            func.ts_headline(
-                literal_column("'mediaflow_fr'::regconfig"),
-                documents.body,
-                french,
-                literal(HEADLINE, String),
-            ).label("snippet"),
-        )
-        .select_from(page.join(search_documents, documents.key == page.c.key))
-        .subquery("found")
-    )
-    row = connection.execute(
-        select(
-            _json_rows(grouped.subquery("groups")).label("groups"),
-            _json_rows(campaigns.subquery("campaigns")).label("campaigns"),
-            select(
-                func.coalesce(
-                    func.json_agg(aggregate_order_by(literal_column("found"), found.c.position)),
-                    literal_column("'[]'::json"),
-                )
-            )
-            .select_from(found)
-            .scalar_subquery()
-            .label("hits"),
-        )
-    ).one()
-    facets, total = read_facets(row.groups, row.campaigns)
-    hits = [
-        hit(found["document"], marked_words(found["document"]["title"], parsed), found["snippet"])
-        for found in row.hits
+    matching = [
+        or_(fulltext.c.french.op("@@")(french), fulltext.c.english.op("@@")(english)),
+        *conditions,
     ]
-    return SearchAnswer(hits, total, facets, NAME, query.page, query.per_page)
-
-
-def _json_rows(rows: Any) -> Any:
-    """The rows of a subquery as one JSON array (one round trip for every part of an answer)."""
-    return (
-        select(
-            func.coalesce(func.json_agg(literal_column(rows.name)), literal_column("'[]'::json"))
+    counted = counts(connection, fulltext, matching, fulltext.c.key, fulltext.c)
+    if query.sort != "relevance":
+        keys = found_keys(
+            connection,
+            select(fulltext.c.key)
+            .select_from(fulltext.join(search_documents, documents.key == fulltext.c.key))
+            .where(*matching)
+            .order_by(*order(query, None, fulltext.c))
+            .limit(query.per_page)
+            .offset(query.offset),
         )
-        .select_from(rows)
-        .scalar_subquery()
+    elif not counted.estimated and counted.total <= RANKED:
+        keys = _ranked_keys(connection, query, parsed, matching)
+    else:
+        keys = _broad_keys(connection, query, parsed, matching)
+    return SearchAnswer(
+        hits_of(connection, keys, parsed),
+        counted.total,
+        counted.facets,
+        NAME,
+        query.page,
+        query.per_page,
+        estimated=counted.estimated,
     )
 
 
-def _browse(connection: Connection, query: SearchQuery, conditions: list[Any]) -> SearchAnswer:
-    facets, total = facet_counts(connection, search_documents, conditions)
-    rows = connection.execute(
-        select(documents.document)
-        .where(and_(True, *conditions))
-        .order_by(*order(query, None))
+def _rank(query: SearchQuery, parsed: ParsedText) -> Any:
+    """`ts_rank` in both languages, the title weighing most, exact words over their
+    alternatives (typos, synonyms)."""
+
+    def in_both(text: ParsedText) -> Any:
+        return func.ts_rank(fulltext.c.french, tsquery(text, "mediaflow_fr")) + func.ts_rank(
+            fulltext.c.english, tsquery(text, "mediaflow_en")
+        )
+
+    exact = parse(query.text)
+    return in_both(parsed) + in_both(exact) if exact != parsed else in_both(parsed)
+
+
+def _ranked_keys(
+    connection: Connection, query: SearchQuery, parsed: ParsedText, matching: list[Any]
+) -> list[int]:
+    return found_keys(
+        connection,
+        select(fulltext.c.key)
+        .where(*matching)
+        .order_by(*order(query, _rank(query, parsed).desc(), fulltext.c))
         .limit(query.per_page)
-        .offset(query.offset)
+        .offset(query.offset),
     )
-    hits = [hit(document, document["title"], None) for (document,) in rows]
-    return SearchAnswer(hits, total, facets, NAME, query.page, query.per_page)
+
+
+def _broad_keys(
+    connection: Connection, query: SearchQuery, parsed: ParsedText, matching: list[Any]
+) -> list[int]:
+    """A broad search's page: the newest `RANKED` documents matching in their title, ranked,
+    then every other match, newest first."""
+    required = ParsedText(parsed.clauses)
+    in_title = [
+        or_(
+            titles.c.french_title.op("@@")(tsquery(required, "mediaflow_fr")),
+            titles.c.english_title.op("@@")(tsquery(required, "mediaflow_en")),
+        ),
+        *filters(query, titles.c),
+    ]
+    if parsed.excluded:
+        in_title.append(exists().where(fulltext.c.key == titles.c.key, *matching))
+    matching_titles = select(titles.c.key).where(*in_title).cte().prefix_with("MATERIALIZED")
+    newest = select(matching_titles.c.key).order_by(matching_titles.c.key.desc()).limit(RANKED)
+    candidates = found_keys(
+        connection,
+        select(fulltext.c.key)
+        .where(fulltext.c.key.in_(newest))
+        .order_by(*order(query, _rank(query, parsed).desc(), fulltext.c)),
+    )
+    keys = candidates[query.offset : query.offset + query.per_page]
+    if len(keys) < query.per_page:
+        keys += found_keys(
+            connection,
+            select(fulltext.c.key)
+            .where(*matching, fulltext.c.key.not_in(candidates))
+            .order_by(fulltext.c.key.desc())
+            .limit(query.per_page - len(keys))
+            .offset(max(0, query.offset - len(candidates))),
+        )
+    return keys

@@ -15,12 +15,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, Literal
 
 Sort = Literal["relevance", "date:desc", "date:asc", "title:asc", "title:desc"]
 SORTS: tuple[str, ...] = Sort.__args__
 MAX_TERMS = 10
 SNIPPET_CHARS = 160
+SNIPPET_WORDS = 16
 FACETS = ("type", "status", "kind", "platform", "campaign")
 HIGHLIGHT_START, HIGHLIGHT_END = "\x02", "\x03"
 """What backends mark matches with in snippets: characters no indexed text holds, turned into
@@ -48,6 +50,12 @@ def fold(text: str) -> str:
     """Text without accents and in lower case, as every backend compares words."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@lru_cache(maxsize=65_536)
+def _folded_word(word: str) -> str:
+    """`fold` of one word, remembered: the words of indexed texts repeat."""
+    return fold(word)
 
 
 def words(text: str) -> list[str]:
@@ -158,6 +166,9 @@ class SearchAnswer:
     page: int
     per_page: int
     fallback_reason: str | None = None
+    estimated: bool = False
+    """True when the total and the facet counts are estimated from a sample of the matches (a
+    search matching more than `sql.COUNTED` documents on a database)."""
 
 
 def marked(text: str | None) -> str:
@@ -184,17 +195,41 @@ def hit(document: dict[str, Any], title_html: str, snippet: str | None) -> Hit:
     )
 
 
+def _looked_for(parsed: ParsedText) -> tuple[str, ...]:
+    return tuple({word for clause in parsed.clauses for phrase in clause for word in phrase})
+
+
 def marked_words(text: str, parsed: ParsedText) -> str:
     """`text` with the words the parsed query looks for between highlight marks (a word
     counts when it begins with one of them: "vidéos" for "video")."""
-    wanted = {word for clause in parsed.clauses for phrase in clause for word in phrase}
+    wanted = _looked_for(parsed)
     if not wanted:
         return text
 
     def mark(found: re.Match) -> str:
-        folded = fold(found.group())
-        if any(folded.startswith(word) for word in wanted):
+        if _folded_word(found.group()).startswith(wanted):
             return f"{HIGHLIGHT_START}{found.group()}{HIGHLIGHT_END}"
         return found.group()
 
     return _WORD.sub(mark, text)
+
+
+def marked_passage(text: str, parsed: ParsedText) -> str | None:
+    """The passage of `text` around the first word the parsed query looks for, at most
+    `SNIPPET_WORDS` words (`…` where cut), its matches marked; None when no word matches."""
+    wanted = _looked_for(parsed)
+    found = list(_WORD.finditer(text))
+    first = next(
+        (
+            index
+            for index, word in enumerate(found)
+            if _folded_word(word.group()).startswith(wanted)
+        ),
+        None,
+    )
+    if not wanted or first is None:
+        return None
+    start = max(0, first - SNIPPET_WORDS // 4)
+    end = min(len(found), start + SNIPPET_WORDS)
+    passage = marked_words(text[found[start].start() : found[end - 1].end()], parsed)
+    return ("…" if start else "") + passage + ("…" if end < len(found) else "")

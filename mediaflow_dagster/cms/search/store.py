@@ -154,7 +154,9 @@ def refresh_statistics(connection: Connection) -> None:
     """After a large synchronisation, PostgreSQL's planner learns the index's new size (it
     chooses the GIN indexes over a scan by it); SQLite needs nothing."""
     if connection.dialect.name == "postgresql":
-        connection.execute(text("ANALYZE search_documents, search_fulltext, search_words"))
+        connection.execute(
+            text("ANALYZE search_documents, search_fulltext, search_facets, search_words")
+        )
 
 
 @dataclass(frozen=True)
