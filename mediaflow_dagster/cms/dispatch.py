@@ -88,6 +88,16 @@ class Settled:
     template: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class Addressee:
+    """Whom an email goes to: a contact (suppressed by their blind index after a hard bounce,
+    given an unsubscribe link for marketing), or the people running mediaflow (neither)."""
+
+    address: str
+    email_index: str | None = None
+    unsubscribe_url: str | None = None
+
+
 class Deferred(Exception):
     pass
 
@@ -479,8 +489,10 @@ class _Sender:
                 if message.purpose == "marketing"
                 else None
             )
-            recipient = self.vault.open(contact.email)
-            return self._email(message, recipient, template, rendered, mail, unsubscribe_url)
+            addressee = Addressee(
+                self.vault.open(contact.email), contact.email_index, unsubscribe_url
+            )
+            return self._email(message, addressee, template, rendered, mail)
         return self._sms(contact, template, next(iter(rendered.values())))
 
     def _to_operations(self, message: Any, mail: MailSession) -> Settled:
@@ -492,27 +504,21 @@ class _Sender:
             rendered = render(template, request.data, ("subject", "html_body", "text_body"))
         except (TemplateProblem, NotFound) as problem:
             return Settled("failed", f"template {request.template_name}: {problem}")
-        return self._email(message, request.audience["email"], template, rendered, mail, None)
+        return self._email(message, Addressee(request.audience["email"]), template, rendered, mail)
 
     def _email(
-        self,
-        message,
-        recipient: str,
-        template,
-        rendered,
-        mail: MailSession,
-        unsubscribe_url: str | None,
+        self, message, addressee: Addressee, template, rendered, mail: MailSession
     ) -> Settled:
         tracked = message.kind == "notification"
         email = build_email(
             notification_id=message.id,
             sender=self.mailer.mail_from,
-            recipient=recipient,
+            recipient=addressee.address,
             domain=self.mailer.message_id_domain,
             subject=rendered["subject"],
             text_body=rendered["text_body"],
             html_body=rendered["html_body"],
-            unsubscribe_url=unsubscribe_url,
+            unsubscribe_url=addressee.unsubscribe_url,
             open_url=self.links.url("open", {"message": message.id}) if tracked else None,
             click_url=(lambda url: self.links.url("click", {"message": message.id, "url": url}))
             if tracked
@@ -523,11 +529,11 @@ class _Sender:
         except MailDeferred as deferred:
             raise Deferred(str(deferred)) from deferred
         except MailRefused as refused:
-            if not refused.hard_bounce:
+            if not refused.hard_bounce or addressee.email_index is None:
                 reason = f"the mail server refused it: {refused}"
                 return Settled("failed", reason, template=template)
             with self.engine.begin() as connection:
-                suppress(connection, "email", contact.email_index, "hard_bounce")
+                suppress(connection, "email", addressee.email_index, "hard_bounce")
             reason = f"hard bounce, the address is suppressed: {refused}"
             return Settled("bounced", reason, template=template)
         return Settled(

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0014"
+down_revision = "0015"
 
 SEEDED_AT = datetime(2026, 12, 1)
 RUN_FAILED_TEMPLATE = {
