@@ -31,6 +31,19 @@ def transaction(bind: Bind) -> Iterator[Connection]:
         yield connection
 
 
+@contextmanager
+def reading(bind: Bind) -> Iterator[Connection]:
+    """Statements that only read: on a PostgreSQL engine each statement on its own (autocommit:
+    what READ COMMITTED sees anyway, without the BEGIN and COMMIT round trips); otherwise as
+    `transaction`."""
+    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            yield connection
+        return
+    with transaction(bind) as connection:
+        yield connection
+
+
 def begin_writing(connection: Connection) -> None:
     """Start the connection's transaction as a writer. On SQLite that takes the database's write
     lock at once (BEGIN IMMEDIATE), so that what the transaction reads cannot change before it
@@ -85,7 +98,10 @@ def ops_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # JIT compilation pays off for long analytical queries, never for the ops store's short
+    # ones: a broad full-text statement's estimated cost can cross `jit_above_cost` and then
+    # spend tens of milliseconds compiling
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:
