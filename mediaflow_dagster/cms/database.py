@@ -31,19 +31,6 @@ def transaction(bind: Bind) -> Iterator[Connection]:
         yield connection
 
 
-@contextmanager
-def reading(bind: Bind) -> Iterator[Connection]:
-    """Statements that only read: on a PostgreSQL engine each statement on its own (autocommit:
-    what READ COMMITTED sees anyway, without the BEGIN and COMMIT round trips); otherwise as
-    `transaction`."""
-    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
-        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            yield connection
-        return
-    with transaction(bind) as connection:
-        yield connection
-
-
 def begin_writing(connection: Connection) -> None:
     """Start the connection's transaction as a writer. On SQLite that takes the database's write
     lock at once (BEGIN IMMEDIATE), so that what the transaction reads cannot change before it

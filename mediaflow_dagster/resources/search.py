@@ -23,7 +23,7 @@ from meilisearch.errors import MeilisearchError
 from pydantic import Field, model_validator
 from sqlalchemy import Connection, Engine
 
-from mediaflow_dagster.cms.database import Bind, reading, transaction, utcnow
+from mediaflow_dagster.cms.database import Bind, transaction, utcnow
 from mediaflow_dagster.cms.search import postgres_fts, sqlite_fts, store
 from mediaflow_dagster.cms.search.documents import changed_documents, live_document_ids
 from mediaflow_dagster.cms.search.query import SearchAnswer, SearchQuery
@@ -122,7 +122,7 @@ class SearchIndex(ConfigurableResource):
                         )
             else:
                 fallback_reason = "Meilisearch failed moments ago; trying it again shortly"
-        with reading(bind) as connection:
+        with transaction(bind) as connection:
             answer = database_search(connection, query)
         answer.fallback_reason = fallback_reason
         return answer
