@@ -85,7 +85,10 @@ def ops_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # JIT compilation pays off for long analytical queries, never for the ops store's short
+    # ones: a broad full-text statement's estimated cost can cross `jit_above_cost` and then
+    # spend tens of milliseconds compiling
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
 
 
 def _tune_sqlite(dbapi_connection, _record) -> None:

@@ -176,6 +176,8 @@ class SearchIndex(ConfigurableResource):
             deleted = store.delete_documents(connection, gone)
             if rebuild:
                 store.prune_words(connection, None)
+            if indexed:
+                store.merge_pending_entries(connection)
             if since is None or indexed + len(deleted) > LARGE_CHANGE:
                 store.refresh_statistics(connection)
             if self.uses_meilisearch:

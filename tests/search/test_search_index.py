@@ -17,7 +17,7 @@ from mediaflow_dagster.cms.schema import (
     media_renditions,
     search_documents,
 )
-from mediaflow_dagster.cms.search import postgres_fts, sql, sqlite_fts
+from mediaflow_dagster.cms.search import postgres_fts, sql, sqlite_fts, store
 from mediaflow_dagster.cms.search.query import SearchQuery
 from mediaflow_dagster.resources.search import SearchIndex
 from mediaflow_sandbox.search_corpus import RELEVANCE_CAMPAIGNS, land_campaigns
@@ -198,7 +198,11 @@ def test_a_broad_search_estimates_its_counts_from_a_sample(corpus, index, broad)
     assert set(answer.facets["type"]) <= {"campaign", "object", "media"}
 
 
-def test_a_broad_search_lists_title_matches_first_and_every_match_once(corpus, index, broad):
+@pytest.mark.parametrize("newest_by_matches", [postgres_fts.NEWEST_BY_MATCHES, 0])
+def test_a_broad_search_lists_title_matches_first_and_every_match_once(
+    corpus, index, broad, monkeypatch, newest_by_matches
+):
+    monkeypatch.setattr(postgres_fts, "NEWEST_BY_MATCHES", newest_by_matches)
     answer = index.search(corpus, SearchQuery(text="lancement", per_page=100))
     pages = [
         hit.id
@@ -210,3 +214,11 @@ def test_a_broad_search_lists_title_matches_first_and_every_match_once(corpus, i
     assert all("lancement" in hit.title.lower() for hit in answer.hits[:3])
     assert sorted(pages) == sorted(hit.id for hit in answer.hits)
     assert len(answer.hits) == 10
+
+
+def test_a_synchronisation_leaves_no_entry_pending_outside_the_indexes(engine, index):
+    land_campaigns(engine, RELEVANCE_CAMPAIGNS, written_at=utcnow() - timedelta(hours=1))
+    index.sync(engine)
+
+    with engine.begin() as connection:
+        assert store.merge_pending_entries(connection) == 0
