@@ -129,6 +129,7 @@ def test_refused_microsoft_credentials_name_the_setting_to_fix(sandbox, sandbox_
         sharepoint.get_item(sandbox_settings.sharepoint_drive_id, "any-item")
 
 
+@pytest.mark.usefixtures("sandbox")  # its CA is what the client trusts
 def test_an_unreachable_microsoft_authority_is_a_clear_error(sandbox_settings):
     [closed_port] = free_local_ports(1)
     unreachable = client_environment(sandbox_settings) | {

@@ -46,7 +46,7 @@ def _sign_in(page: Page, url: str, username: str, password: str) -> None:
     page.locator("#username").fill(username)
     page.locator("#password").fill(password)
     page.locator("#password").press("Enter")
-    page.wait_for_url(lambda address: "/login" not in address)
+    page.wait_for_url(lambda address: "/login" not in address, wait_until="commit")
 
 
 def _read(page: Page, url: str, slug: str, screenshots: Path) -> DashboardReading:
