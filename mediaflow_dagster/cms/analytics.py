@@ -29,7 +29,11 @@ FIGURES = (*COUNTS, "spend", "engagement_rate", "cost_per_engagement")
 
 
 class MartsNotBuilt(Exception):
-    """No warehouse build has published the marts yet."""
+    """The marts cannot be read: no warehouse build has published them yet, or their copy
+    cannot be opened now."""
+
+    def __init__(self, reason: str = "the marts are not built yet") -> None:
+        super().__init__(f"{reason}: the first warehouse run publishes them")
 
 
 @dataclass(frozen=True)
@@ -159,10 +163,15 @@ def _read(
     path = marts_copy_path(settings.warehouse_path)
     if not path.exists():
         raise MartsNotBuilt
-    with duckdb.connect(str(path), read_only=True) as marts:
-        cursor = marts.execute(re.sub(r":(\w+)", r"$\1", sql), parameters)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    try:
+        with duckdb.connect(str(path), read_only=True) as marts:
+            cursor = marts.execute(re.sub(r":(\w+)", r"$\1", sql), parameters)
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    except duckdb.CatalogException as error:
+        raise MartsNotBuilt(f"the marts' copy has no {DAILY_MART}") from error
+    except duckdb.IOException as error:
+        raise MartsNotBuilt("the marts' copy cannot be opened now") from error
 
 
 def _campaign(

@@ -147,6 +147,24 @@ def test_before_a_first_build_the_answer_is_503_saying_so(analyst):
     assert "not built yet" in answer.json()["detail"]
 
 
+def test_marts_without_the_daily_mart_are_503_not_a_server_error(settings, analyst):
+    if settings.backend == "postgres":
+        engine = create_engine(settings.postgres_url.get_secret_value())
+        with engine.begin() as connection:
+            connection.execute(text("create schema if not exists marts"))
+        engine.dispose()
+    else:
+        path = marts_copy_path(settings.warehouse_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(str(path)) as marts:
+            marts.execute("create schema marts")
+
+    answer = analyst.get("/api/communication/analytics")
+
+    assert answer.status_code == 503
+    assert "the first warehouse run publishes them" in answer.json()["detail"]
+
+
 @pytest.mark.parametrize(
     ("params", "named"),
     [

@@ -56,9 +56,7 @@ def campaign_analytics(
     try:
         items, next_cursor = analytics.campaign_analytics(api.settings, store, period, scope, limit)
     except analytics.MartsNotBuilt as error:
-        raise HTTPException(
-            503, "the marts are not built yet: the first warehouse run publishes them"
-        ) from error
+        raise HTTPException(503, str(error)) from error
     return {
         "start": start,
         "end": end,
