@@ -75,7 +75,7 @@ def campaign_analytics(
     return campaigns, campaign_ids[-1] if more else None
 
 
-def marts_built_at(settings: Settings, store: Connection) -> datetime | None:
+def marts_built_at(settings: Settings) -> datetime | None:
     """When the marts read here were last published (the copy's time on the embedded default;
     on PostgreSQL the marts are rebuilt in place and carry no such time)."""
     if settings.backend == "postgres":

@@ -62,7 +62,7 @@ def campaign_analytics(
         "end": end,
         "previous_start": period.previous.start,
         "previous_end": period.previous.end,
-        "marts_built_at": analytics.marts_built_at(api.settings, store),
+        "marts_built_at": analytics.marts_built_at(api.settings),
         "items": items,
         "next_cursor": next_cursor,
     }
