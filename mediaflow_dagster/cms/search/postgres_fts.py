@@ -122,15 +122,7 @@ def search(connection: Connection, query: SearchQuery) -> SearchAnswer:
         keys = _ranked_keys(connection, query, parsed, matching)
     else:
         keys = _broad_keys(connection, query, parsed, matching, counted.total)
-    return SearchAnswer(
-        hits_of(connection, keys, parsed),
-        counted.total,
-        counted.facets,
-        NAME,
-        query.page,
-        query.per_page,
-        estimated=counted.estimated,
-    )
+    return counted.answer(hits_of(connection, keys, parsed), NAME, query)
 
 
 def _rank(query: SearchQuery, parsed: ParsedText) -> Any:

@@ -170,6 +170,18 @@ class Counts:
     estimated: bool
     """True when the total and the facets are estimated from a sample (past `COUNTED`)."""
 
+    def answer(self, hits: list[Hit], backend: str, query: SearchQuery) -> SearchAnswer:
+        """The answer showing `hits` as `query`'s page of these counted matches."""
+        return SearchAnswer(
+            hits,
+            self.total,
+            self.facets,
+            backend,
+            query.page,
+            query.per_page,
+            estimated=self.estimated,
+        )
+
 
 def counts(
     connection: Connection,
@@ -211,14 +223,8 @@ def browse(
         .limit(query.per_page)
         .offset(query.offset)
     )
-    return SearchAnswer(
-        [hit(document, document["title"], None) for (document,) in rows],
-        counted.total,
-        counted.facets,
-        backend,
-        query.page,
-        query.per_page,
-        estimated=counted.estimated,
+    return counted.answer(
+        [hit(document, document["title"], None) for (document,) in rows], backend, query
     )
 
 
