@@ -43,7 +43,7 @@ from mediaflow_dagster.cms.publishing import (
     to_reconcile,
     unsuccessful_publications,
 )
-from mediaflow_dagster.cms.schema import PLATFORMS
+from mediaflow_dagster.cms.schema import MEDIA_FIELDS, PLATFORMS
 from mediaflow_dagster.partitions import campaign_partitions
 from mediaflow_dagster.resources.http import OutcomeUnknown, ServiceUnavailable
 from mediaflow_dagster.resources.make import MakeScenarios, ScenarioRefused
@@ -172,17 +172,6 @@ BLOCKED_SCHEMA = TableSchema(
 )
 
 
-RENDITION_FIELDS = (
-    "media_url",
-    "media_mime_type",
-    "media_bytes",
-    "media_width",
-    "media_height",
-    "media_duration_seconds",
-    "media_codec",
-)
-
-
 def platform_content(engine, content: dict[str, Any], platform: str) -> dict[str, Any]:
     """The object as it goes to `platform`: its rendition for that platform (own copy, own
     file) where n8n made one, the object itself otherwise."""
@@ -193,7 +182,7 @@ def platform_content(engine, content: dict[str, Any], platform: str) -> dict[str
     if rendition["content_text"] is not None:
         made |= {"content_text": rendition["content_text"], "hashtags": rendition["hashtags"]}
     if rendition["media_url"] is not None:
-        made |= {field: rendition[field] for field in RENDITION_FIELDS}
+        made |= {field: rendition[field] for field in MEDIA_FIELDS}
     return made
 
 

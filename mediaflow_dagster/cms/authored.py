@@ -16,21 +16,12 @@ from mediaflow_dagster.cms.campaigns import (
     objects_in_status,
 )
 from mediaflow_dagster.cms.database import utcnow
+from mediaflow_dagster.cms.schema import MEDIA_FIELDS
 
 AUTHORED_TYPES = ("article", "advertisement")
 USABLE_STATUSES = ("ready", "approved", "publishing", "published")
 """The statuses of an object whose media is final enough to be used by another."""
-MEDIA_COLUMNS = (
-    "media_url",
-    "media_mime_type",
-    "media_bytes",
-    "media_width",
-    "media_height",
-    "media_duration_seconds",
-    "media_codec",
-    "sharepoint_drive_id",
-    "sharepoint_item_id",
-)
+MEDIA_COLUMNS = (*MEDIA_FIELDS, "sharepoint_drive_id", "sharepoint_item_id")
 
 
 def is_authored(content: dict[str, Any]) -> bool:

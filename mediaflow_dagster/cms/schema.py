@@ -93,6 +93,17 @@ campaign_targets = Table(
     Column("revoked_at", DateTime),
 )
 
+MEDIA_FIELDS = (
+    "media_url",
+    "media_mime_type",
+    "media_bytes",
+    "media_width",
+    "media_height",
+    "media_duration_seconds",
+    "media_codec",
+)
+"""What an object (and each of its renditions) says of its media file."""
+
 campaign_objects = Table(
     "campaign_objects",
     metadata,
