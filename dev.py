@@ -218,8 +218,9 @@ def main(arguments: list[str]) -> int:
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
     in_parallel = ["-n", "auto", "--dist", "loadgroup"]  # one worker per xdist_group
+    slowest = ["--durations=40"]
     return subprocess.call(
-        [BIN / "pytest", *in_parallel, *arguments[1:]], cwd=ROOT, env=ENVIRONMENT
+        [BIN / "pytest", *in_parallel, *slowest, *arguments[1:]], cwd=ROOT, env=ENVIRONMENT
     )
 
 
