@@ -53,7 +53,10 @@ class PromotionCreated(Strict):
 
 
 class ConversionRecorded(Strict):
-    """A reservation or an order, with the tracked click that led to it when there was one."""
+    """A reservation or an order, with the tracked click that led to it when there was one
+    (the `mf_click` of the address the customer arrived at) and the earlier tracked clicks the
+    site kept for the same visitor, with their consent, oldest first: the path attribution
+    credits."""
 
     type: Literal["conversion.recorded"]
     conversion_id: Identifier
@@ -62,6 +65,9 @@ class ConversionRecorded(Strict):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     occurred_at: Instant
     click_id: Identifier | None = None
+    earlier_click_ids: Annotated[list[Identifier], Field(max_length=50)] = Field(
+        default_factory=list
+    )
 
 
 class StockLow(Strict):

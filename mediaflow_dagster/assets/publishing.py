@@ -23,9 +23,11 @@ from dagster import (
     TableSchema,
     asset,
 )
+from sqlalchemy import Connection
 
 from mediaflow_dagster.assets.keys import OPS, ops_key
 from mediaflow_dagster.cms import circuits
+from mediaflow_dagster.cms.attribution import tracked_link
 from mediaflow_dagster.cms.database import utcnow
 from mediaflow_dagster.cms.generation import rendition_for
 from mediaflow_dagster.cms.inbox import process_callback, unprocessed_callbacks
@@ -44,10 +46,13 @@ from mediaflow_dagster.cms.publishing import (
     unsuccessful_publications,
 )
 from mediaflow_dagster.cms.schema import MEDIA_FIELDS, PLATFORMS
+from mediaflow_dagster.communication.links import LinkSigner
+from mediaflow_dagster.communication.utm import links_replaced
 from mediaflow_dagster.partitions import campaign_partitions
 from mediaflow_dagster.resources.http import OutcomeUnknown, ServiceUnavailable
 from mediaflow_dagster.resources.make import MakeScenarios, ScenarioRefused
 from mediaflow_dagster.resources.ops_store import OpsStore
+from mediaflow_dagster.resources.personal_data import PersonalData
 from mediaflow_dagster.settings import get_settings
 from mediaflow_dagster.specs import ContentFacts, MediaFacts, adapt, check_content, load_specs
 from mediaflow_dagster.specs.facts import AdvertisementFacts, ArticleFacts
@@ -186,6 +191,29 @@ def platform_content(engine, content: dict[str, Any], platform: str) -> dict[str
     return made
 
 
+def with_tracked_links(
+    connection: Connection, links: LinkSigner, account: dict[str, Any], content: dict[str, Any]
+) -> dict[str, Any]:
+    """The content with each address in its text behind the post's tracked link, whose clicks
+    attribution counts (`cms/attribution.py`)."""
+    text = content.get("content_text")
+    if not text:
+        return content
+
+    def tracked(url: str) -> str:
+        link_id = tracked_link(
+            connection,
+            campaign_id=content["campaign_id"],
+            object_id=content["id"],
+            account_id=account["id"],
+            platform=account["platform"],
+            url=url,
+        )
+        return links.visit_url(link_id)
+
+    return {**content, "content_text": links_replaced(text, tracked)}
+
+
 @asset(
     key_prefix=OPS,
     group_name="publishing",
@@ -203,17 +231,23 @@ def platform_content(engine, content: dict[str, Any], platform: str) -> dict[str
         for platform in PLATFORMS
     ],
 )
-def publication_plans(context: AssetExecutionContext, ops_store: OpsStore):
+def publication_plans(
+    context: AssetExecutionContext, ops_store: OpsStore, personal_data: PersonalData
+):
     """One publication per approved object and targeted active account, its content adapted to
     the platform and checked against the platform's current specs: what a platform refuses is
     blocked there, with the reason and a suggested fix, before anything reaches Make."""
     engine = ops_store.engine
     campaign_id = int(context.partition_key)
+    links = personal_data.links()
     made = plan_publications(
         engine,
         campaign_id,
-        lambda account, content: plan_for(
-            account, platform_content(engine, content, account["platform"])
+        lambda connection, account, content: plan_for(
+            account,
+            with_tracked_links(
+                connection, links, account, platform_content(engine, content, account["platform"])
+            ),
         ),
     )
     blocked = [

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,6 +41,7 @@ from mediaflow_dagster.communication.links import LinkSigner
 from mediaflow_dagster.communication.phones import InvalidPhone, e164
 from mediaflow_dagster.communication.sms_segments import segments
 from mediaflow_dagster.communication.templates import TemplateProblem, render
+from mediaflow_dagster.communication.utm import utm_tagged
 from mediaflow_dagster.communication.vault import Vault
 from mediaflow_dagster.resources.http import OutcomeUnknown, ServiceUnavailable
 from mediaflow_dagster.resources.sms import SmsProvider, SmsRefused
@@ -506,6 +508,17 @@ class _Sender:
             return Settled("failed", f"template {request.template_name}: {problem}")
         return self._email(message, Addressee(request.audience["email"]), template, rendered, mail)
 
+    def _click_url(self, message: Any, template_name: str, url: str) -> str:
+        """A link of a notification: UTM-tagged for its campaign, through the click redirect."""
+        tagged = utm_tagged(
+            url,
+            source="mediaflow",
+            medium=message.channel,
+            campaign_id=message.campaign_id,
+            content=template_name,
+        )
+        return self.links.url("click", {"message": message.id, "url": tagged})
+
     def _email(
         self, message, addressee: Addressee, template, rendered, mail: MailSession
     ) -> Settled:
@@ -520,9 +533,7 @@ class _Sender:
             html_body=rendered["html_body"],
             unsubscribe_url=addressee.unsubscribe_url,
             open_url=self.links.url("open", {"message": message.id}) if tracked else None,
-            click_url=(lambda url: self.links.url("click", {"message": message.id, "url": url}))
-            if tracked
-            else None,
+            click_url=partial(self._click_url, message, template["name"]) if tracked else None,
         )
         try:
             mail.send(email)

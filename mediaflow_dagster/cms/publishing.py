@@ -45,7 +45,7 @@ class Plan:
     violations: list[str] = field(default_factory=list)
 
 
-Planner = Callable[[dict[str, Any], dict[str, Any]], Plan]
+Planner = Callable[[Connection, dict[str, Any], dict[str, Any]], Plan]
 
 
 def idempotency_key(object_id: int, social_account_id: int) -> str:
@@ -58,8 +58,8 @@ def token_digest(token: str) -> str:
 
 def plan_publications(engine: Engine, campaign_id: int, planner: Planner) -> int:
     """Create the missing publications of a publishing campaign's approved objects, one per
-    targeted active account, adapted and checked by `planner`; return how many were planned
-    (a concurrent run may have made some of them first)."""
+    targeted active account, adapted and checked by `planner` (in the planning transaction);
+    return how many were planned (a concurrent run may have made some of them first)."""
     if get_campaign(engine, campaign_id)["status"] not in PUBLISHING_CAMPAIGN_STATUSES:
         return 0
     targets = active_targets(engine, campaign_id)
@@ -78,7 +78,7 @@ def plan_publications(engine: Engine, campaign_id: int, planner: Planner) -> int
             for account in targets:
                 if account["id"] in planned:
                     continue
-                plan = planner(account, content)
+                plan = planner(connection, account, content)
                 new_rows.append(
                     {
                         "object_id": content["id"],

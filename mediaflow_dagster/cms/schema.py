@@ -591,3 +591,28 @@ run_failures = Table(
     Column("failed_at", DateTime, nullable=False),
     Column("noticed_at", DateTime, nullable=False),
 )
+
+tracked_links = Table(
+    "tracked_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False),
+    Column("object_id", Integer, ForeignKey("campaign_objects.id"), nullable=False),
+    Column("account_id", Integer, ForeignKey("social_accounts.id"), nullable=False),
+    Column("platform", String(20), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("object_id", "account_id", "url", name="uq_tracked_links_post_url"),
+)
+
+link_clicks = Table(
+    "link_clicks",
+    metadata,
+    Column("click_id", String(40), primary_key=True),
+    Column("campaign_id", Integer, index=True),
+    Column("channel", String(10), nullable=False),
+    Column("platform", String(20), nullable=False),
+    Column("tracked_link_id", Integer, ForeignKey("tracked_links.id")),
+    Column("message_id", Integer, ForeignKey("notification_messages.id")),
+    Column("clicked_at", DateTime, nullable=False),
+)

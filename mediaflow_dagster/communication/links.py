@@ -1,10 +1,16 @@
 """The links a message carries, signed so that nobody can make one for another contact or
 message: the double opt-in confirmation, the one-click unsubscribe (RFC 8058), the click
 redirect and the opens pixel. Each is a JWT (HS256) whose audience names what it is for, with
-an expiry; the routes that take them need no login: the signature is the authority."""
+an expiry; the routes that take them need no login: the signature is the authority.
+
+A link in a published post is short instead (a post's text has a length limit, and a post stays
+up): the id of its `tracked_links` row and an HMAC of it, under the same key, with no expiry."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -19,6 +25,8 @@ ROUTES: dict[str, str] = {
     "click": "/api/communication/click",
     "open": "/api/communication/open.gif",
 }
+VISIT_ROUTE = "/api/communication/visit"
+VISIT_TAG_LENGTH = 12
 
 
 class BadLink(Exception):
@@ -51,3 +59,22 @@ class LinkSigner:
             )
         except jwt.PyJWTError as error:
             raise BadLink(f"the {purpose} link is not valid: {error}") from error
+
+    def visit_url(self, link_id: int) -> str:
+        """The short address of a post's tracked link."""
+        return (
+            f"{self.public_api_url.rstrip('/')}{VISIT_ROUTE}/{link_id}.{self._visit_tag(link_id)}"
+        )
+
+    def visited_link(self, code: str) -> int:
+        """The tracked link's id a short address names; `BadLink` unless it was made here."""
+        link_id, _, tag = code.partition(".")
+        if not link_id.isdecimal() or len(link_id) > 12:
+            raise BadLink("the visit link is not valid: no link id")
+        if not hmac.compare_digest(tag, self._visit_tag(int(link_id))):
+            raise BadLink("the visit link is not valid: it was not signed here")
+        return int(link_id)
+
+    def _visit_tag(self, link_id: int) -> str:
+        digest = hmac.new(self.key.encode(), f"visit:{link_id}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode()[:VISIT_TAG_LENGTH]

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Float,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -51,6 +52,7 @@ LANDED_OPS_TABLES = (
     ops.notification_templates,
     ops.notification_messages,
     ops.message_events,
+    ops.link_clicks,
 )
 NEVER_LANDED = {"notification_messages": frozenset({"contact_id"})}
 """Columns the warehouse never sees: it knows contacts by their pseudonym only."""
@@ -105,6 +107,29 @@ post_daily_reports = Table(
     Column("api_version", String(20)),
     Column("run_id", String(64)),
 )
+
+conversions = Table(
+    "conversions",
+    raw_metadata,
+    Column("conversion_id", String(100)),
+    Column("kind", String(20)),
+    Column("amount", Numeric(12, 2)),
+    Column("currency", String(3)),
+    Column("occurred_at", DateTime),
+    Column("received_at", DateTime),
+    comment="The CRM's conversions (`conversion.recorded` events), the latest received of each.",
+)
+
+conversion_touches = Table(
+    "conversion_touches",
+    raw_metadata,
+    Column("conversion_id", String(100)),
+    Column("click_id", String(100)),
+    Column("position", Integer),
+    comment="Each conversion's path: the tracked clicks its event names, oldest first "
+    "(position 1), the click the customer arrived by last.",
+)
+LANDED_CONVERSION_TABLES = (conversions, conversion_touches)
 
 
 def schema_changes(table: Table, existing_columns: list[str]) -> list[str]:

@@ -92,6 +92,7 @@ OPEN = {
     ("POST", "/api/communication/unsubscribe"),
     ("GET", "/api/communication/open.gif"),
     ("GET", "/api/communication/click"),
+    ("GET", "/api/communication/visit/{code}"),
     ("POST", "/api/communication/sms/status"),
     ("POST", "/api/communication/sms/inbound"),
 }

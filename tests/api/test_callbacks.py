@@ -171,7 +171,7 @@ def sent_publication(engine, campaign_id, targeted_account) -> tuple[dict, str]:
     cms.transition_object(engine, content["id"], "ready")
     cms.approve_object(engine, content["id"], "ana")
     cms.change_campaign_status(engine, campaign_id, "active")
-    planner = lambda account, content: Plan("test", {"message": "Produit X"})  # noqa: E731
+    planner = lambda connection, account, content: Plan("test", {"message": "Produit X"})  # noqa: E731
     plan_publications(engine, campaign_id, planner)
     [publication] = dispatchable(engine, campaign_id)
     assert claim_for_sending(engine, publication["id"], "the-token")

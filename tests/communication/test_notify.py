@@ -1,12 +1,12 @@
 """`POST /api/communication/notify` to the sending run and back: a request whose data does not
 fill its template is refused naming the variable; an accepted one is sent by the
 `notification_messages` asset, whose metadata counts messages by status; opens and clicks come
-back through signed links."""
+back through signed links, a click on to its UTM-tagged address with its click id."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from dagster import materialize
@@ -15,7 +15,7 @@ from support.notifications import mail_environment, mail_server, ready_contact
 
 from mediaflow_dagster.assets import notifications as sending
 from mediaflow_dagster.cms.database import ops_engine
-from mediaflow_dagster.cms.schema import notification_messages
+from mediaflow_dagster.cms.schema import link_clicks, notification_messages
 from mediaflow_dagster.definitions import build_resources
 
 OFFER = {
@@ -117,10 +117,22 @@ def test_opens_and_clicks_come_back_through_signed_links(api, settings, engine, 
 
     assert (opened.status_code, opened.headers["content-type"]) == (200, "image/gif")
     assert clicked.status_code == 302
-    assert clicked.headers["location"] == OFFER["offer"]["url"]
+    destination = urlsplit(clicked.headers["location"])
+    query = parse_qs(destination.query)
+    assert destination._replace(query="").geturl() == "https://bistro.example.org/offre"
     assert forged.status_code == 403
     with ops_engine(settings.ops_database_url).connect() as connection:
         [tracked] = connection.execute(
             select(notification_messages).where(notification_messages.c.kind == "notification")
         ).all()
+        [click] = connection.execute(select(link_clicks)).all()
     assert tracked.opened_at is not None and tracked.clicked_at is not None
+    assert query == {
+        "code": ["A"],
+        "b": ["1"],
+        "utm_source": ["mediaflow"],
+        "utm_medium": ["email"],
+        "utm_content": ["promotional_email"],
+        "mf_click": [click.click_id],
+    }
+    assert (click.channel, click.message_id, click.campaign_id) == ("email", tracked.id, None)

@@ -17,7 +17,12 @@ from dbt.artifacts.schemas.run import RunExecutionResult
 from dbt.cli.main import dbtRunner
 from sqlalchemy import create_engine, make_url, text
 
-from mediaflow_dagster.resources.warehouse import RAW_OPS_TABLES, dbt_environment, schema_changes
+from mediaflow_dagster.resources.warehouse import (
+    LANDED_CONVERSION_TABLES,
+    RAW_OPS_TABLES,
+    dbt_environment,
+    schema_changes,
+)
 
 DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 
@@ -57,6 +62,29 @@ insert into raw.notification_messages (id, request_id, contact_pseudonym, kind, 
      1, '2026-11-20 09:00:00', '2026-11-20 09:00:00', '2026-11-20 09:00:01', null, null,
      null, null, '2026-11-20 09:00:01')
 """
+ATTRIBUTION_ROWS = """
+insert into raw.link_clicks (click_id, campaign_id, channel, platform, tracked_link_id,
+    message_id, clicked_at) values
+    ('c1', 1, 'social', 'facebook', 1, null, '2026-11-20 10:00:00'),
+    ('c2', 1, 'email', 'email', null, 1, '2026-11-20 12:00:00'),
+    ('c3', 2, 'social', 'x', 2, null, '2026-11-21 09:00:00'),
+    ('c4', 1, 'social', 'instagram', 3, null, '2026-10-01 09:00:00'),
+    ('c5', 1, 'social', 'facebook', 1, null, '2026-11-22 12:00:00');
+insert into raw.conversions (conversion_id, kind, amount, currency, occurred_at, received_at)
+    values
+    ('k1', 'order', 60.00, 'EUR', '2026-11-21 20:00:00', '2026-11-21 20:00:05'),
+    ('k2', 'reservation', 0.00, 'EUR', '2026-11-20 13:00:00', '2026-11-20 13:00:05'),
+    ('k3', 'order', 30.00, 'EUR', '2026-11-22 00:00:00', '2026-11-22 00:00:05'),
+    ('k4', 'order', 45.00, 'EUR', '2026-11-22 10:00:00', '2026-11-22 10:00:05');
+insert into raw.conversion_touches (conversion_id, click_id, position) values
+    ('k1', 'c4', 1), ('k1', 'c1', 2), ('k1', 'c2', 3), ('k1', 'c3', 4), ('k1', 'c5', 5),
+    ('k2', 'c2', 1),
+    ('k3', 'never-seen', 1),
+    ('k4', 'c3', 1), ('k4', 'c1', 2)
+"""
+"""Known paths. k1: a click too old for the lookback (c4), three that count in the order they
+were made (c1, c2, c3), one after the conversion (c5). k2: one email click. k3: a click
+mediaflow never saw, so no credit. k4: the CRM sent its clicks out of order."""
 OPS_ROWS = """
 insert into raw.campaigns (id, name, topics, budget, currency, start_date, end_date, status,
     created_at, updated_at) values
@@ -297,9 +325,11 @@ def warehouse(
     warehouse.execute(
         "create schema raw",
         *(schema_changes(table, [])[0] for table in RAW_OPS_TABLES.values()),
+        *(schema_changes(table, [])[0] for table in LANDED_CONVERSION_TABLES),
         *SNAPSHOT_TABLES.split(";"),
         *OPS_ROWS.split(";"),
         *NOTIFICATION_ROWS.split(";"),
+        *ATTRIBUTION_ROWS.split(";"),
         snapshot_rows(FIRST_SNAPSHOTS),
         daily_report_rows(),
     )
@@ -577,3 +607,23 @@ def test_the_campaign_summary_gains_its_email_and_sms_channels(warehouse):
     )
 
     assert rows == [(1, 2, 2, 1, 1, 1, 1), (2, 0, 0, 0, 0, 0, 0)]
+
+
+def test_attribution_credits_known_paths_first_last_and_linear(warehouse):
+    rows = warehouse.rows(
+        "select campaign_id, channel, platform, currency, touched_conversions, "
+        "first_touch_conversions, last_touch_conversions, linear_conversions, "
+        "first_touch_revenue, last_touch_revenue, linear_revenue "
+        "from marts.attribution__conversions order by campaign_id, channel, platform"
+    )
+
+    assert [row[:7] for row in rows] == [
+        (1, "email", "email", "EUR", 2, 1, 1),
+        (1, "social", "facebook", "EUR", 2, 2, 0),
+        (2, "social", "x", "EUR", 2, 0, 2),
+    ]
+    assert [tuple(float(value) for value in row[7:]) for row in rows] == [
+        pytest.approx((4 / 3, 0, 0, 20)),
+        pytest.approx((5 / 6, 105, 0, 42.5)),
+        pytest.approx((5 / 6, 0, 105, 42.5)),
+    ]

@@ -9,7 +9,7 @@ import base64
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
@@ -19,7 +19,7 @@ from mediaflow_dagster.api.context import ApiContext, context
 from mediaflow_dagster.api.problems import documented
 from mediaflow_dagster.api.routes.common import ANY_REQUEST
 from mediaflow_dagster.api.security import connection, transaction
-from mediaflow_dagster.cms import contacts, notifications
+from mediaflow_dagster.cms import attribution, contacts, notifications
 from mediaflow_dagster.communication.links import BadLink
 from mediaflow_dagster.resources.sms import INBOUND_ROUTE, STATUS_ROUTE, signed_by_provider
 
@@ -27,6 +27,7 @@ public = APIRouter(prefix="/api/communication", tags=["communication"])
 Store = Annotated[Connection, Depends(connection)]
 Api = Annotated[ApiContext, Depends(context)]
 Token = Annotated[str, Query(min_length=1, max_length=2000)]
+VisitCode = Annotated[str, Path(min_length=3, max_length=40)]
 LINK_REFUSED = documented(*ANY_REQUEST, 403, 404)
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET"})
 
@@ -88,7 +89,25 @@ def clicked(token: Token, store: Store, api: Api) -> RedirectResponse:
     signed here redirects: this is no open redirect."""
     signed = claims(api, "click", token)
     notifications.record_tracking(store, signed["message"], "clicked")
-    return RedirectResponse(signed["url"], status_code=302)
+    destination = attribution.message_click(store, signed["message"], signed["url"])
+    return RedirectResponse(destination, status_code=302)
+
+
+@public.get(
+    "/visit/{code}", status_code=302, response_class=RedirectResponse, responses=LINK_REFUSED
+)
+def visited(code: VisitCode, store: Store, api: Api) -> RedirectResponse:
+    """A link of a published post: the click recorded under a new click id, then on to the
+    UTM-tagged address with the click id (`mf_click`), which the CRM sends back with the
+    conversion. Only a link made here redirects: this is no open redirect."""
+    try:
+        link_id = api.links.visited_link(code)
+    except BadLink as error:
+        raise HTTPException(403, str(error)) from error
+    destination = attribution.post_click(store, link_id)
+    if destination is None:
+        raise HTTPException(404, f"there is no tracked link {link_id}")
+    return RedirectResponse(destination, status_code=302)
 
 
 async def provider_form(request: Request, api: ApiContext, route: str) -> dict[str, str]:
