@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, update
 
 from mediaflow_dagster.cms.schema import (
     audit_log,
     contact_imports,
+    link_clicks,
     message_events,
     notification_messages,
 )
@@ -18,7 +19,8 @@ RETAINED_TABLES = ("message_events", "notification_messages", "contact_imports",
 
 
 def purge_expired(engine: Engine, days: dict[str, int], now: datetime) -> dict[str, int]:
-    """Delete what each table keeps past `days[table]` days; rows deleted per table."""
+    """Delete what each table keeps past `days[table]` days; rows deleted per table. A click of
+    a deleted message stays, for attribution, without the message."""
     limit = {table: now - timedelta(days=days[table]) for table in RETAINED_TABLES}
     with engine.begin() as connection:
         expired_messages = (
@@ -32,6 +34,11 @@ def purge_expired(engine: Engine, days: dict[str, int], now: datetime) -> dict[s
                 | message_events.c.message_id.in_(expired_messages)
             )
         ).rowcount
+        connection.execute(
+            update(link_clicks)
+            .where(link_clicks.c.message_id.in_(expired_messages))
+            .values(message_id=None)
+        )
         messages = connection.execute(
             delete(notification_messages).where(notification_messages.c.id.in_(expired_messages))
         ).rowcount

@@ -1,5 +1,6 @@
 """The retention purge: rows past their table's period (a setting per table) are deleted and
-counted in the run's metadata; recent rows and messages still to be sent stay."""
+counted in the run's metadata; recent rows and messages still to be sent stay, and so do the
+clicks of a deleted message, for attribution."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ from sqlalchemy import func, insert, select
 
 from mediaflow_dagster.assets.retention import retention_purge
 from mediaflow_dagster.cms.database import utcnow
-from mediaflow_dagster.cms.schema import audit_log, message_events, notification_messages
+from mediaflow_dagster.cms.schema import (
+    audit_log,
+    link_clicks,
+    message_events,
+    notification_messages,
+)
 from mediaflow_dagster.definitions import build_resources
 
 
@@ -46,6 +52,15 @@ def test_rows_past_their_retention_are_purged_and_counted(settings, engine, in_e
                 event_id="opened-old", message_id=old, event_type="opened", occurred_at=utcnow()
             )
         )
+        connection.execute(
+            insert(link_clicks).values(
+                click_id="clicked-old",
+                channel="email",
+                platform="email",
+                message_id=old,
+                clicked_at=utcnow() - timedelta(days=39),
+            )
+        )
         for age in (11, 1):
             connection.execute(
                 insert(audit_log).values(
@@ -73,4 +88,6 @@ def test_rows_past_their_retention_are_purged_and_counted(settings, engine, in_e
                 notification_messages.c.status
             )
         ).all()
+        clicks = connection.execute(select(link_clicks.c.click_id, link_clicks.c.message_id)).all()
     assert sorted(left) == [("pending", 1), ("sent", 1)]
+    assert clicks == [("clicked-old", None)]
