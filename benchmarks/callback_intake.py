@@ -18,11 +18,16 @@ Then the crash run, on another fresh store: the same burst, the API killed with 
 before the kill must be stored exactly once; the events left unanswered are delivered again (as
 Make and n8n retry), after which every event of the burst must be stored exactly once.
 
+With `--events modules` the burst is the restaurant modules' events instead (recipes, CRM,
+stock and accounting in turn, each signed with its module's secret, at
+`POST /api/communication/webhook`), with the same redeliveries, checks and crash run.
+
 The client is a minimal HTTP/1.1 client on asyncio streams (uvloop's loop), every request signed
 before the burst starts, so that it takes little of the machine; its own CPU time is printed.
 Exits non-zero when a goal is missed or a check fails.
 
     .venv/bin/python benchmarks/callback_intake.py [--backend embedded|postgres] [--deliveries 4000]
+        [--events callbacks|modules]
 """
 
 from __future__ import annotations
@@ -72,7 +77,7 @@ DUPLICATE_WINDOW = 100
 class Event:
     event_id: str
     source: str
-    subject_id: int
+    subject_id: int | None
     request: bytes
 
 
@@ -118,6 +123,13 @@ def main() -> int:
     )
     parser.add_argument(
         "--workers", type=int, default=1, help="API processes (MEDIAFLOW_API_WORKERS)"
+    )
+    parser.add_argument(
+        "--events",
+        choices=["callbacks", "modules"],
+        default="callbacks",
+        help="n8n and Make callbacks, or the restaurant modules' events "
+        "(POST /api/communication/webhook)",
     )
     parser.add_argument("--no-crash", action="store_true", help="skip the SIGKILL run")
     parser.add_argument("--keep", action="store_true", help="keep the stores and logs")
@@ -297,6 +309,39 @@ def running_api(store: Store, log_path: Path) -> Iterator[RunningApi]:
 def prepare(store: Store, args: argparse.Namespace) -> tuple[list[Event], list[Event]]:
     """Seed the subjects of the burst's events; the events, and the deliveries in their order."""
     unique = round(args.deliveries * (1 - args.duplicates))
+    events = module_events(store, unique) if args.events == "modules" else callbacks(store, unique)
+    chance = random.Random(20261121)
+    chance.shuffle(events)
+    keyed = [(float(position), event) for position, event in enumerate(events)]
+    for _ in range(args.deliveries - unique):
+        position = chance.randrange(unique)
+        keyed.append((position + chance.uniform(0.5, DUPLICATE_WINDOW), events[position]))
+    keyed.sort(key=lambda pair: pair[0])
+    return events, [event for _, event in keyed]
+
+
+def module_events(store: Store, unique: int) -> list[Event]:
+    """`unique` events of the recipes, CRM, stock and accounting modules in turn, each signed
+    with its module's secret; the inbox keeps them as `<module>:<event id>`."""
+    port = store.settings.api_port
+    modules = list(MODULE_EVENT)
+    signers = {
+        module: Webhook(store.environment[f"MEDIAFLOW_{module.upper()}_WEBHOOK_SECRET"])
+        for module in modules
+    }
+    events = []
+    for number in range(unique):
+        module = modules[number % len(modules)]
+        body = MODULE_EVENT[module](number)
+        events.append(
+            signed(signers[module], port, MODULES_ROUTE, module, None, body, stored_as=module)
+        )
+    return events
+
+
+def callbacks(store: Store, unique: int) -> list[Event]:
+    """Half n8n `content.ready` callbacks for seeded objects, half Make
+    `publication.published` ones for seeded publications sent to Make."""
     contents = unique // 2
     object_ids, publication_tokens = seed(store.engine, contents, unique - contents)
     n8n = Webhook(store.environment["MEDIAFLOW_N8N_CALLBACK_SECRET"])
@@ -311,14 +356,7 @@ def prepare(store: Store, args: argparse.Namespace) -> tuple[list[Event], list[E
         )
         for publication_id, *sent in publication_tokens
     ]
-    chance = random.Random(20261121)
-    chance.shuffle(events)
-    keyed = [(float(position), event) for position, event in enumerate(events)]
-    for _ in range(args.deliveries - unique):
-        position = chance.randrange(unique)
-        keyed.append((position + chance.uniform(0.5, DUPLICATE_WINDOW), events[position]))
-    keyed.sort(key=lambda pair: pair[0])
-    return events, [event for _, event in keyed]
+    return events
 
 
 def seed(
@@ -417,10 +455,52 @@ def published(publication_id: int, idempotency_key: str, token: str) -> dict[str
     }
 
 
+MODULES_ROUTE = "/api/communication/webhook"
+MODULE_EVENT = {
+    "recipes": lambda number: {
+        "type": "recipe.featured",
+        "recipe_id": f"r-{number}",
+        "name": "Blanquette de veau",
+        "price": "18.50",
+        "featured_on": "2026-12-04",
+    },
+    "crm": lambda number: {
+        "type": "conversion.recorded",
+        "conversion_id": f"order-{number}",
+        "kind": "order",
+        "amount": "42.00",
+        "currency": "EUR",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "click_id": f"clk-{number}",
+    },
+    "stock": lambda number: {
+        "type": "stock.low",
+        "item_id": f"item-{number}",
+        "name": "Truffe noire",
+        "quantity": "0.150",
+        "threshold": "0.500",
+        "unit": "kg",
+    },
+    "accounting": lambda number: {
+        "type": "sales.slow_moving",
+        "period_start": "2026-11-01",
+        "period_end": "2026-11-30",
+        "dishes": [{"dish_id": f"d-{number}", "name": "Tarte fine", "units_sold": 3}],
+    },
+}
+
+
 def signed(
-    webhook: Webhook, port: int, path: str, source: str, subject_id: int, body: dict
+    webhook: Webhook,
+    port: int,
+    path: str,
+    source: str,
+    subject_id: int | None,
+    body: dict,
+    stored_as: str | None = None,
 ) -> Event:
-    """The delivery's bytes, as n8n or Make send them: JSON body, Standard Webhooks headers."""
+    """The delivery's bytes, as the sender signs them: JSON body, Standard Webhooks headers;
+    the event as the inbox keeps it (a module's under `<module>:<event id>`)."""
     event_id = f"evt_{uuid.uuid4().hex}"
     raw = json.dumps(body).encode()
     moment = datetime.now(UTC)
@@ -430,7 +510,8 @@ def signed(
         f"webhook-id: {event_id}\r\nwebhook-timestamp: {int(moment.timestamp())}\r\n"
         f"webhook-signature: {webhook.sign(event_id, moment, raw.decode())}\r\n\r\n"
     )
-    return Event(event_id, source, subject_id, head.encode() + raw)
+    kept_as = f"{stored_as}:{event_id}" if stored_as else event_id
+    return Event(kept_as, source, subject_id, head.encode() + raw)
 
 
 async def deliver(
