@@ -76,6 +76,7 @@ from mediaflow_dagster.sensors.contact_imports import contact_imports_sensor
 from mediaflow_dagster.sensors.erasures import erasures_sensor
 from mediaflow_dagster.sensors.generation_timers import generation_timers_sensor
 from mediaflow_dagster.sensors.notifications import notifications_sensor
+from mediaflow_dagster.sensors.performance_alerts import performance_alerts_sensor
 from mediaflow_dagster.sensors.publication_timers import publication_timers_sensor
 from mediaflow_dagster.sensors.run_failures import run_failures_sensor
 from mediaflow_dagster.sensors.search_index import search_index_sensor
@@ -225,6 +226,7 @@ def build_definitions(settings: Settings) -> Definitions:
             search_index_sensor(search_index_job),
             erasures_sensor(erasure_job),
             run_failures_sensor(settings),
+            performance_alerts_sensor(settings),
         ],
         schedules=[
             build_schedule_from_partitioned_job(

@@ -37,6 +37,7 @@ from mediaflow_dagster.api.routes import (
     contacts,
     notifications,
     objects,
+    performance,
     search,
     status,
     templates,
@@ -153,6 +154,7 @@ def create_app(settings: Settings) -> FastAPI:
         search,
         analytics,
         status,
+        performance,
     ):
         app.include_router(module.router)
     app.include_router(accounts.landing)

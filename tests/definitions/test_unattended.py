@@ -32,6 +32,7 @@ SENSORS = (
     "make_callbacks",
     "n8n_callbacks",
     "notifications",
+    "performance_alerts",
     "publication_timers",
     "run_failures",
     "search_index",
