@@ -38,6 +38,7 @@ from mediaflow_dagster.api.routes import (
     notifications,
     objects,
     performance,
+    reports,
     search,
     status,
     templates,
@@ -155,6 +156,7 @@ def create_app(settings: Settings) -> FastAPI:
         analytics,
         status,
         performance,
+        reports,
     ):
         app.include_router(module.router)
     app.include_router(accounts.landing)

@@ -84,6 +84,9 @@ SCOPE_OF: dict[tuple[str, str], str] = {
         "campaigns:write"
     ),
     ("GET", "/api/campaigns/{campaign_id}/performance-alerts"): "campaigns:read",
+    ("GET", "/api/campaigns/{campaign_id}/reports"): "analytics:read",
+    ("GET", "/api/reports/{report_id}"): "analytics:read",
+    ("GET", "/api/reports/{report_id}/pdf"): "analytics:read",
 }
 OPEN = {
     ("GET", "/health"),
@@ -106,6 +109,7 @@ OPEN = {
 def concrete(path: str) -> str:
     ids = ("account_id", "campaign_id", "candidate_id", "object_id", "key_id", "contact_id")
     more = ("import_id", "request_id", "subscription_id", "delivery_id", "threshold_id")
+    more += ("report_id",)
     return path.format(**dict.fromkeys((*ids, *more), 1), name="menu_update", erasure_id=1)
 
 

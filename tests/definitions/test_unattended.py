@@ -22,6 +22,9 @@ SCHEDULES = (
     "accounts_job_schedule",
     "retention_job_schedule",
     "dependency_heartbeat_job_schedule",
+    "daily_reports_schedule",
+    "weekly_reports_schedule",
+    "monthly_reports_schedule",
 )
 SENSORS = (
     "account_setup",
