@@ -17,6 +17,7 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import select
 from support.api import api_client
 from support.dagster_ui import CHROMIUM
+from support.notifications import mail_environment, mail_server
 from support.scenario_marts import CAMPAIGN_NAMES, CAMPAIGN_WINDOWS, ScenarioMarts, mart_rows
 
 from mediaflow_dagster.assets.reports import (
@@ -26,12 +27,16 @@ from mediaflow_dagster.assets.reports import (
 )
 from mediaflow_dagster.cms.campaign_reports import period_before
 from mediaflow_dagster.cms.campaigns import change_campaign_status, create_campaign
+from mediaflow_dagster.cms.dispatch import send_due
 from mediaflow_dagster.cms.notifications import get_request
 from mediaflow_dagster.cms.schema import campaign_reports as report_rows
 from mediaflow_dagster.cms.schema import notification_messages
 from mediaflow_dagster.definitions import reports_job
 from mediaflow_dagster.resources.configuration import client_from_environment
 from mediaflow_dagster.resources.ops_store import OpsStore
+from mediaflow_dagster.resources.personal_data import PersonalData
+from mediaflow_dagster.resources.sms import SmsProvider
+from mediaflow_dagster.resources.smtp import SmtpMailer
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 OWNERS = {1: "launch.owner@mediaflow.example", 2: "winter.owner@mediaflow.example"}
@@ -148,6 +153,31 @@ def test_a_daily_run_reports_each_running_campaign_once_and_emails_its_owner(mar
     assert requests[0]["template_name"] == "campaign_report"
     assert requests[0]["data"]["html_url"].endswith(f"/api/reports/{launch['id']}")
     assert requests[0]["data"]["impressions"] == str(expected["impressions"])
+
+
+def test_the_owner_reads_the_headline_figures_and_the_links_in_the_email(
+    marts, engine, in_environment, tmp_path_factory
+):
+    run_reports(marts, "daily", DAY_AFTER_LAUNCH)
+    [launch, _] = reports(engine)
+    with mail_server(tmp_path_factory.mktemp("mail-certificates")) as server:
+        in_environment(mail_environment(server))
+        personal_data = client_from_environment(PersonalData)
+        outcome = send_due(
+            engine,
+            personal_data.vault(),
+            personal_data.links(),
+            client_from_environment(SmtpMailer),
+            client_from_environment(SmsProvider),
+        )
+        emails = {email["To"]: email for email in server.mailbox.received()}
+
+    assert dict(outcome.outcomes) == {"sent": 2}
+    email = emails[OWNERS[1]]
+    assert email["Subject"] == "mediaflow: Launch: daily report, 2026-11-20 to 2026-11-20"
+    body = email.get_body(("plain",)).get_content()
+    assert f"Impressions: {launch['figures']['impressions']}" in body
+    assert f"/api/reports/{launch['id']}/pdf" in body
 
 
 def test_weekly_monthly_and_final_reports_cover_their_periods(marts, engine):
