@@ -41,6 +41,7 @@ from mediaflow_dagster.assets.publishing import (
     publication_requests,
     publications,
 )
+from mediaflow_dagster.assets.reports import REPORT_CRONS, campaign_reports, report_schedule
 from mediaflow_dagster.assets.retention import retention_purge
 from mediaflow_dagster.assets.search import search_index
 from mediaflow_dagster.assets.sourcing import content_ideas, image_candidates
@@ -76,6 +77,7 @@ from mediaflow_dagster.sensors.contact_imports import contact_imports_sensor
 from mediaflow_dagster.sensors.erasures import erasures_sensor
 from mediaflow_dagster.sensors.generation_timers import generation_timers_sensor
 from mediaflow_dagster.sensors.notifications import notifications_sensor
+from mediaflow_dagster.sensors.performance_alerts import performance_alerts_sensor
 from mediaflow_dagster.sensors.publication_timers import publication_timers_sensor
 from mediaflow_dagster.sensors.run_failures import run_failures_sensor
 from mediaflow_dagster.sensors.search_index import search_index_sensor
@@ -106,6 +108,7 @@ search_index_job = in_process_job("search_index_job", search_index)
 erasure_job = define_asset_job("erasure_job", selection=AssetSelection.assets(erasures))
 retention_job = in_process_job("retention_job", retention_purge)
 dependency_heartbeat_job = in_process_job("dependency_heartbeat_job", dependency_heartbeat)
+reports_job = in_process_job("reports_job", campaign_reports)
 
 DAILY_MARTS_CRON = "30 0 * * *"
 """The marts are rebuilt once a day, after the collection of the day's last hour (at :05)."""
@@ -131,6 +134,7 @@ JOBS = [
     erasure_job,
     retention_job,
     dependency_heartbeat_job,
+    reports_job,
 ]
 
 
@@ -207,6 +211,7 @@ def build_definitions(settings: Settings) -> Definitions:
         erasures,
         retention_purge,
         dependency_heartbeat,
+        campaign_reports,
     ]
     return Definitions(
         assets=[asset.map_asset_specs(with_group_owner) for asset in assets],
@@ -225,6 +230,7 @@ def build_definitions(settings: Settings) -> Definitions:
             search_index_sensor(search_index_job),
             erasures_sensor(erasure_job),
             run_failures_sensor(settings),
+            performance_alerts_sensor(settings),
         ],
         schedules=[
             build_schedule_from_partitioned_job(
@@ -254,6 +260,7 @@ def build_definitions(settings: Settings) -> Definitions:
                 execution_timezone="UTC",
                 default_status=DefaultScheduleStatus.RUNNING,
             ),
+            *(report_schedule(cadence, reports_job) for cadence in REPORT_CRONS),
         ],
         resources=build_resources(settings),
     )

@@ -37,6 +37,8 @@ from mediaflow_dagster.api.routes import (
     contacts,
     notifications,
     objects,
+    performance,
+    reports,
     search,
     status,
     templates,
@@ -153,6 +155,8 @@ def create_app(settings: Settings) -> FastAPI:
         search,
         analytics,
         status,
+        performance,
+        reports,
     ):
         app.include_router(module.router)
     app.include_router(accounts.landing)

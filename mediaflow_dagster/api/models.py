@@ -21,7 +21,15 @@ from pydantic import (
 )
 
 from mediaflow_dagster.api.scopes import Scope
-from mediaflow_dagster.cms.schema import AccountType, CandidateKind, ObjectType, Platform
+from mediaflow_dagster.cms.schema import (
+    AccountType,
+    AlertDirection,
+    AlertMetric,
+    CandidateKind,
+    ObjectType,
+    Platform,
+    ReportCadence,
+)
 from mediaflow_dagster.cms.webhooks import EventType
 from mediaflow_dagster.specs.schema import AdObjective, BodyFormat, CallToAction
 
@@ -282,6 +290,20 @@ class WebhookSubscriptionIn(Strict):
     )
     event_types: Annotated[list[EventType], Field(min_length=1)]
     description: Annotated[str, Field(max_length=200)] | None = None
+
+
+class PerformanceThresholdIn(Strict):
+    """A figure of the campaign to date (`campaign_performance__summary`) to watch after each
+    build of the marts: an alert when it goes `below` or `above` `value`."""
+
+    metric: AlertMetric
+    direction: AlertDirection
+    value: Annotated[Decimal, Field(ge=0, le=Decimal("999999999"), max_digits=15, decimal_places=6)]
+    after_hours: Annotated[int, Field(ge=0, le=24 * 366)] = Field(
+        default=0,
+        description="Hours of data needed first, from the campaign's first published post to "
+        "the latest collection in the marts (24: judge the rate after a day).",
+    )
 
 
 # Answers.
@@ -745,3 +767,46 @@ class SearchStatus(BaseModel):
     rebuilt_at: Stamp | None
     meilisearch_indexed_before: Stamp | None
     pending_deletions: int = Field(description="Deletions Meilisearch has yet to take.")
+
+
+class PerformanceThreshold(BaseModel):
+    id: int
+    campaign_id: int
+    metric: AlertMetric
+    direction: AlertDirection
+    value: Decimal
+    after_hours: int
+    state: Literal["clear", "crossed"] = Field(
+        description="`crossed` from the build that crossed it until one where it recovered."
+    )
+    created_by: str
+    created_at: Stamp
+    evaluated_at: Stamp | None
+
+
+class PerformanceAlert(BaseModel):
+    id: int
+    threshold_id: int | None = Field(description="None once the threshold was deleted.")
+    campaign_id: int
+    metric: AlertMetric
+    direction: AlertDirection
+    threshold: Decimal
+    observed: float
+    data_as_of: Stamp | None
+    notification_request_id: int | None
+    webhook_deliveries: int
+    crossed_at: Stamp
+    recovered_at: Stamp | None
+
+
+class CampaignReport(BaseModel):
+    id: int
+    campaign_id: int
+    cadence: ReportCadence
+    period_start: date
+    period_end: date
+    figures: dict[str, Any]
+    notification_request_id: int | None
+    created_at: Stamp
+    html_url: str
+    pdf_url: str

@@ -23,6 +23,9 @@ SCHEDULES = (
     "accounts_job_schedule",
     "retention_job_schedule",
     "dependency_heartbeat_job_schedule",
+    "daily_reports_schedule",
+    "weekly_reports_schedule",
+    "monthly_reports_schedule",
 )
 """Every schedule of the code location (`definitions.py`; a test keeps the two lists equal)."""
 SCHEDULE_TAG = "dagster/schedule_name"

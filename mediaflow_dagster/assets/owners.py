@@ -22,6 +22,7 @@ GROUP_OWNERS = {
     "staging": MARKETING_ANALYTICS,
     "intermediate": MARKETING_ANALYTICS,
     "marts": MARKETING_ANALYTICS,
+    "reports": MARKETING_ANALYTICS,
     "seeds": MARKETING_ANALYTICS,
 }
 

@@ -87,7 +87,7 @@ def marts_built_at(settings: Settings) -> datetime | None:
 def _campaigns_with_figures(
     settings: Settings, store: Connection, period: Period, scope: Scope, limit: int
 ) -> list[int]:
-    rows = _read(
+    rows = read_marts(
         settings,
         store,
         f"select distinct campaign_id from {MARTS_SCHEMA}.{DAILY_MART} "
@@ -107,7 +107,7 @@ def _sums(
     settings: Settings, store: Connection, period: Period, scope: Scope, campaign_ids: list[int]
 ) -> dict[int, dict[str, dict[str, Any]]]:
     """Per campaign and platform, the period's sums (and the campaign's name and currency)."""
-    rows = _read(
+    rows = read_marts(
         settings,
         store,
         "select campaign_id, platform, max(campaign_name) as campaign_name, "
@@ -149,13 +149,19 @@ def _filter_values(scope: Scope) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
 
-def _read(
-    settings: Settings, store: Connection, sql: str, parameters: dict[str, Any]
+def read_marts(
+    settings: Settings,
+    store: Connection,
+    sql: str,
+    parameters: dict[str, Any],
+    mart: str = DAILY_MART,
 ) -> list[dict[str, Any]]:
+    """The rows of `sql` (`:name` parameters) over the marts where the API and sensors read
+    them; `mart` is the one it needs, whose absence means the marts are not built."""
     if settings.backend == "postgres":
         exists = store.execute(
             text("select to_regclass(:table) is not null"),
-            {"table": f"{MARTS_SCHEMA}.{DAILY_MART}"},
+            {"table": f"{MARTS_SCHEMA}.{mart}"},
         ).scalar_one()
         if not exists:
             raise MartsNotBuilt
@@ -169,7 +175,7 @@ def _read(
             names = [column[0] for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     except duckdb.CatalogException as error:
-        raise MartsNotBuilt(f"the marts' copy has no {DAILY_MART}") from error
+        raise MartsNotBuilt(f"the marts' copy has no {mart}") from error
     except duckdb.IOException as error:
         raise MartsNotBuilt("the marts' copy cannot be opened now") from error
 

@@ -16,10 +16,13 @@ from mediaflow_dagster.cms.schema import (
     approvals,
     campaign_events,
     campaign_objects,
+    campaign_reports,
     campaign_targets,
     campaigns,
     content_candidates,
     media_renditions,
+    performance_alerts,
+    performance_thresholds,
     publications,
     social_accounts,
 )
@@ -283,7 +286,15 @@ def _delete_campaign(connection: Connection, campaign_id: int) -> None:
     )
     for table in (media_renditions, approvals):
         connection.execute(delete(table).where(table.c.object_id.in_(objects)))
-    for table in (campaign_events, content_candidates, campaign_targets, campaign_objects):
+    for table in (
+        campaign_events,
+        content_candidates,
+        campaign_targets,
+        campaign_objects,
+        performance_alerts,
+        performance_thresholds,
+        campaign_reports,
+    ):
         connection.execute(delete(table).where(table.c.campaign_id == campaign_id))
     connection.execute(delete(campaigns).where(campaigns.c.id == campaign_id))
 

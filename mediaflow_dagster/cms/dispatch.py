@@ -28,7 +28,7 @@ from mediaflow_dagster.cms.contacts import contact_ids as audience_ids
 from mediaflow_dagster.cms.contacts import refusal, sending_context, suppress
 from mediaflow_dagster.cms.database import insert_ignoring_duplicates, utcnow
 from mediaflow_dagster.cms.errors import NotFound
-from mediaflow_dagster.cms.run_failures import OPERATIONS_KIND
+from mediaflow_dagster.cms.owner_notices import OPERATIONS_KIND
 from mediaflow_dagster.cms.schema import (
     contact_consents,
     contacts,
@@ -498,7 +498,7 @@ class _Sender:
         return self._sms(contact, template, next(iter(rendered.values())))
 
     def _to_operations(self, message: Any, mail: MailSession) -> Settled:
-        """A message to the people running mediaflow (`cms/run_failures.py`): to the address its
+        """A message to the people running mediaflow (`cms/owner_notices.py`): to the address its
         request names, in the template's first language, neither tracked nor unsubscribable."""
         request = self.requests[message.request_id]
         try:

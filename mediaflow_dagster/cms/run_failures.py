@@ -13,20 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
-
 from mediaflow_dagster.cms.database import Bind, insert_ignoring_duplicates, transaction, utcnow
-from mediaflow_dagster.cms.schema import (
-    campaigns,
-    notification_messages,
-    notification_requests,
-    run_failures,
-)
+from mediaflow_dagster.cms.owner_notices import campaign_owner, email_notice
+from mediaflow_dagster.cms.schema import run_failures
 from mediaflow_dagster.cms.webhooks import emit
 
 TEMPLATE = "run_failed"
-OPERATIONS_KIND = "operations"
-"""The kind of message sent to the people running mediaflow, not to a contact."""
 NOTICED_BY = "run_failures sensor"
 
 
@@ -76,10 +68,18 @@ def notice(bind: Bind, failure: RunFailure, operations_email: str | None) -> boo
         if kept != 1:
             return False
         deliveries = emit(connection, "run_failed", failure.event_data())
-        campaign = _campaign(connection, failure.campaign_id)
+        campaign = campaign_owner(connection, failure.campaign_id)
         recipient = (campaign and campaign.owner_email) or operations_email
         request_id = (
-            _email(connection, failure, campaign and campaign.id, recipient, now)
+            email_notice(
+                connection,
+                template=TEMPLATE,
+                recipient=recipient,
+                data=failure.event_data(),
+                campaign_id=campaign and campaign.id,
+                requested_by=NOTICED_BY,
+                now=now,
+            )
             if recipient
             else None
         )
@@ -89,53 +89,3 @@ def notice(bind: Bind, failure: RunFailure, operations_email: str | None) -> boo
             .values(webhook_deliveries=deliveries, notification_request_id=request_id)
         )
     return True
-
-
-def _campaign(connection: Connection, campaign_id: int | None) -> Any:
-    if campaign_id is None:
-        return None
-    return connection.execute(
-        select(campaigns.c.id, campaigns.c.owner_email).where(campaigns.c.id == campaign_id)
-    ).first()
-
-
-def _email(
-    connection: Connection,
-    failure: RunFailure,
-    campaign_id: int | None,
-    recipient: str,
-    now: datetime,
-) -> int:
-    """A request planned at once into its one message: the recipient is no contact, so there
-    is no audience to plan, no consent to ask and nothing to unsubscribe from."""
-    request_id = connection.execute(
-        insert(notification_requests).values(
-            template_name=TEMPLATE,
-            audience={"email": recipient},
-            data=failure.event_data(),
-            channels=["email"],
-            all_channels=False,
-            send_at=None,
-            best_hour=False,
-            campaign_id=campaign_id,
-            status="planned",
-            requested_by=NOTICED_BY,
-            created_at=now,
-            planned_at=now,
-        )
-    ).inserted_primary_key[0]
-    connection.execute(
-        insert(notification_messages).values(
-            request_id=request_id,
-            kind=OPERATIONS_KIND,
-            channel="email",
-            purpose="transactional",
-            campaign_id=campaign_id,
-            status="pending",
-            attempts=0,
-            send_after=now,
-            created_at=now,
-            updated_at=now,
-        )
-    )
-    return request_id

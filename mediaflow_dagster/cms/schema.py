@@ -616,3 +616,65 @@ link_clicks = Table(
     Column("message_id", Integer, ForeignKey("notification_messages.id")),
     Column("clicked_at", DateTime, nullable=False),
 )
+
+AlertMetric = Literal[
+    "engagement_rate", "click_through_rate", "budget_pacing", "cost_per_engagement", "cpm"
+]
+AlertDirection = Literal["below", "above"]
+ReportCadence = Literal["daily", "weekly", "monthly", "final"]
+ALERT_METRICS: tuple[str, ...] = get_args(AlertMetric)
+REPORT_CADENCES: tuple[str, ...] = get_args(ReportCadence)
+
+performance_thresholds = Table(
+    "performance_thresholds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False),
+    Column("metric", String(40), nullable=False),
+    Column("direction", String(10), nullable=False),
+    Column("value", Numeric(18, 6), nullable=False),
+    Column("after_hours", Integer, nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("evaluated_at", DateTime),
+    UniqueConstraint("campaign_id", "metric", "direction"),
+)
+
+performance_alerts = Table(
+    "performance_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "threshold_id",
+        Integer,
+        ForeignKey("performance_thresholds.id"),
+        index=True,
+    ),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False),
+    Column("metric", String(40), nullable=False),
+    Column("direction", String(10), nullable=False),
+    Column("threshold", Numeric(18, 6), nullable=False),
+    Column("observed", Float, nullable=False),
+    Column("data_as_of", DateTime),
+    Column("notification_request_id", Integer, ForeignKey("notification_requests.id")),
+    Column("webhook_deliveries", Integer, nullable=False),
+    Column("crossed_at", DateTime, nullable=False),
+    Column("recovered_at", DateTime),
+)
+
+campaign_reports = Table(
+    "campaign_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False),
+    Column("cadence", String(10), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("html_path", String(500), nullable=False),
+    Column("pdf_path", String(500), nullable=False),
+    Column("figures", JSON, nullable=False),
+    Column("notification_request_id", Integer, ForeignKey("notification_requests.id")),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("campaign_id", "cadence", "period_start"),
+)

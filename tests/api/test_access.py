@@ -78,6 +78,15 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "/api/communication/status"): "metrics:read",
     ("GET", "/api/search/status"): "campaigns:read",
     ("GET", "/metrics"): "metrics:read",
+    ("GET", "/api/campaigns/{campaign_id}/performance-thresholds"): "campaigns:read",
+    ("POST", "/api/campaigns/{campaign_id}/performance-thresholds"): "campaigns:write",
+    ("DELETE", "/api/campaigns/{campaign_id}/performance-thresholds/{threshold_id}"): (
+        "campaigns:write"
+    ),
+    ("GET", "/api/campaigns/{campaign_id}/performance-alerts"): "campaigns:read",
+    ("GET", "/api/campaigns/{campaign_id}/reports"): "analytics:read",
+    ("GET", "/api/reports/{report_id}"): "analytics:read",
+    ("GET", "/api/reports/{report_id}/pdf"): "analytics:read",
 }
 OPEN = {
     ("GET", "/health"),
@@ -100,7 +109,8 @@ OPEN = {
 
 def concrete(path: str) -> str:
     ids = ("account_id", "campaign_id", "candidate_id", "object_id", "key_id", "contact_id")
-    more = ("import_id", "request_id", "subscription_id", "delivery_id")
+    more = ("import_id", "request_id", "subscription_id", "delivery_id", "threshold_id")
+    more += ("report_id",)
     return path.format(**dict.fromkeys((*ids, *more), 1), name="menu_update", erasure_id=1)
 
 

@@ -22,6 +22,9 @@ SCHEDULES = (
     "accounts_job_schedule",
     "retention_job_schedule",
     "dependency_heartbeat_job_schedule",
+    "daily_reports_schedule",
+    "weekly_reports_schedule",
+    "monthly_reports_schedule",
 )
 SENSORS = (
     "account_setup",
@@ -32,6 +35,7 @@ SENSORS = (
     "make_callbacks",
     "n8n_callbacks",
     "notifications",
+    "performance_alerts",
     "publication_timers",
     "run_failures",
     "search_index",
