@@ -32,8 +32,10 @@ from mediaflow_dagster.api.routes import (
     accounts,
     admin,
     analytics,
+    automation,
     campaigns,
     communication,
+    communication_campaigns,
     contacts,
     notifications,
     objects,
@@ -153,6 +155,8 @@ def create_app(settings: Settings) -> FastAPI:
         search,
         analytics,
         status,
+        communication_campaigns,
+        automation,
     ):
         app.include_router(module.router)
     app.include_router(accounts.landing)
