@@ -20,6 +20,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import (
 )
 
 from mediaflow_dagster.assets.accounts import social_accounts
+from mediaflow_dagster.assets.automation import campaign_automation
 from mediaflow_dagster.assets.contacts import contact_imports
 from mediaflow_dagster.assets.content import (
     campaign_media,
@@ -71,6 +72,7 @@ from mediaflow_dagster.resources.warehouse import Warehouse
 from mediaflow_dagster.resources.webhooks import OutboundWebhooks
 from mediaflow_dagster.sensors.accounts import account_setup_sensor
 from mediaflow_dagster.sensors.approvals import approvals_sensor
+from mediaflow_dagster.sensors.automation import automation_sensor
 from mediaflow_dagster.sensors.callbacks import callback_sensor
 from mediaflow_dagster.sensors.contact_imports import contact_imports_sensor
 from mediaflow_dagster.sensors.erasures import erasures_sensor
@@ -106,6 +108,7 @@ search_index_job = in_process_job("search_index_job", search_index)
 erasure_job = define_asset_job("erasure_job", selection=AssetSelection.assets(erasures))
 retention_job = in_process_job("retention_job", retention_purge)
 dependency_heartbeat_job = in_process_job("dependency_heartbeat_job", dependency_heartbeat)
+automation_job = in_process_job("automation_job", campaign_automation)
 
 DAILY_MARTS_CRON = "30 0 * * *"
 """The marts are rebuilt once a day, after the collection of the day's last hour (at :05)."""
@@ -131,6 +134,7 @@ JOBS = [
     erasure_job,
     retention_job,
     dependency_heartbeat_job,
+    automation_job,
 ]
 
 
@@ -207,6 +211,7 @@ def build_definitions(settings: Settings) -> Definitions:
         erasures,
         retention_purge,
         dependency_heartbeat,
+        campaign_automation,
     ]
     return Definitions(
         assets=[asset.map_asset_specs(with_group_owner) for asset in assets],
@@ -225,6 +230,7 @@ def build_definitions(settings: Settings) -> Definitions:
             search_index_sensor(search_index_job),
             erasures_sensor(erasure_job),
             run_failures_sensor(settings),
+            automation_sensor(automation_job),
         ],
         schedules=[
             build_schedule_from_partitioned_job(

@@ -107,11 +107,10 @@ def _publish_request(campaign_id: int, action: dict[str, Any]) -> PublishRequest
 
 def due_moves(bind: Bind, now: datetime) -> list[tuple[int, str]]:
     """(phase id, "start" or "end") of every phase whose start or end has come and not been
-    taken, in time order."""
+    taken, in time order (a phase whose end has come too starts, then ends)."""
     with transaction(bind) as connection:
         rows = connection.execute(
-            select(campaign_phases.c.id, campaign_phases.c.started_at, campaign_phases.c.starts_at)
-            .where(
+            select(campaign_phases).where(
                 or_(
                     and_(
                         campaign_phases.c.started_at.is_(None), campaign_phases.c.starts_at <= now
@@ -119,9 +118,10 @@ def due_moves(bind: Bind, now: datetime) -> list[tuple[int, str]]:
                     and_(campaign_phases.c.ended_at.is_(None), campaign_phases.c.ends_at <= now),
                 )
             )
-            .order_by(campaign_phases.c.starts_at, campaign_phases.c.id)
         ).all()
-    return [(row.id, "start" if row.started_at is None else "end") for row in rows]
+    moves = [(row.starts_at, row.id, "start") for row in rows if row.started_at is None]
+    moves += [(row.ends_at, row.id, "end") for row in rows if row.ends_at <= now]
+    return [(phase_id, edge) for _, phase_id, edge in sorted(moves)]
 
 
 def move_phase(engine: Engine, phase_id: int, edge: str) -> str | None:

@@ -6,7 +6,7 @@ did with each event, once.
 Revision ID: 0018
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -14,7 +14,6 @@ from alembic import op
 revision = "0018"
 down_revision = "0017"
 
-SEEDED_AT = datetime(2026, 12, 4)
 DEFAULT_RULES = [
     {
         "name": "plat_du_jour",
@@ -118,16 +117,17 @@ def upgrade() -> None:
         sa.Column("acted_at", sa.DateTime, nullable=False),
         sa.UniqueConstraint("inbox_id", "rule_id"),
     )
+    seeded_at = datetime.now(UTC).replace(tzinfo=None)  # the rules act on events from now on
     op.bulk_insert(
         rules,
         [
             {
                 **rule,
-                "enabled_at": SEEDED_AT if rule["enabled"] else None,
+                "enabled_at": seeded_at if rule["enabled"] else None,
                 "version": 1,
                 "updated_by": "seed",
-                "created_at": SEEDED_AT,
-                "updated_at": SEEDED_AT,
+                "created_at": seeded_at,
+                "updated_at": seeded_at,
             }
             for rule in DEFAULT_RULES
         ],
