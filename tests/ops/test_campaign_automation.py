@@ -328,6 +328,7 @@ def test_rules_are_edited_through_the_api_and_audited(settings, api, engine):
 
     created = editor.post("/api/communication/rules", json=body)
     refused = analyst.post("/api/communication/rules", json=body | {"name": "other"})
+    twice = editor.post("/api/communication/rules", json=body)
     renamed = editor.patch(created.headers["location"], json={"name": "plat_du_jour_fb"})
     missing = editor.patch(
         created.headers["location"],
@@ -335,7 +336,7 @@ def test_rules_are_edited_through_the_api_and_audited(settings, api, engine):
     )
     removed = editor.delete(created.headers["location"])
 
-    assert (created.status_code, refused.status_code) == (201, 403)
+    assert (created.status_code, refused.status_code, twice.status_code) == (201, 403, 409)
     assert (renamed.json()["name"], renamed.json()["version"]) == ("plat_du_jour_fb", 2)
     assert missing.status_code == 422
     assert removed.status_code == 204
@@ -417,6 +418,8 @@ def test_phases_start_and_end_on_time_once_taking_their_actions(settings, api, e
         json={"phases": [phases["phases"][0], changed, phases["phases"][2]]},
     )
     assert refused.status_code == 409
+    again = api.put(f"/api/communication/campaigns/{campaign['id']}/phases", json=phases)
+    assert again.status_code == 200, again.text
 
 
 def test_a_phase_ending_pauses_its_campaign(settings, api):
