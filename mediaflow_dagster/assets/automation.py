@@ -5,7 +5,7 @@ rule). The `automation` sensor starts a run when either is due."""
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from mediaflow_dagster.assets.keys import OPS
-from mediaflow_dagster.cms.automation import act, pending_events
+from mediaflow_dagster.cms.automation import act, advance_checked, pending_events
 from mediaflow_dagster.cms.database import utcnow
 from mediaflow_dagster.cms.phases import due_moves, move_phase
 from mediaflow_dagster.resources.ops_store import OpsStore
@@ -25,17 +25,21 @@ def campaign_automation(context: AssetExecutionContext, ops_store: OpsStore) -> 
         if outcome is not None:
             phases.append({"phase": phase_id, "edge": edge, "outcome": outcome})
     taken = []
-    for pending in pending_events(engine, EVENTS_PER_RUN):
-        kept = act(engine, pending["inbox_id"], pending["rule_id"], utcnow())
+    read_at = utcnow()
+    pairs = pending_events(engine, EVENTS_PER_RUN)
+    for pair in pairs:
+        kept = act(engine, pair["inbox_id"], pair["rule_id"], utcnow())
         if kept is not None:
             taken.append(
                 {
-                    "event": pending["event_id"],
+                    "event": pair["event_id"],
                     "rule": kept["rule_name"],
                     "outcome": kept["outcome"],
                     "detail": kept["detail"],
                 }
             )
+    if len(pairs) < EVENTS_PER_RUN:
+        advance_checked(engine, read_at)
     context.log.info("moved %d phase(s), acted on %d event(s)", len(phases), len(taken))
     return MaterializeResult(
         metadata={

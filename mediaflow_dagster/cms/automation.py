@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, exists, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mediaflow_dagster.cms import actions
@@ -45,6 +45,7 @@ ACTION_OF_EVENT = {
 }
 """The action each module event type can take (the data each needs is in the event)."""
 RULE_ACTOR = "automation:rule"
+RULE_FIELDS = ("name", "description", "event_type", "action", "config", "enabled")
 
 
 def get_rule(bind: Bind, rule_id: int) -> dict[str, Any]:
@@ -70,6 +71,7 @@ def create_rule(connection: Connection, rule: dict[str, Any], actor: str) -> dic
                 insert(automation_rules).values(
                     **rule,
                     enabled_at=now if rule["enabled"] else None,
+                    checked_through=0,
                     version=1,
                     updated_by=actor,
                     created_at=now,
@@ -114,9 +116,6 @@ def update_rule(
 def delete_rule(connection: Connection, rule_id: int) -> None:
     get_rule(connection, rule_id)
     connection.execute(delete(automation_rules).where(automation_rules.c.id == rule_id))
-
-
-RULE_FIELDS = ("name", "description", "event_type", "action", "config", "enabled")
 
 
 def check_rule(connection: Connection, rule: dict[str, Any]) -> None:
@@ -219,7 +218,8 @@ def _offer(config: dict[str, Any], promotion: dict[str, Any]) -> dict[str, Any]:
 
 def pending_events(bind: Bind, limit: int) -> list[dict[str, Any]]:
     """(event, rule) pairs to act on, oldest event first: module events that arrived while an
-    enabled rule of their type was enabled, not yet acted on by that rule."""
+    enabled rule of their type was enabled, not yet acted on by that rule. Only the inbox past
+    each rule's `checked_through` is read: the whole inbox is never scanned."""
     acted = exists().where(
         automation_actions.c.inbox_id == callback_inbox.c.id,
         automation_actions.c.rule_id == automation_rules.c.id,
@@ -228,12 +228,12 @@ def pending_events(bind: Bind, limit: int) -> list[dict[str, Any]]:
         select(
             callback_inbox.c.id.label("inbox_id"),
             callback_inbox.c.event_id,
-            callback_inbox.c.payload,
             automation_rules.c.id.label("rule_id"),
         )
         .join(
             automation_rules,
             and_(
+                callback_inbox.c.id > automation_rules.c.checked_through,
                 automation_rules.c.event_type == callback_inbox.c.event_type,
                 automation_rules.c.enabled.is_(True),
                 callback_inbox.c.received_at >= automation_rules.c.enabled_at,
@@ -247,10 +247,46 @@ def pending_events(bind: Bind, limit: int) -> list[dict[str, Any]]:
         return [dict(row._mapping) for row in connection.execute(query)]
 
 
+SETTLED_AFTER = timedelta(minutes=5)
+"""How long after its arrival an event is surely committed (the intake commits within
+milliseconds): events older than that are all visible to a run."""
+
+
+def advance_checked(engine: Engine, now: datetime) -> None:
+    """Once a run acted on every pending pair it read, the enabled rules need not read again
+    the events that had surely arrived before that read (`SETTLED_AFTER`)."""
+    with engine.begin() as connection:
+        low = connection.execute(
+            select(func.min(automation_rules.c.checked_through)).where(
+                automation_rules.c.enabled.is_(True)
+            )
+        ).scalar()
+        if low is None:
+            return
+        settled = connection.execute(
+            select(func.max(callback_inbox.c.id)).where(
+                callback_inbox.c.id > low, callback_inbox.c.received_at < now - SETTLED_AFTER
+            )
+        ).scalar()
+        if settled is None:
+            return
+        connection.execute(
+            update(automation_rules)
+            .where(
+                automation_rules.c.enabled.is_(True),
+                automation_rules.c.checked_through < settled,
+            )
+            .values(checked_through=settled)
+        )
+
+
 def act(engine: Engine, inbox_id: int, rule_id: int, now: datetime) -> dict[str, Any] | None:
     """The rule's action on the event, once: what was kept of it, or None when another run had
     acted first. A refused action is kept as failed with the reason."""
-    rule = get_rule(engine, rule_id)
+    try:
+        rule = get_rule(engine, rule_id)
+    except NotFound:
+        return None  # deleted since it was read
     with engine.connect() as connection:
         payload = connection.execute(
             select(callback_inbox.c.payload).where(callback_inbox.c.id == inbox_id)

@@ -602,7 +602,6 @@ object_platforms = Table(
 object made by `POST /api/communication/publish`)."""
 
 PhaseName = Literal["teaser", "launch", "follow_up"]
-PHASES: tuple[str, ...] = get_args(PhaseName)
 
 campaign_phases = Table(
     "campaign_phases",
@@ -632,6 +631,7 @@ automation_rules = Table(
     Column("config", JSON, nullable=False),
     Column("enabled", Boolean, nullable=False),
     Column("enabled_at", DateTime),
+    Column("checked_through", Integer, nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_by", String(200), nullable=False),
     Column("created_at", DateTime, nullable=False),

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from dagster import DagsterInstance, build_sensor_context, materialize
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from starlette.testclient import TestClient
 from support.api import api_client
 from support.running_campaigns import running_campaign
@@ -17,9 +17,10 @@ from support.signing import module_signed
 from support.stores import store_contents
 
 from mediaflow_dagster.assets.automation import campaign_automation
-from mediaflow_dagster.cms.database import ops_engine
+from mediaflow_dagster.cms.database import ops_engine, utcnow
 from mediaflow_dagster.cms.schema import (
     automation_actions,
+    automation_rules,
     callback_inbox,
     campaign_objects,
     campaigns,
@@ -500,3 +501,29 @@ def test_the_sensor_asks_for_a_run_only_when_an_event_or_a_phase_waits(settings,
     assert idle.run_requests == [] and unhandled.run_requests == []
     [request] = waiting.run_requests
     assert request.run_key.startswith("automation-none-")
+
+
+def test_the_rules_read_only_the_inbox_past_what_they_checked(settings, api, engine):
+    deliver(api, "crm", PROMOTION, "promo-old")
+    with engine.begin() as connection:
+        connection.execute(
+            update(callback_inbox).values(received_at=utcnow() - timedelta(minutes=10))
+        )
+        connection.execute(
+            update(automation_rules).values(enabled_at=utcnow() - timedelta(hours=1))
+        )
+    run_automation(settings)
+    deliver(api, "crm", PROMOTION | {"promotion_id": "p-8"}, "promo-new")
+
+    run_automation(settings)
+
+    with engine.connect() as connection:
+        old_id, new_id = connection.execute(
+            select(callback_inbox.c.id).order_by(callback_inbox.c.id)
+        ).scalars()
+        checked = connection.execute(
+            select(automation_rules.c.checked_through).where(automation_rules.c.enabled)
+        ).scalars()
+        assert set(checked) == {old_id}
+    assert count(engine, notification_requests) == 2
+    assert new_id > old_id

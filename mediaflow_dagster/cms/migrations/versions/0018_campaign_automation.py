@@ -100,6 +100,7 @@ def upgrade() -> None:
         sa.Column("config", sa.JSON, nullable=False),
         sa.Column("enabled", sa.Boolean, nullable=False),
         sa.Column("enabled_at", sa.DateTime),
+        sa.Column("checked_through", sa.Integer, nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("updated_by", sa.String(200), nullable=False),
         sa.Column("created_at", sa.DateTime, nullable=False),
@@ -124,6 +125,7 @@ def upgrade() -> None:
             {
                 **rule,
                 "enabled_at": seeded_at if rule["enabled"] else None,
+                "checked_through": 0,
                 "version": 1,
                 "updated_by": "seed",
                 "created_at": seeded_at,
