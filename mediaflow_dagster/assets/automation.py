@@ -5,7 +5,12 @@ rule). The `automation` sensor starts a run when either is due."""
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from mediaflow_dagster.assets.keys import OPS
-from mediaflow_dagster.cms.automation import act, advance_checked, pending_events
+from mediaflow_dagster.cms.automation import (
+    act,
+    advance_checked,
+    pending_events,
+    settle_events,
+)
 from mediaflow_dagster.cms.database import utcnow
 from mediaflow_dagster.cms.phases import due_moves, move_phase
 from mediaflow_dagster.resources.ops_store import OpsStore
@@ -38,6 +43,7 @@ def campaign_automation(context: AssetExecutionContext, ops_store: OpsStore) -> 
                     "detail": kept["detail"],
                 }
             )
+    settle_events(engine, [pair["inbox_id"] for pair in pairs], utcnow())
     if len(pairs) < EVENTS_PER_RUN:
         advance_checked(engine, read_at)
     context.log.info("moved %d phase(s), acted on %d event(s)", len(phases), len(taken))

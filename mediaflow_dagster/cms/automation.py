@@ -5,7 +5,8 @@ Each event type has its action: a featured recipe is posted (the plat du jour), 
 notifies its segment, an item low on stock pauses the promotion it is for, slow-moving dishes get
 a discovery campaign. A rule acts on the events that arrive while it is enabled, each once: what
 it did is kept under (event, rule) in the transaction of the action itself. An event no enabled
-rule handles stays in the inbox untouched. A rule that refers to something missing (a campaign,
+rule handles stays in the inbox untouched; one every rule of its type acted on is marked
+processed. A rule that refers to something missing (a campaign,
 an account, a template) is refused when it is saved; if what it refers to goes later, the action
 is recorded as failed, with why, and the event is not tried again.
 """
@@ -245,6 +246,34 @@ def pending_events(bind: Bind, limit: int) -> list[dict[str, Any]]:
     )
     with transaction(bind) as connection:
         return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def settle_events(engine: Engine, inbox_ids: list[int], now: datetime) -> int:
+    """Mark processed the events among `inbox_ids` every enabled rule of their type has acted
+    on (done, skipped or failed), as the inbox's other callbacks are once applied: they leave
+    the inbox's depth. How many."""
+    if not inbox_ids:
+        return 0
+    acted = exists().where(
+        automation_actions.c.inbox_id == callback_inbox.c.id,
+        automation_actions.c.rule_id == automation_rules.c.id,
+    )
+    waiting_rule = exists().where(
+        automation_rules.c.event_type == callback_inbox.c.event_type,
+        automation_rules.c.enabled.is_(True),
+        automation_rules.c.enabled_at <= callback_inbox.c.received_at,
+        ~acted,
+    )
+    with engine.begin() as connection:
+        return connection.execute(
+            update(callback_inbox)
+            .where(
+                callback_inbox.c.id.in_(sorted(set(inbox_ids))),
+                callback_inbox.c.status == "received",
+                ~waiting_rule,
+            )
+            .values(status="processed", processed_at=now)
+        ).rowcount
 
 
 SETTLED_AFTER = timedelta(minutes=5)

@@ -165,6 +165,7 @@ def test_a_featured_recipe_is_posted_once_on_facebook_and_instagram(settings, ap
     assert sorted(platforms) == ["facebook", "instagram"]
     [taken] = actions_taken(api)
     assert (taken["rule_name"], taken["outcome"]) == ("plat_du_jour", "done")
+    assert count(engine, callback_inbox, callback_inbox.c.status == "processed") == 1
 
 
 def test_a_promotion_notifies_its_segment_once(settings, api, engine):
