@@ -20,6 +20,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import (
 )
 
 from mediaflow_dagster.assets.accounts import social_accounts
+from mediaflow_dagster.assets.automation import campaign_automation
 from mediaflow_dagster.assets.contacts import contact_imports
 from mediaflow_dagster.assets.content import (
     campaign_media,
@@ -72,6 +73,7 @@ from mediaflow_dagster.resources.warehouse import Warehouse
 from mediaflow_dagster.resources.webhooks import OutboundWebhooks
 from mediaflow_dagster.sensors.accounts import account_setup_sensor
 from mediaflow_dagster.sensors.approvals import approvals_sensor
+from mediaflow_dagster.sensors.automation import automation_sensor
 from mediaflow_dagster.sensors.callbacks import callback_sensor
 from mediaflow_dagster.sensors.contact_imports import contact_imports_sensor
 from mediaflow_dagster.sensors.erasures import erasures_sensor
@@ -109,6 +111,7 @@ erasure_job = define_asset_job("erasure_job", selection=AssetSelection.assets(er
 retention_job = in_process_job("retention_job", retention_purge)
 dependency_heartbeat_job = in_process_job("dependency_heartbeat_job", dependency_heartbeat)
 reports_job = in_process_job("reports_job", campaign_reports)
+automation_job = in_process_job("automation_job", campaign_automation)
 
 DAILY_MARTS_CRON = "30 0 * * *"
 """The marts are rebuilt once a day, after the collection of the day's last hour (at :05)."""
@@ -135,6 +138,7 @@ JOBS = [
     retention_job,
     dependency_heartbeat_job,
     reports_job,
+    automation_job,
 ]
 
 
@@ -212,6 +216,7 @@ def build_definitions(settings: Settings) -> Definitions:
         retention_purge,
         dependency_heartbeat,
         campaign_reports,
+        campaign_automation,
     ]
     return Definitions(
         assets=[asset.map_asset_specs(with_group_owner) for asset in assets],
@@ -231,6 +236,7 @@ def build_definitions(settings: Settings) -> Definitions:
             erasures_sensor(erasure_job),
             run_failures_sensor(settings),
             performance_alerts_sensor(settings),
+            automation_sensor(automation_job),
         ],
         schedules=[
             build_schedule_from_partitioned_job(

@@ -32,8 +32,10 @@ from mediaflow_dagster.api.routes import (
     accounts,
     admin,
     analytics,
+    automation,
     campaigns,
     communication,
+    communication_campaigns,
     contacts,
     notifications,
     objects,
@@ -157,6 +159,8 @@ def create_app(settings: Settings) -> FastAPI:
         status,
         performance,
         reports,
+        communication_campaigns,
+        automation,
     ):
         app.include_router(module.router)
     app.include_router(accounts.landing)

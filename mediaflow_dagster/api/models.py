@@ -173,6 +173,20 @@ class CampaignChanges(Strict):
 WebUrl = Annotated[HttpUrl, Field(max_length=2000)]
 
 
+class MediaIn(Strict):
+    """An image or a video by its URL, with the facts the platforms' specs check (measured where
+    it was made: `ffprobe` gives them all); a fact a platform checks and that is missing makes
+    that platform refuse it."""
+
+    url: WebUrl
+    mime_type: Annotated[str, Field(pattern=r"^(image|video)/[a-z0-9.+-]{1,50}$")]
+    bytes: Annotated[int, Field(ge=0, le=INT64_MAX)] | None = None
+    width: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    height: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    duration_seconds: Annotated[float, Field(ge=0, le=86_400)] | None = None
+    codec: Annotated[str, Field(min_length=1, max_length=50)] | None = None
+
+
 class Article(Strict):
     """A long-form post: the object's title is its title. Where a platform shares articles as
     links (LinkedIn) the canonical URL is the link and the summary the post's text."""

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter, model_validator
 
-from mediaflow_dagster.api.models import Identifier, Instant, Name, Strict, Text
+from mediaflow_dagster.api.models import Identifier, Instant, MediaIn, Name, Strict, Text
 
 Module = Literal["recipes", "crm", "stock", "accounting"]
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("1000000"), max_digits=12, decimal_places=2)]
@@ -31,7 +31,7 @@ class RecipeFeatured(Strict):
     name: Name
     description: Text = ""
     price: Money | None = None
-    image_url: Annotated[str, Field(max_length=2000)] | None = None
+    image: MediaIn | None = None
     featured_on: EventDay
 
 

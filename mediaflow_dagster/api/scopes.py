@@ -20,6 +20,7 @@ Scope = Literal[
     "contacts:erase",
     "notifications:send",
     "metrics:read",
+    "automation:write",
 ]
 Role = Literal["analyst", "editor", "approver", "admin"]
 SCOPES: tuple[str, ...] = get_args(Scope)
@@ -29,7 +30,13 @@ _READER = frozenset({"campaigns:read", "analytics:read", "accounts:read"})
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     "analyst": _READER,
     "editor": _READER
-    | {"campaigns:write", "contacts:read", "contacts:write", "notifications:send"},
+    | {
+        "campaigns:write",
+        "contacts:read",
+        "contacts:write",
+        "notifications:send",
+        "automation:write",
+    },
     "approver": _READER | {"objects:approve"},
     "admin": frozenset(SCOPES),
 }

@@ -17,12 +17,14 @@ from mediaflow_dagster.cms.schema import (
     campaign_events,
     campaign_objects,
     campaign_reports,
+    campaign_phases,
     campaign_targets,
     campaigns,
     content_candidates,
     media_renditions,
     performance_alerts,
     performance_thresholds,
+    object_platforms,
     publications,
     social_accounts,
 )
@@ -284,7 +286,7 @@ def _delete_campaign(connection: Connection, campaign_id: int) -> None:
         .where(content_candidates.c.picked_object_id.in_(objects))
         .values(picked_object_id=None)
     )
-    for table in (media_renditions, approvals):
+    for table in (media_renditions, approvals, object_platforms):
         connection.execute(delete(table).where(table.c.object_id.in_(objects)))
     for table in (
         campaign_events,
@@ -294,6 +296,7 @@ def _delete_campaign(connection: Connection, campaign_id: int) -> None:
         performance_alerts,
         performance_thresholds,
         campaign_reports,
+        campaign_phases,
     ):
         connection.execute(delete(table).where(table.c.campaign_id == campaign_id))
     connection.execute(delete(campaigns).where(campaigns.c.id == campaign_id))
@@ -495,3 +498,23 @@ def approvals_after(bind: Bind, approval_id: int, limit: int) -> list[dict[str, 
             .limit(limit)
         )
         return [dict(row._mapping) for row in rows]
+
+
+def target_platforms(bind: Bind, campaign_ids: list[int]) -> dict[int, list[str]]:
+    """The platforms each campaign publishes on now: those of its active targeted accounts."""
+    with transaction(bind) as connection:
+        rows = connection.execute(
+            select(campaign_targets.c.campaign_id, social_accounts.c.platform)
+            .distinct()
+            .join(social_accounts, social_accounts.c.id == campaign_targets.c.social_account_id)
+            .where(
+                campaign_targets.c.campaign_id.in_(campaign_ids),
+                campaign_targets.c.is_active.is_(True),
+                social_accounts.c.status == "active",
+            )
+            .order_by(campaign_targets.c.campaign_id, social_accounts.c.platform)
+        )
+        platforms: dict[int, list[str]] = {campaign_id: [] for campaign_id in campaign_ids}
+        for campaign_id, platform in rows:
+            platforms[campaign_id].append(platform)
+        return platforms

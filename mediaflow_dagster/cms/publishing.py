@@ -15,7 +15,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, tuple_, union, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    union,
+    update,
+)
 
 from mediaflow_dagster.cms.campaigns import (
     PUBLISHING_CAMPAIGN_STATUSES,
@@ -30,6 +42,7 @@ from mediaflow_dagster.cms.schema import (
     campaign_objects,
     campaign_targets,
     campaigns,
+    object_platforms,
     publications,
     social_accounts,
 )
@@ -58,8 +71,9 @@ def token_digest(token: str) -> str:
 
 def plan_publications(engine: Engine, campaign_id: int, planner: Planner) -> int:
     """Create the missing publications of a publishing campaign's approved objects, one per
-    targeted active account, adapted and checked by `planner` (in the planning transaction);
-    return how many were planned (a concurrent run may have made some of them first)."""
+    targeted active account (of the object's own platforms, when it names some), adapted and
+    checked by `planner` (in the planning transaction); return how many were planned (a
+    concurrent run may have made some of them first)."""
     if get_campaign(engine, campaign_id)["status"] not in PUBLISHING_CAMPAIGN_STATUSES:
         return 0
     targets = active_targets(engine, campaign_id)
@@ -74,9 +88,16 @@ def plan_publications(engine: Engine, campaign_id: int, planner: Planner) -> int
                     )
                 ).scalars()
             )
+            platforms = set(
+                connection.execute(
+                    select(object_platforms.c.platform).where(
+                        object_platforms.c.object_id == content["id"]
+                    )
+                ).scalars()
+            )
             new_rows = []
             for account in targets:
-                if account["id"] in planned:
+                if account["id"] in planned or (platforms and account["platform"] not in platforms):
                     continue
                 plan = planner(connection, account, content)
                 new_rows.append(
@@ -424,7 +445,8 @@ def published_posts(engine: Engine, published_before: datetime) -> Iterator[dict
 def campaigns_with_due_work(engine: Engine, now: datetime, sent_before: datetime) -> list[int]:
     """Campaigns with publishing to do: a scheduled publication now due, a pending one, one to
     reconcile, or, while the campaign publishes, an approved object not yet planned for every
-    active target (the campaign just became active, an account was reconnected)."""
+    active target of its platforms (the campaign just became active, an account was
+    reconnected)."""
     due = select(publications.c.campaign_id).where(
         or_(
             and_(publications.c.status == "scheduled", publications.c.scheduled_time <= now),
@@ -446,6 +468,14 @@ def campaigns_with_due_work(engine: Engine, now: datetime, sent_before: datetime
             campaign_targets.c.campaign_id == campaign_objects.c.campaign_id,
             campaign_targets.c.is_active.is_(True),
             social_accounts.c.status == "active",
+            or_(
+                ~exists().where(object_platforms.c.object_id == campaign_objects.c.id),
+                social_accounts.c.platform.in_(
+                    select(object_platforms.c.platform).where(
+                        object_platforms.c.object_id == campaign_objects.c.id
+                    )
+                ),
+            ),
         )
         .scalar_subquery()
     )

@@ -678,3 +678,65 @@ campaign_reports = Table(
     Column("created_at", DateTime, nullable=False),
     UniqueConstraint("campaign_id", "cadence", "period_start"),
 )
+
+object_platforms = Table(
+    "object_platforms",
+    metadata,
+    Column("object_id", Integer, ForeignKey("campaign_objects.id"), primary_key=True),
+    Column("platform", String(20), primary_key=True),
+)
+"""The platforms an object is published on, when not every platform its campaign targets (an
+object made by `POST /api/communication/publish`)."""
+
+PhaseName = Literal["teaser", "launch", "follow_up"]
+
+campaign_phases = Table(
+    "campaign_phases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False, index=True),
+    Column("phase", String(20), nullable=False),
+    Column("starts_at", DateTime, nullable=False),
+    Column("ends_at", DateTime, nullable=False),
+    Column("actions", JSON, nullable=False),
+    Column("started_at", DateTime),
+    Column("ended_at", DateTime),
+    Column("outcome", Text),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("campaign_id", "phase"),
+)
+
+automation_rules = Table(
+    "automation_rules",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("description", Text),
+    Column("event_type", String(50), nullable=False),
+    Column("action", String(30), nullable=False),
+    Column("config", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("enabled_at", DateTime),
+    Column("checked_through", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+automation_actions = Table(
+    "automation_actions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("inbox_id", Integer, ForeignKey("callback_inbox.id"), nullable=False),
+    Column("rule_id", Integer, nullable=False),
+    Column("rule_name", String(100), nullable=False),
+    Column("action", String(30), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("detail", Text),
+    Column("acted_at", DateTime, nullable=False),
+    UniqueConstraint("inbox_id", "rule_id"),
+)
+"""What each rule did with each module event: one row per (event, rule), written with the
+action, so an event is acted on once however often it is looked at."""

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, insert, select
 from mediaflow_dagster.cms.database import utcnow
 from mediaflow_dagster.cms.errors import NotFound
 from mediaflow_dagster.cms.schema import notification_templates
-from mediaflow_dagster.communication.templates import PARTS, check
+from mediaflow_dagster.communication.templates import PARTS, check, render
 
 
 def save_template(
@@ -94,3 +94,13 @@ def latest_versions(connection: Connection, name: str) -> list[dict[str, Any]]:
         if row.language not in latest or row.version > latest[row.language]["version"]:
             latest[row.language] = dict(row._mapping)
     return list(latest.values())
+
+
+SAMPLE_CUSTOMER = {"first_name": "Camille", "last_name": "Martin"}
+
+
+def check_fills(connection: Connection, name: str, data: dict[str, Any]) -> None:
+    """Whether `data` fills every language of template `name` (for a sample customer):
+    `NotFound` without the template, the `TemplateProblem` of the first part it does not fill."""
+    for template in latest_versions(connection, name):
+        render(template, {**data, "customer": SAMPLE_CUSTOMER})

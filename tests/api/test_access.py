@@ -70,6 +70,16 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("POST", "/api/communication/templates/{name}"): "notifications:send",
     ("POST", "/api/communication/templates/{name}/preview"): "notifications:send",
     ("POST", "/api/communication/notify"): "notifications:send",
+    ("GET", "/api/communication/campaigns"): "campaigns:read",
+    ("POST", "/api/communication/publish"): "objects:approve",
+    ("GET", "/api/communication/campaigns/{campaign_id}/phases"): "campaigns:read",
+    ("PUT", "/api/communication/campaigns/{campaign_id}/phases"): "campaigns:write",
+    ("GET", "/api/communication/rules"): "campaigns:read",
+    ("POST", "/api/communication/rules"): "automation:write",
+    ("GET", "/api/communication/rules/{rule_id}"): "campaigns:read",
+    ("PATCH", "/api/communication/rules/{rule_id}"): "automation:write",
+    ("DELETE", "/api/communication/rules/{rule_id}"): "automation:write",
+    ("GET", "/api/communication/rule-actions"): "campaigns:read",
     ("DELETE", "/api/contacts/{contact_id}"): "contacts:erase",
     ("GET", "/api/erasures/{erasure_id}"): "contacts:erase",
     ("GET", "/api/communication/notifications/{request_id}"): "notifications:send",
@@ -110,7 +120,7 @@ OPEN = {
 def concrete(path: str) -> str:
     ids = ("account_id", "campaign_id", "candidate_id", "object_id", "key_id", "contact_id")
     more = ("import_id", "request_id", "subscription_id", "delivery_id", "threshold_id")
-    more += ("report_id",)
+    more += ("report_id", "rule_id")
     return path.format(**dict.fromkeys((*ids, *more), 1), name="menu_update", erasure_id=1)
 
 

@@ -29,6 +29,7 @@ SCHEDULES = (
 SENSORS = (
     "account_setup",
     "approvals",
+    "campaign_automation",
     "contact_imports",
     "erasures",
     "generation_timers",

@@ -16,13 +16,12 @@ from mediaflow_dagster.api.routes.templates import refused
 from mediaflow_dagster.api.security import connection, require
 from mediaflow_dagster.cms import notifications
 from mediaflow_dagster.cms.campaigns import get_campaign
-from mediaflow_dagster.cms.templates import latest_versions
-from mediaflow_dagster.communication.templates import TemplateProblem, render
+from mediaflow_dagster.cms.templates import check_fills
+from mediaflow_dagster.communication.templates import TemplateProblem
 
 router = protected_router(prefix="/api/communication", tags=["communication"])
 Store = Annotated[Connection, Depends(connection)]
 Sender = require("notifications:send")
-SAMPLE_CUSTOMER = {"first_name": "Camille", "last_name": "Martin"}
 
 
 @router.post(
@@ -32,11 +31,10 @@ def notify(wanted: NotifyIn, response: Response, store: Store, principal: Sender
     """Send the template to the audience; follow the request at the `location`."""
     if wanted.campaign_id is not None:
         get_campaign(store, wanted.campaign_id)
-    for template in latest_versions(store, wanted.template):
-        try:
-            render(template, {**wanted.data, "customer": SAMPLE_CUSTOMER})
-        except TemplateProblem as problem:
-            raise refused(problem, wanted.data) from problem
+    try:
+        check_fills(store, wanted.template, wanted.data)
+    except TemplateProblem as problem:
+        raise refused(problem, wanted.data) from problem
     created = notifications.create_request(
         store, requested_by=principal.actor, **wanted.model_dump()
     )

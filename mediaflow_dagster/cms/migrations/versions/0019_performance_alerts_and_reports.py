@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 
 SEEDED_AT = datetime(2026, 12, 4)
 PERFORMANCE_ALERT_TEMPLATE = {
