@@ -1,6 +1,7 @@
 """Schemathesis against the API's own OpenAPI document, on every operation, with an admin key,
-with data the document allows and data it forbids: no answer is a server error, and every answer
-matches what the document says of it (status code, content type, schema, headers).
+with data the document allows and data it forbids: no answer is a server error the document does
+not state, and every answer matches what the document says of it (status code, content type,
+schema, headers).
 
 Nothing is excluded: onboarding asks the sandbox's Make for connections. The callbacks and the
 OAuth landing get no valid signature or state from generated data, so what they show here is
@@ -23,8 +24,20 @@ from mediaflow_dagster.api.app import create_app
 from mediaflow_sandbox.processes import free_local_ports
 from mediaflow_sandbox.settings import SandboxSettings
 
+
+
+@schemathesis.check
+def no_undocumented_server_error(ctx, response, case) -> None:
+    """Never a 500, and another 5xx only where the document says the operation answers it (the
+    analytics' 503 until a first warehouse build, which the fuzzing never runs)."""
+    status = response.status_code
+    documented = case.operation.definition.raw.get("responses", {})
+    if status == 500 or (status > 500 and str(status) not in documented):
+        raise AssertionError(f"{case.operation.label} answered {status}: {response.text[:300]}")
+
+
 CHECKS = [
-    checks.not_a_server_error,
+    no_undocumented_server_error,
     checks.status_code_conformance,
     checks.content_type_conformance,
     checks.response_schema_conformance,
