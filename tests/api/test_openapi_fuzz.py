@@ -25,7 +25,6 @@ from mediaflow_sandbox.processes import free_local_ports
 from mediaflow_sandbox.settings import SandboxSettings
 
 
-
 @schemathesis.check
 def no_undocumented_server_error(ctx, response, case) -> None:
     """Never a 500, and another 5xx only where the document says the operation answers it (the
