@@ -34,6 +34,7 @@ from mediaflow_dagster.assets.insights_checks import (
     impressions_reconcile_to_raw,
     snapshots_are_fresh,
 )
+from mediaflow_dagster.assets.menus import menu_synchronisations
 from mediaflow_dagster.assets.notifications import notification_messages
 from mediaflow_dagster.assets.owners import with_group_owner
 from mediaflow_dagster.assets.publishing import (
@@ -75,6 +76,7 @@ from mediaflow_dagster.sensors.callbacks import callback_sensor
 from mediaflow_dagster.sensors.contact_imports import contact_imports_sensor
 from mediaflow_dagster.sensors.erasures import erasures_sensor
 from mediaflow_dagster.sensors.generation_timers import generation_timers_sensor
+from mediaflow_dagster.sensors.menus import menu_versions_sensor
 from mediaflow_dagster.sensors.notifications import notifications_sensor
 from mediaflow_dagster.sensors.publication_timers import publication_timers_sensor
 from mediaflow_dagster.sensors.run_failures import run_failures_sensor
@@ -106,6 +108,7 @@ search_index_job = in_process_job("search_index_job", search_index)
 erasure_job = define_asset_job("erasure_job", selection=AssetSelection.assets(erasures))
 retention_job = in_process_job("retention_job", retention_purge)
 dependency_heartbeat_job = in_process_job("dependency_heartbeat_job", dependency_heartbeat)
+menu_sync_job = in_process_job("menu_sync_job", menu_synchronisations)
 
 DAILY_MARTS_CRON = "30 0 * * *"
 """The marts are rebuilt once a day, after the collection of the day's last hour (at :05)."""
@@ -131,6 +134,7 @@ JOBS = [
     erasure_job,
     retention_job,
     dependency_heartbeat_job,
+    menu_sync_job,
 ]
 
 
@@ -207,6 +211,7 @@ def build_definitions(settings: Settings) -> Definitions:
         erasures,
         retention_purge,
         dependency_heartbeat,
+        menu_synchronisations,
     ]
     return Definitions(
         assets=[asset.map_asset_specs(with_group_owner) for asset in assets],
@@ -224,6 +229,7 @@ def build_definitions(settings: Settings) -> Definitions:
             notifications_sensor(notification_job),
             search_index_sensor(search_index_job),
             erasures_sensor(erasure_job),
+            menu_versions_sensor(menu_sync_job),
             run_failures_sensor(settings),
         ],
         schedules=[
