@@ -35,6 +35,7 @@ from mediaflow_dagster.api.routes import (
     campaigns,
     communication,
     contacts,
+    menus,
     notifications,
     objects,
     search,
@@ -153,12 +154,14 @@ def create_app(settings: Settings) -> FastAPI:
         search,
         analytics,
         status,
+        menus,
     ):
         app.include_router(module.router)
     app.include_router(accounts.landing)
     app.include_router(contacts.suppression_router)
     app.include_router(contacts.erasure_router)
     app.include_router(communication.public)
+    app.include_router(menus.public)
     app.openapi = lambda: _openapi(app)
     return app
 

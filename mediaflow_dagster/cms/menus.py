@@ -118,7 +118,7 @@ def _add_version(
     try:
         rendering = render(menu, platforms)
     except UnshowableItem as unshowable:
-        raise Invalid(unshowable.field, str(unshowable)) from unshowable
+        raise Invalid(f"menu.{unshowable.field}", str(unshowable)) from unshowable
     last_visible = connection.execute(
         select(menu_versions.c.fingerprint)
         .where(menu_versions.c.menu_id == menu_id, menu_versions.c.visible_change.is_(True))
