@@ -78,6 +78,12 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "/api/communication/status"): "metrics:read",
     ("GET", "/api/search/status"): "campaigns:read",
     ("GET", "/metrics"): "metrics:read",
+    ("POST", "/api/communication/menus"): "campaigns:write",
+    ("GET", "/api/communication/menus"): "campaigns:read",
+    ("GET", "/api/communication/menus/{menu_id}"): "campaigns:read",
+    ("PUT", "/api/communication/menus/{menu_id}"): "campaigns:write",
+    ("GET", "/api/communication/menus/{menu_id}/versions/{version}"): "campaigns:read",
+    ("GET", "/api/communication/menus/{menu_id}/google-business-profile"): "campaigns:read",
 }
 OPEN = {
     ("GET", "/health"),
@@ -95,12 +101,13 @@ OPEN = {
     ("GET", "/api/communication/visit/{code}"),
     ("POST", "/api/communication/sms/status"),
     ("POST", "/api/communication/sms/inbound"),
+    ("GET", "/api/communication/menus/{menu_id}/website"),
 }
 
 
 def concrete(path: str) -> str:
     ids = ("account_id", "campaign_id", "candidate_id", "object_id", "key_id", "contact_id")
-    more = ("import_id", "request_id", "subscription_id", "delivery_id")
+    more = ("import_id", "request_id", "subscription_id", "delivery_id", "menu_id", "version")
     return path.format(**dict.fromkeys((*ids, *more), 1), name="menu_update", erasure_id=1)
 
 
