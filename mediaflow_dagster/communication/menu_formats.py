@@ -8,6 +8,7 @@ item none of the menu's platforms can show refuses the menu (`UnshowableItem`)."
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -161,24 +162,34 @@ def instagram_post(menu: Menu) -> dict[str, Any]:
     holds, in order, then a pointer to the website for the rest."""
     spec = load_specs().platforms["instagram"]
     hashtags = _hashtags(menu)
-    categories = list(menu.categories)
-    caption = _post_text(menu, categories, [])
-    kept = [(index, len(category.items)) for index, category in enumerate(categories)]
-    while _too_long(spec, caption, hashtags) and kept:
-        index, count = kept[-1]
-        kept[-1] = (index, count - 1)
-        if count - 1 == 0:
-            kept.pop()
-        shortened = [
-            categories[index].model_copy(update={"items": categories[index].items[:count]})
-            for index, count in kept
-        ]
-        caption = _post_text(menu, shortened, [MORE_ON_THE_WEBSITE])
+    caption = _post_text(menu, list(menu.categories), [])
+    if _too_long(spec, caption, hashtags):
+
+        def fits(count: int) -> bool:
+            return not _too_long(spec, _first_items_caption(menu, count), hashtags)
+
+        counts = range(_item_count(menu), -1, -1)
+        caption = _first_items_caption(menu, counts[bisect.bisect_left(counts, True, key=fits)])
     return {
         "caption": caption,
         "hashtags": hashtags,
         "image_url": str(menu.image.url) if menu.image else None,
     }
+
+
+def _item_count(menu: Menu) -> int:
+    return sum(len(category.items) for category in menu.categories)
+
+
+def _first_items_caption(menu: Menu, count: int) -> str:
+    """The caption with the menu's first `count` items only, and the pointer to the rest."""
+    shortened = []
+    for category in menu.categories:
+        if count <= 0:
+            break
+        shortened.append(category.model_copy(update={"items": category.items[:count]}))
+        count -= len(category.items)
+    return _post_text(menu, shortened, [MORE_ON_THE_WEBSITE])
 
 
 def _too_long(spec, text: str, hashtags: list[str]) -> bool:
