@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from rich.console import Console
-from support.menus import PHOTO, photo_host, winter_menu
+from support.menus import PHOTO, winter_menu
 
 from mediaflow_dagster.cms import accounts, campaigns
+from mediaflow_sandbox.addresses import UNSPLASH_IMAGES_PREFIX, http_base_url
 from mediaflow_sandbox.control import make_hook_url
 from mediaflow_sandbox.demo import demo_stack
 
@@ -26,14 +27,15 @@ def demo(stack_settings):
 
 
 @pytest.fixture
-def served_menu():
-    """The winter menu with its photo where the platforms can download it."""
+def served_menu(demo):
+    """The winter menu with its photo on an image host the platforms can download it from (the
+    sandbox's image CDN stands in for the restaurant's)."""
+    host = f"{http_base_url(demo.sandbox_settings)}{UNSPLASH_IMAGES_PREFIX}"
 
     def menu(**changes):
-        return winter_menu(image=PHOTO | {"url": f"{host}/menus/hiver-2026.jpg"}, **changes)
+        return winter_menu(image=PHOTO | {"url": f"{host}/photo-vieux-moulin-hiver"}, **changes)
 
-    with photo_host() as host:
-        yield menu
+    return menu
 
 
 def restaurant_campaign(demo) -> int:

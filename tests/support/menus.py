@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import copy
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 PHOTO = {
@@ -90,30 +86,3 @@ WINTER_MENU: dict[str, Any] = {
 def winter_menu(**changes: Any) -> dict[str, Any]:
     """A fresh copy of the winter menu with `changes` on top."""
     return copy.deepcopy(WINTER_MENU) | changes
-
-
-@contextmanager
-def photo_host() -> Iterator[str]:
-    """A loopback web server answering every GET with a JPEG, as the restaurant's CDN would:
-    the address to put before a photo's path (platforms download what they post)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = b"\xff\xd8\xff\xe0" + bytes(1024)
-            self.send_response(200)
-            self.send_header("content-type", "image/jpeg")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
