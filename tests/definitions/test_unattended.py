@@ -30,6 +30,7 @@ SENSORS = (
     "erasures",
     "generation_timers",
     "make_callbacks",
+    "menu_versions",
     "n8n_callbacks",
     "notifications",
     "publication_timers",
