@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
+from support.api import key_headers
 from support.menus import PHOTO, winter_menu
 from support.stores import store_contents
 
@@ -15,6 +16,7 @@ from mediaflow_dagster.cms.accounts import add_target, create_social_account
 from mediaflow_dagster.cms.menus import synchronise_campaign_menus
 from mediaflow_dagster.cms.schema import (
     approvals,
+    audit_log,
     campaign_objects,
     media_renditions,
     notification_requests,
@@ -109,6 +111,22 @@ def test_a_replacement_needs_the_etag_read_and_makes_the_next_version(api, campa
     assert api.get(f"{MENUS}/{menu_id}/versions/1").json()["menu"]["categories"][0]["items"][0][
         "price"
     ] in ("9.50", "9.5")
+
+
+def test_editors_write_menus_audited_and_analysts_only_read_them(settings, engine, campaign_id):
+    app = create_app(settings)
+    editor = TestClient(app, headers=key_headers(settings, "editor", name="chef"))
+    analyst = TestClient(app, headers=key_headers(settings, "analyst", name="analyst"))
+
+    written = editor.post(MENUS, json=body(campaign_id))
+    refused = analyst.post(MENUS, json=body(campaign_id))
+    read = analyst.get(f"{MENUS}/{written.json()['id']}")
+
+    assert (written.status_code, refused.status_code, read.status_code) == (201, 403, 200)
+    assert written.json()["created_by"] == "key:chef"
+    [entry] = [row for row in rows(engine, audit_log) if row["method"] == "POST"]
+    assert (entry["actor"], entry["route"], entry["status"]) == ("key:chef", MENUS, 201)
+    assert entry["target"] == f"{MENUS}/{written.json()['id']}"
 
 
 @pytest.mark.parametrize(
