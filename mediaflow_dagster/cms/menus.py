@@ -153,13 +153,17 @@ def _menu_row(bind: Bind, menu_id: int) -> dict[str, Any]:
 
 
 def get_menu(bind: Bind, menu_id: int) -> dict[str, Any]:
-    """The menu at its latest version, with the synchronisation of its latest visible one."""
+    """The menu at its latest version, with the synchronisation of the latest version that
+    is going out or went out."""
     row = _menu_row(bind, menu_id)
     latest = menu_version(bind, menu_id, row["version"])
     with transaction(bind) as connection:
         shown = connection.execute(
             select(menu_versions)
-            .where(menu_versions.c.menu_id == menu_id, menu_versions.c.visible_change.is_(True))
+            .where(
+                menu_versions.c.menu_id == menu_id,
+                menu_versions.c.sync_state.in_(("waiting", "synced")),
+            )
             .order_by(menu_versions.c.version.desc())
             .limit(1)
         ).first()
@@ -274,10 +278,17 @@ def waiting_versions_after(engine: Engine, version_id: int, limit: int) -> list[
 
 def synchronise_campaign_menus(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
     """Every waiting version of the campaign's menus synchronised, each once: the newest of a
-    menu; older ones it supersedes are not published. What happened to each."""
+    menu, unless it looks like the version the platforms show now (a change undone before it
+    went out: `unchanged`); older ones it supersedes are not published. What happened to
+    each."""
     with engine.connect() as connection:
         waiting = connection.execute(
-            select(menu_versions.c.id, menu_versions.c.menu_id, menu_versions.c.version)
+            select(
+                menu_versions.c.id,
+                menu_versions.c.menu_id,
+                menu_versions.c.version,
+                menu_versions.c.fingerprint,
+            )
             .where(
                 menu_versions.c.campaign_id == campaign_id,
                 menu_versions.c.sync_state == "waiting",
@@ -289,10 +300,16 @@ def synchronise_campaign_menus(engine: Engine, campaign_id: int) -> list[dict[st
     for row in waiting:
         with engine.begin() as connection:
             state = "synced" if newest[row.menu_id] == row.id else "superseded"
+            if state == "synced" and row.fingerprint == _out_there(connection, row.menu_id):
+                state = "unchanged"
             claimed = connection.execute(
                 update(menu_versions)
                 .where(and_(menu_versions.c.id == row.id, menu_versions.c.sync_state == "waiting"))
-                .values(sync_state=state, synced_at=utcnow())
+                .values(
+                    sync_state=state,
+                    synced_at=utcnow() if state == "synced" else None,
+                    visible_change=state != "unchanged",
+                )
             ).rowcount
             if claimed and state == "synced":
                 _synchronise(connection, row.id)
@@ -304,6 +321,16 @@ def synchronise_campaign_menus(engine: Engine, campaign_id: int) -> list[dict[st
             }
         )
     return outcomes
+
+
+def _out_there(connection: Connection, menu_id: int) -> str | None:
+    """The fingerprint of the menu's version the platforms show now."""
+    return connection.execute(
+        select(menu_versions.c.fingerprint)
+        .where(menu_versions.c.menu_id == menu_id, menu_versions.c.sync_state == "synced")
+        .order_by(menu_versions.c.version.desc())
+        .limit(1)
+    ).scalar()
 
 
 def _synchronise(connection: Connection, version_id: int) -> None:

@@ -268,3 +268,22 @@ def test_a_synchronised_menu_is_announced_to_menu_synced_subscribers(
     [delivery] = rows(engine, webhook_deliveries)
     assert delivery["event_type"] == "menu_synced"
     assert delivery["payload"]["data"]["menu_id"] == menu_id
+
+
+def test_a_change_undone_before_it_went_out_publishes_nothing(
+    api, engine, campaign_id, facebook_page
+):
+    first = created(api, campaign_id, notify={"segment": "regular_customers"})
+    synchronise_campaign_menus(engine, campaign_id)
+    dearer = winter_menu()
+    dearer["categories"][0]["items"][0]["price"] = "10.00"
+    second = replaced(api, first, dearer)
+    third = replaced(api, second, winter_menu(), notify={"segment": "regular_customers"})
+
+    outcomes = synchronise_campaign_menus(engine, campaign_id)
+
+    assert [outcome["outcome"] for outcome in outcomes] == ["superseded", "unchanged"]
+    assert len(rows(engine, campaign_objects)) == 1
+    assert len(rows(engine, notification_requests)) == 1
+    menu = api.get(f"{MENUS}/{third.json()['id']}").json()
+    assert (menu["version"], menu["visible_change"], menu["sync"]["version"]) == (3, False, 1)
