@@ -35,6 +35,7 @@ from mediaflow_dagster.assets.insights_checks import (
     impressions_reconcile_to_raw,
     snapshots_are_fresh,
 )
+from mediaflow_dagster.assets.menus import menu_synchronisations
 from mediaflow_dagster.assets.notifications import notification_messages
 from mediaflow_dagster.assets.owners import with_group_owner
 from mediaflow_dagster.assets.publishing import (
@@ -78,6 +79,7 @@ from mediaflow_dagster.sensors.callbacks import callback_sensor
 from mediaflow_dagster.sensors.contact_imports import contact_imports_sensor
 from mediaflow_dagster.sensors.erasures import erasures_sensor
 from mediaflow_dagster.sensors.generation_timers import generation_timers_sensor
+from mediaflow_dagster.sensors.menus import menu_versions_sensor
 from mediaflow_dagster.sensors.notifications import notifications_sensor
 from mediaflow_dagster.sensors.performance_alerts import performance_alerts_sensor
 from mediaflow_dagster.sensors.publication_timers import publication_timers_sensor
@@ -112,6 +114,7 @@ retention_job = in_process_job("retention_job", retention_purge)
 dependency_heartbeat_job = in_process_job("dependency_heartbeat_job", dependency_heartbeat)
 reports_job = in_process_job("reports_job", campaign_reports)
 automation_job = in_process_job("automation_job", campaign_automation)
+menu_sync_job = in_process_job("menu_sync_job", menu_synchronisations)
 
 DAILY_MARTS_CRON = "30 0 * * *"
 """The marts are rebuilt once a day, after the collection of the day's last hour (at :05)."""
@@ -139,6 +142,7 @@ JOBS = [
     dependency_heartbeat_job,
     reports_job,
     automation_job,
+    menu_sync_job,
 ]
 
 
@@ -217,6 +221,7 @@ def build_definitions(settings: Settings) -> Definitions:
         dependency_heartbeat,
         campaign_reports,
         campaign_automation,
+        menu_synchronisations,
     ]
     return Definitions(
         assets=[asset.map_asset_specs(with_group_owner) for asset in assets],
@@ -234,6 +239,7 @@ def build_definitions(settings: Settings) -> Definitions:
             notifications_sensor(notification_job),
             search_index_sensor(search_index_job),
             erasures_sensor(erasure_job),
+            menu_versions_sensor(menu_sync_job),
             run_failures_sensor(settings),
             performance_alerts_sensor(settings),
             automation_sensor(automation_job),

@@ -37,6 +37,7 @@ from mediaflow_dagster.api.routes import (
     communication,
     communication_campaigns,
     contacts,
+    menus,
     notifications,
     objects,
     performance,
@@ -161,12 +162,14 @@ def create_app(settings: Settings) -> FastAPI:
         reports,
         communication_campaigns,
         automation,
+        menus,
     ):
         app.include_router(module.router)
     app.include_router(accounts.landing)
     app.include_router(contacts.suppression_router)
     app.include_router(contacts.erasure_router)
     app.include_router(communication.public)
+    app.include_router(menus.public)
     app.openapi = lambda: _openapi(app)
     return app
 

@@ -22,6 +22,7 @@ from mediaflow_dagster.cms.schema import (
     campaigns,
     content_candidates,
     media_renditions,
+    menus,
     object_platforms,
     performance_alerts,
     performance_thresholds,
@@ -263,6 +264,18 @@ def remove_campaign(bind: Bind, campaign_id: int) -> dict[str, Any] | None:
             "before removing it"
         )
     with transaction(bind) as connection:
+        menu_ids = (
+            connection.execute(
+                select(menus.c.id).where(menus.c.campaign_id == campaign_id).order_by(menus.c.id)
+            )
+            .scalars()
+            .all()
+        )
+        if menu_ids:
+            raise Conflict(
+                f"campaign {campaign_id} publishes menu(s) {', '.join(map(str, menu_ids))}: "
+                "give them another campaign before removing it"
+            )
         sent = connection.execute(
             select(func.count())
             .select_from(publications)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -740,3 +741,40 @@ automation_actions = Table(
 )
 """What each rule did with each module event: one row per (event, rule), written with the
 action, so an event is acted on once however often it is looked at."""
+
+menus = Table(
+    "menus",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False),
+    Column("platforms", JSON, nullable=False),
+    Column("notify", JSON),
+    Column("version", Integer, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+menu_versions = Table(
+    "menu_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("menu_id", Integer, ForeignKey("menus.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False),
+    Column("menu", JSON, nullable=False),
+    Column("documents", JSON, nullable=False),
+    Column("refusals", JSON, nullable=False),
+    Column("left_out", JSON, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("visible_change", Boolean, nullable=False),
+    Column("sync_state", String(20), nullable=False),
+    Column("object_id", Integer, ForeignKey("campaign_objects.id")),
+    Column("notification_request_id", Integer),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("synced_at", DateTime),
+    UniqueConstraint("menu_id", "version", name="uq_menu_versions_menu_version"),
+    Index("ix_menu_versions_sync_state", "sync_state", "id"),
+)

@@ -97,6 +97,12 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("GET", "/api/campaigns/{campaign_id}/reports"): "analytics:read",
     ("GET", "/api/reports/{report_id}"): "analytics:read",
     ("GET", "/api/reports/{report_id}/pdf"): "analytics:read",
+    ("POST", "/api/communication/menus"): "campaigns:write",
+    ("GET", "/api/communication/menus"): "campaigns:read",
+    ("GET", "/api/communication/menus/{menu_id}"): "campaigns:read",
+    ("PUT", "/api/communication/menus/{menu_id}"): "campaigns:write",
+    ("GET", "/api/communication/menus/{menu_id}/versions/{version}"): "campaigns:read",
+    ("GET", "/api/communication/menus/{menu_id}/google-business-profile"): "campaigns:read",
 }
 OPEN = {
     ("GET", "/health"),
@@ -114,13 +120,14 @@ OPEN = {
     ("GET", "/api/communication/visit/{code}"),
     ("POST", "/api/communication/sms/status"),
     ("POST", "/api/communication/sms/inbound"),
+    ("GET", "/api/communication/menus/{menu_id}/website"),
 }
 
 
 def concrete(path: str) -> str:
     ids = ("account_id", "campaign_id", "candidate_id", "object_id", "key_id", "contact_id")
     more = ("import_id", "request_id", "subscription_id", "delivery_id", "threshold_id")
-    more += ("report_id", "rule_id")
+    more += ("report_id", "rule_id", "menu_id", "version")
     return path.format(**dict.fromkeys((*ids, *more), 1), name="menu_update", erasure_id=1)
 
 

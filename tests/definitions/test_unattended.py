@@ -34,6 +34,7 @@ SENSORS = (
     "erasures",
     "generation_timers",
     "make_callbacks",
+    "menu_versions",
     "n8n_callbacks",
     "notifications",
     "performance_alerts",
