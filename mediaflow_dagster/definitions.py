@@ -60,7 +60,7 @@ from mediaflow_dagster.resources.n8n import N8nClient
 from mediaflow_dagster.resources.n8n_api import N8nApi
 from mediaflow_dagster.resources.ops_store import OpsStore
 from mediaflow_dagster.resources.personal_data import PersonalData
-from mediaflow_dagster.resources.platforms.insights import PlatformInsights
+from mediaflow_dagster.resources.platforms.insights import INSIGHTS_PLATFORMS, PlatformInsights
 from mediaflow_dagster.resources.retention import Retention
 from mediaflow_dagster.resources.search import SearchIndex
 from mediaflow_dagster.resources.sharepoint import SharePoint
@@ -69,6 +69,7 @@ from mediaflow_dagster.resources.smtp import SmtpMailer
 from mediaflow_dagster.resources.stock_photos import StockPhotos
 from mediaflow_dagster.resources.warehouse import Warehouse
 from mediaflow_dagster.resources.webhooks import OutboundWebhooks
+from mediaflow_dagster.run_tags import WAREHOUSE_TAGS, platform_tags
 from mediaflow_dagster.sensors.accounts import account_setup_sensor
 from mediaflow_dagster.sensors.approvals import approvals_sensor
 from mediaflow_dagster.sensors.callbacks import callback_sensor
@@ -83,11 +84,16 @@ from mediaflow_dagster.sensors.webhooks import webhook_outbox_sensor
 from mediaflow_dagster.settings import Settings, get_settings
 
 
-def in_process_job(name: str, *assets) -> UnresolvedAssetJobDefinition:
+def in_process_job(
+    name: str, *assets, tags: dict[str, str] | None = None
+) -> UnresolvedAssetJobDefinition:
     """A job of `assets` whose steps run in the run's own process: no process started and no
     code location loaded again for each step."""
     return define_asset_job(
-        name, selection=AssetSelection.assets(*assets), executor_def=in_process_executor
+        name,
+        selection=AssetSelection.assets(*assets),
+        executor_def=in_process_executor,
+        tags=tags,
     )
 
 
@@ -96,8 +102,15 @@ content_ready_job = in_process_job("content_ready_job", campaign_media, media_re
 publish_job = in_process_job("publish_job", publication_plans, publication_requests)
 accounts_job = in_process_job("accounts_job", social_accounts)
 publication_outcomes_job = in_process_job("publication_outcomes_job", publications)
-insights_job = in_process_job("insights_job", post_insight_snapshots, hourly_insight_models)
-warehouse_job = in_process_job("warehouse_job", raw_ops_tables, campaign_performance_models)
+insights_job = in_process_job(
+    "insights_job",
+    post_insight_snapshots,
+    hourly_insight_models,
+    tags=platform_tags(INSIGHTS_PLATFORMS),
+)
+warehouse_job = in_process_job(
+    "warehouse_job", raw_ops_tables, campaign_performance_models, tags=WAREHOUSE_TAGS
+)
 webhook_delivery_job = in_process_job("webhook_delivery_job", webhook_deliveries)
 sourcing_job = in_process_job("sourcing_job", image_candidates, content_ideas)
 contact_import_job = in_process_job("contact_import_job", contact_imports)

@@ -86,8 +86,6 @@ CHART_KEYS = {
     "dagsterDaemon.runCoordinator.config.queuedRunCoordinator.maxConcurrentRuns",
     "dagsterDaemon.runCoordinator.config.queuedRunCoordinator.dequeueIntervalSeconds",
     "dagsterDaemon.runCoordinator.config.queuedRunCoordinator.tagConcurrencyLimits[].key",
-    "dagsterDaemon.runCoordinator.config.queuedRunCoordinator.tagConcurrencyLimits[].value"
-    ".applyLimitPerUniqueValue",
     "dagsterDaemon.runCoordinator.config.queuedRunCoordinator.tagConcurrencyLimits[].limit",
     "dagsterDaemon.runMonitoring.*",
     "dagsterDaemon.runRetries.*",
@@ -150,7 +148,7 @@ def test_the_instance_keeps_runs_events_and_schedules_in_postgresql_and_queues_r
 
     assert storages == {"PostgresRunStorage", "PostgresEventLogStorage", "PostgresScheduleStorage"}
     assert isinstance(coordinator, QueuedRunCoordinator)
-    assert limits["mediaflow/platform"]["value"] == {"applyLimitPerUniqueValue": True}
+    assert limits["mediaflow.platform/facebook"]["limit"] == 2
     assert limits["mediaflow/warehouse"]["limit"] == 1
     assert queue.max_concurrent_runs == 8
 
