@@ -9,6 +9,8 @@ from dagster import (
     AssetSelection,
     DefaultScheduleStatus,
     Definitions,
+    ExecutorDefinition,
+    FilesystemIOManager,
     ScheduleDefinition,
     build_schedule_from_partitioned_job,
     define_asset_job,
@@ -47,6 +49,7 @@ from mediaflow_dagster.assets.sourcing import content_ideas, image_candidates
 from mediaflow_dagster.assets.warehouse import raw_ops_tables
 from mediaflow_dagster.assets.webhooks import webhook_deliveries
 from mediaflow_dagster.dbt_project import dbt_project
+from mediaflow_dagster.executors import fan_out_executor
 from mediaflow_dagster.resources.configuration import (
     client_from_environment,
     require_environment,
@@ -102,12 +105,19 @@ content_ready_job = in_process_job("content_ready_job", campaign_media, media_re
 publish_job = in_process_job("publish_job", publication_plans, publication_requests)
 accounts_job = in_process_job("accounts_job", social_accounts)
 publication_outcomes_job = in_process_job("publication_outcomes_job", publications)
-insights_job = in_process_job(
-    "insights_job",
-    post_insight_snapshots,
-    hourly_insight_models,
-    tags=platform_tags(INSIGHTS_PLATFORMS),
-)
+
+
+def insights_job_on(executor: ExecutorDefinition) -> UnresolvedAssetJobDefinition:
+    """The hourly collection, its platforms' steps run by `executor` (`executors.py`)."""
+    return define_asset_job(
+        "insights_job",
+        selection=AssetSelection.assets(post_insight_snapshots, hourly_insight_models),
+        executor_def=executor,
+        tags=platform_tags(INSIGHTS_PLATFORMS),
+    )
+
+
+insights_job = insights_job_on(in_process_executor)
 warehouse_job = in_process_job(
     "warehouse_job", raw_ops_tables, campaign_performance_models, tags=WAREHOUSE_TAGS
 )
@@ -190,6 +200,9 @@ def build_resources(settings: Settings, *, resolve_secrets: bool = False) -> dic
         "sms": configured(SmsProvider),
         "search": configured(SearchIndex),
         "retention": configured(Retention),
+        # what one step hands the next (an insights platform's rows to the landing step), under
+        # `home`: on the Celery executor every worker sees it (the deployment's shared volume)
+        "io_manager": FilesystemIOManager(base_dir=str(settings.home.resolve() / "step-outputs")),
         "dbt": DbtCliWithEnvironment(
             project_dir=dbt_project,
             dbt_executable=str(Path(sys.executable).with_name("dbt")),
@@ -221,10 +234,11 @@ def build_definitions(settings: Settings) -> Definitions:
         retention_purge,
         dependency_heartbeat,
     ]
+    insights = insights_job_on(fan_out_executor(settings))
     return Definitions(
         assets=[asset.map_asset_specs(with_group_owner) for asset in assets],
         asset_checks=[snapshots_are_fresh, impressions_reconcile_to_raw],
-        jobs=JOBS,
+        jobs=[insights if job.name == insights.name else job for job in JOBS],
         sensors=[
             callback_sensor("n8n", content_ready_job),
             approvals_sensor(publish_job),
@@ -241,7 +255,7 @@ def build_definitions(settings: Settings) -> Definitions:
         ],
         schedules=[
             build_schedule_from_partitioned_job(
-                insights_job, minute_of_hour=5, default_status=DefaultScheduleStatus.RUNNING
+                insights, minute_of_hour=5, default_status=DefaultScheduleStatus.RUNNING
             ),
             ScheduleDefinition(
                 job=warehouse_job,

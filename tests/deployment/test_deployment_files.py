@@ -18,6 +18,8 @@ from dagster._core.run_coordinator import QueuedRunCoordinator
 from dagster._core.workspace.config_schema import ensure_workspace_config
 from sqlalchemy import make_url
 
+from mediaflow_dagster.executors import WORKER_SETTINGS
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 COMPOSE_SERVICES = {
@@ -213,6 +215,17 @@ def test_the_api_runs_twice_behind_one_address(compose):
         "api-2:8000",
     ]
     assert compose["services"]["celery-worker"]["deploy"]["replicas"] == 2
+
+
+def test_the_workers_take_the_settings_the_insights_job_sends_its_steps_with(compose):
+    worker = yaml.safe_load((DEPLOY / "celery.yaml").read_text())["execution"]["config"]
+    environment = compose["x-environment"]
+
+    assert worker["broker"] == {"env": "MEDIAFLOW_CELERY_BROKER_URL"}
+    assert worker["config_source"] == WORKER_SETTINGS | {
+        "task_default_queue": environment["MEDIAFLOW_CELERY_QUEUE"]
+    }
+    assert environment["MEDIAFLOW_EXECUTOR"] == "celery"
 
 
 def test_the_helm_values_use_only_keys_the_chart_defines():
