@@ -1,15 +1,20 @@
 """The production deployment as processes on this machine: the Dagster webserver, daemon and a
 gRPC code server on a PostgreSQL instance (deploy/dagster.yaml, dagster-postgres), two Celery
 workers on the machine's RabbitMQ, and the hourly insights collection run through them: its
-platforms' steps spread over both workers and each reading lands once.
+platforms' steps spread over both workers and each reading lands once, even when a worker is
+killed in the middle of a step.
 
 Run alone with `pytest -m deployment`. Each test sends its steps to a Celery queue of its own,
 so two runs of the suite at once never take each other's steps."""
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,8 +28,10 @@ from support.published import ACCOUNTS, publish_everywhere
 from mediaflow_dagster.cms.database import migrate, ops_engine
 from mediaflow_dagster.definitions import build_resources
 from mediaflow_dagster.settings import Settings
+from mediaflow_sandbox.addresses import TIKTOK_PREFIX
 from mediaflow_sandbox.control import client_environment
 from mediaflow_sandbox.dagster_processes import DagsterProcesses
+from mediaflow_sandbox.faults import FaultRule
 from mediaflow_sandbox.processes import settings_environment
 
 pytestmark = [pytest.mark.deployment, pytest.mark.xdist_group("celery-deployment")]
@@ -111,6 +118,17 @@ def step_processes(instance, run_id: str) -> dict[str, int]:
     }
 
 
+def step_started(instance, step: str, timeout_seconds: float = 120) -> int:
+    """The process of the step's first start, once it has started."""
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        for run in instance.get_runs(limit=1):
+            if pid := step_processes(instance, run.run_id).get(step):
+                return pid
+        time.sleep(0.2)
+    raise TimeoutError(f"{step} did not start in {timeout_seconds} s")
+
+
 def landed_readings(settings: Settings, run_id: str):
     return build_resources(settings, resolve_secrets=True)["warehouse"].query(
         "select platform, publication_id, metric, collected_at from raw.post_insight_snapshots "
@@ -136,6 +154,39 @@ def test_the_insights_hour_runs_its_platforms_on_both_celery_workers_and_lands_e
     assert PLATFORM_STEPS | {"land_insights"} <= set(workers)
     assert {workers[step].split("@")[0] for step in PLATFORM_STEPS} == set(WORKERS)
     assert len({processes[step] for step in PLATFORM_STEPS}) == 2
+    landed = landed_readings(deployment, run_id)
+    assert set(landed["platform"]) == set(ACCOUNTS)
+    assert not landed.duplicated(["publication_id", "metric", "collected_at"]).any()
+
+
+def test_a_worker_killed_in_the_middle_of_a_platform_s_step_has_the_step_run_again_elsewhere(
+    deployment: Settings, sandbox
+):
+    """TikTok's first answer takes 8 s; its worker is killed (SIGKILL) while it waits. The
+    broker hands the unacknowledged step to the other worker, the run succeeds, and the hour's
+    readings land once."""
+    sandbox.set_faults(FaultRule(path_prefix=TIKTOK_PREFIX, latency_ms=8000, times=1))
+    with (
+        celery_workers(
+            WORKERS, deployment.celery_queue, deployment.dagster_home, deployment.home / "logs"
+        ),
+        DagsterProcesses(deployment, Console(quiet=True)) as dagster,
+        ThreadPoolExecutor(max_workers=1) as launcher,
+    ):
+        run = launcher.submit(dagster.run, "insights_job", PARTITION)
+        killed = step_started(dagster.instance, "collect_tiktok_insights")
+        os.kill(killed, signal.SIGKILL)
+        run_id = run.result()
+        tiktok_starts = [
+            (entry.dagster_event.pid, entry.timestamp)
+            for entry in dagster.instance.all_logs(run_id)
+            if entry.dagster_event
+            and entry.dagster_event.event_type_value == "STEP_START"
+            and step_name(entry.step_key) == "collect_tiktok_insights"
+        ]
+
+    assert len(tiktok_starts) == 2
+    assert tiktok_starts[0][0] == killed != tiktok_starts[1][0]
     landed = landed_readings(deployment, run_id)
     assert set(landed["platform"]) == set(ACCOUNTS)
     assert not landed.duplicated(["publication_id", "metric", "collected_at"]).any()
