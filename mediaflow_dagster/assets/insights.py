@@ -153,6 +153,7 @@ def land_insights(
     partitions_def=hourly_partitions,
     backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=1),
     group_name="insights",
+    name="post_insight_snapshots",
 )
 def collected_insights(publications):
     """Lifetime counters of every post published before the hour's end, read from each

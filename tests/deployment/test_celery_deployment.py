@@ -95,7 +95,7 @@ def deployment(
 
 
 def step_name(step_key: str) -> str:
-    """`collect_x_insights` of `collected_insights.collect_x_insights`."""
+    """`collect_x_insights` of `post_insight_snapshots.collect_x_insights`."""
     return step_key.rsplit(".", 1)[-1]
 
 
