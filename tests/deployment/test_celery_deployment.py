@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from dagster import RunsFilter
 from pydantic import SecretStr
 from rich.console import Console
 from sqlalchemy import create_engine, make_url, text
@@ -118,11 +119,12 @@ def step_processes(instance, run_id: str) -> dict[str, int]:
     }
 
 
-def step_started(instance, step: str, timeout_seconds: float = 120) -> int:
-    """The process of the step's first start, once it has started."""
+def step_started(instance, step: str, timeout_seconds: float = 240) -> int:
+    """The process of the insights run's step's first start, once it has started (the daemon's
+    schedules may start other runs meanwhile)."""
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
-        for run in instance.get_runs(limit=1):
+        for run in instance.get_runs(RunsFilter(job_name="insights_job"), limit=1):
             if pid := step_processes(instance, run.run_id).get(step):
                 return pid
         time.sleep(0.2)
