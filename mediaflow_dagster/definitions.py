@@ -9,6 +9,8 @@ from dagster import (
     AssetSelection,
     DefaultScheduleStatus,
     Definitions,
+    ExecutorDefinition,
+    FilesystemIOManager,
     ScheduleDefinition,
     build_schedule_from_partitioned_job,
     define_asset_job,
@@ -50,6 +52,7 @@ from mediaflow_dagster.assets.sourcing import content_ideas, image_candidates
 from mediaflow_dagster.assets.warehouse import raw_ops_tables
 from mediaflow_dagster.assets.webhooks import webhook_deliveries
 from mediaflow_dagster.dbt_project import dbt_project
+from mediaflow_dagster.executors import fan_out_executor
 from mediaflow_dagster.resources.configuration import (
     client_from_environment,
     require_environment,
@@ -63,7 +66,7 @@ from mediaflow_dagster.resources.n8n import N8nClient
 from mediaflow_dagster.resources.n8n_api import N8nApi
 from mediaflow_dagster.resources.ops_store import OpsStore
 from mediaflow_dagster.resources.personal_data import PersonalData
-from mediaflow_dagster.resources.platforms.insights import PlatformInsights
+from mediaflow_dagster.resources.platforms.insights import INSIGHTS_PLATFORMS, PlatformInsights
 from mediaflow_dagster.resources.retention import Retention
 from mediaflow_dagster.resources.search import SearchIndex
 from mediaflow_dagster.resources.sharepoint import SharePoint
@@ -72,6 +75,7 @@ from mediaflow_dagster.resources.smtp import SmtpMailer
 from mediaflow_dagster.resources.stock_photos import StockPhotos
 from mediaflow_dagster.resources.warehouse import Warehouse
 from mediaflow_dagster.resources.webhooks import OutboundWebhooks
+from mediaflow_dagster.run_tags import WAREHOUSE_TAGS, platform_tags
 from mediaflow_dagster.sensors.accounts import account_setup_sensor
 from mediaflow_dagster.sensors.approvals import approvals_sensor
 from mediaflow_dagster.sensors.automation import automation_sensor
@@ -89,11 +93,16 @@ from mediaflow_dagster.sensors.webhooks import webhook_outbox_sensor
 from mediaflow_dagster.settings import Settings, get_settings
 
 
-def in_process_job(name: str, *assets) -> UnresolvedAssetJobDefinition:
+def in_process_job(
+    name: str, *assets, tags: dict[str, str] | None = None
+) -> UnresolvedAssetJobDefinition:
     """A job of `assets` whose steps run in the run's own process: no process started and no
     code location loaded again for each step."""
     return define_asset_job(
-        name, selection=AssetSelection.assets(*assets), executor_def=in_process_executor
+        name,
+        selection=AssetSelection.assets(*assets),
+        executor_def=in_process_executor,
+        tags=tags,
     )
 
 
@@ -102,8 +111,22 @@ content_ready_job = in_process_job("content_ready_job", campaign_media, media_re
 publish_job = in_process_job("publish_job", publication_plans, publication_requests)
 accounts_job = in_process_job("accounts_job", social_accounts)
 publication_outcomes_job = in_process_job("publication_outcomes_job", publications)
-insights_job = in_process_job("insights_job", post_insight_snapshots, hourly_insight_models)
-warehouse_job = in_process_job("warehouse_job", raw_ops_tables, campaign_performance_models)
+
+
+def insights_job_on(executor: ExecutorDefinition) -> UnresolvedAssetJobDefinition:
+    """The hourly collection, its platforms' steps run by `executor` (`executors.py`)."""
+    return define_asset_job(
+        "insights_job",
+        selection=AssetSelection.assets(post_insight_snapshots, hourly_insight_models),
+        executor_def=executor,
+        tags=platform_tags(INSIGHTS_PLATFORMS),
+    )
+
+
+insights_job = insights_job_on(in_process_executor)
+warehouse_job = in_process_job(
+    "warehouse_job", raw_ops_tables, campaign_performance_models, tags=WAREHOUSE_TAGS
+)
 webhook_delivery_job = in_process_job("webhook_delivery_job", webhook_deliveries)
 sourcing_job = in_process_job("sourcing_job", image_candidates, content_ideas)
 contact_import_job = in_process_job("contact_import_job", contact_imports)
@@ -189,6 +212,9 @@ def build_resources(settings: Settings, *, resolve_secrets: bool = False) -> dic
         "sms": configured(SmsProvider),
         "search": configured(SearchIndex),
         "retention": configured(Retention),
+        # what one step hands the next (an insights platform's rows to the landing step), under
+        # `home`: on the Celery executor every worker sees it (the deployment's shared volume)
+        "io_manager": FilesystemIOManager(base_dir=str(settings.home.resolve() / "step-outputs")),
         "dbt": DbtCliWithEnvironment(
             project_dir=dbt_project,
             dbt_executable=str(Path(sys.executable).with_name("dbt")),
@@ -223,10 +249,11 @@ def build_definitions(settings: Settings) -> Definitions:
         campaign_automation,
         menu_synchronisations,
     ]
+    insights = insights_job_on(fan_out_executor(settings))
     return Definitions(
         assets=[asset.map_asset_specs(with_group_owner) for asset in assets],
         asset_checks=[snapshots_are_fresh, impressions_reconcile_to_raw],
-        jobs=JOBS,
+        jobs=[insights if job.name == insights.name else job for job in JOBS],
         sensors=[
             callback_sensor("n8n", content_ready_job),
             approvals_sensor(publish_job),
@@ -246,7 +273,7 @@ def build_definitions(settings: Settings) -> Definitions:
         ],
         schedules=[
             build_schedule_from_partitioned_job(
-                insights_job, minute_of_hour=5, default_status=DefaultScheduleStatus.RUNNING
+                insights, minute_of_hour=5, default_status=DefaultScheduleStatus.RUNNING
             ),
             ScheduleDefinition(
                 job=warehouse_job,

@@ -86,6 +86,22 @@ class Settings(MediaflowSettings):
         description="The URL n8n and Make call back on; the API's address as the outside sees it.",
     )
 
+    executor: Literal["in_process", "celery"] = Field(
+        default="in_process",
+        description="Where the steps of the jobs that fan out (the insights collection, one "
+        "step per platform) run: in the run's process, or on the Celery workers (`celery`, "
+        "production on PostgreSQL only; `executors.py`).",
+    )
+    celery_broker_url: SecretStr | None = Field(
+        default=None,
+        description="The Celery broker (RabbitMQ, `pyamqp://user:password@host//`); needed "
+        "when the executor is `celery`.",
+    )
+    celery_queue: str = Field(
+        default="dagster",
+        description="The Celery queue the steps are sent to and the workers listen on.",
+    )
+
     log_format: Literal["text", "json"] = Field(
         default="text",
         description="`json`: one JSON object a line, secrets and addresses left out (`logs.py`).",
@@ -114,6 +130,16 @@ class Settings(MediaflowSettings):
     def _postgres_has_a_database(self) -> Settings:
         if self.backend == "postgres" and self.postgres_url is None:
             raise MissingSetting([variable_name("postgres_url")])
+        return self
+
+    @model_validator(mode="after")
+    def _celery_runs_on_a_shared_deployment(self) -> Settings:
+        """The workers run on other machines: they reach PostgreSQL, not the embedded files."""
+        if self.executor == "celery":
+            if self.backend != "postgres":
+                raise ValueError("the celery executor needs the postgres backend")
+            if self.celery_broker_url is None:
+                raise MissingSetting([variable_name("celery_broker_url")])
         return self
 
     @property

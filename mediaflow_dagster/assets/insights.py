@@ -1,7 +1,6 @@
 """Hourly insights: each published post's lifetime counters, landed append-only in the warehouse,
 with the readings n8n posted to `/api/analytics` since the last run."""
 
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -10,14 +9,20 @@ import pandas as pd
 from dagster import (
     AllPartitionMapping,
     AssetDep,
-    AssetExecutionContext,
-    AssetSpec,
+    AssetIn,
+    AssetOut,
     BackfillPolicy,
     DagsterLogManager,
     Failure,
-    MaterializeResult,
+    In,
     MetadataValue,
-    multi_asset,
+    Nothing,
+    OpDefinition,
+    OpExecutionContext,
+    Out,
+    Output,
+    graph_multi_asset,
+    op,
 )
 
 from mediaflow_dagster.assets.keys import DAILY_REPORTS, SNAPSHOTS, ops_key
@@ -32,7 +37,11 @@ from mediaflow_dagster.cms.insights import mark_landed, unlanded_readings
 from mediaflow_dagster.cms.publishing import published_posts
 from mediaflow_dagster.partitions import hourly_partitions
 from mediaflow_dagster.resources.ops_store import OpsStore
-from mediaflow_dagster.resources.platforms.insights import PlatformInsights, PlatformOutcome
+from mediaflow_dagster.resources.platforms.insights import (
+    INSIGHTS_PLATFORMS,
+    PlatformInsights,
+    PlatformOutcome,
+)
 from mediaflow_dagster.resources.platforms.readings import PublishedPost
 from mediaflow_dagster.resources.warehouse import WAREHOUSE_POOL, Warehouse
 from mediaflow_dagster.tables import markdown_table
@@ -40,44 +49,64 @@ from mediaflow_dagster.tables import markdown_table
 SNAPSHOT_KEY = ["publication_id", "metric", "collected_at"]
 
 
-@multi_asset(
-    specs=[
-        AssetSpec(
-            SNAPSHOTS,
-            group_name="insights",
-            description="Lifetime counters of every published post, appended hourly: one row "
-            "per (post, native metric, collected_at), with the API version and the run.",
-            deps=[AssetDep(ops_key("publications"), partition_mapping=AllPartitionMapping())],
-            kinds={"duckdb", "postgres"},
-        ),
-        AssetSpec(
-            DAILY_REPORTS,
-            group_name="insights",
-            description="Per-day values of the platforms' daily reports (YouTube Analytics), "
-            "appended when the hour collects them; a later collection restates a day.",
-            deps=[AssetDep(ops_key("publications"), partition_mapping=AllPartitionMapping())],
-            kinds={"duckdb", "postgres"},
-        ),
-    ],
-    partitions_def=hourly_partitions,
-    backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=1),
+@dataclass(frozen=True)
+class CollectedHour:
+    """One platform's readings of the hour as raw rows, handed from its step to the landing
+    step; it holds no credential (refreshed tokens are stored by the step that got them)."""
+
+    snapshots: pd.DataFrame
+    daily_reports: pd.DataFrame
+    summary: list[dict]
+    failures: list[str]
+
+
+def _hour(context: OpExecutionContext) -> tuple[datetime, datetime]:
+    window = context.partition_time_window
+    return window.start.replace(tzinfo=None), window.end.replace(tzinfo=None)
+
+
+def collect_platform(platform: str) -> OpDefinition:
+    """The step that reads `platform`'s counters of the hour. Each platform is a step of its
+    own, so on the Celery executor the platforms are read on several workers at once; a step
+    writes only the ops store (credentials refreshed, the platform's state), never the
+    warehouse, so a step run again lands nothing twice."""
+
+    @op(name=f"collect_{platform}_insights", ins={"publications": In(Nothing)})
+    def _collect(
+        context: OpExecutionContext, ops_store: OpsStore, platform_insights: PlatformInsights
+    ) -> CollectedHour:
+        hour_start, hour_end = _hour(context)
+        return _collect_hour(
+            ops_store,
+            platform_insights,
+            platform,
+            hour_start,
+            hour_end,
+            context.run.run_id,
+            context.log,
+        )
+
+    return _collect
+
+
+@op(
+    ins={platform: In(CollectedHour) for platform in INSIGHTS_PLATFORMS},
+    out={"snapshots": Out(Nothing), "daily_reports": Out(Nothing)},
     pool=WAREHOUSE_POOL,
 )
-def post_insight_snapshots(
-    context: AssetExecutionContext,
-    ops_store: OpsStore,
-    platform_insights: PlatformInsights,
-    warehouse: Warehouse,
-) -> Iterator[MaterializeResult]:
-    """Lifetime counters of every post published before the hour's end, read from each
-    platform's API concurrently, one row per (post, metric, collected_at), appended. A platform
-    that fails loses only its own part of the hour; the others land. n8n's readings not yet
-    landed land too, except those the schedule read at the same instant."""
-    window = context.partition_time_window
-    hour_start, hour_end = (moment.replace(tzinfo=None) for moment in (window.start, window.end))
+def land_insights(
+    context: OpExecutionContext, ops_store: OpsStore, warehouse: Warehouse, **hours: CollectedHour
+) -> Iterator[Output]:
+    """Every platform's rows of the hour appended to the warehouse in one step, with n8n's
+    readings not yet landed, except those the schedule read at the same instant. A platform
+    that failed loses only its own part of the hour: the others land, then the step fails."""
+    hour_start, _ = _hour(context)
     run_id = context.run.run_id
-    hour = _collect_hour(ops_store, platform_insights, hour_start, hour_end, run_id, context.log)
-    scheduled, daily_reports = hour.snapshots, hour.daily_reports
+    collected = [hours[platform] for platform in INSIGHTS_PLATFORMS]
+    scheduled = pd.concat([hour.snapshots for hour in collected], ignore_index=True)
+    daily_reports = pd.concat([hour.daily_reports for hour in collected], ignore_index=True)
+    summary = [row for hour in collected for row in hour.summary]
+    failures = [failure for hour in collected for failure in hour.failures]
     n8n_readings = unlanded_readings(ops_store.engine)
     from_n8n = _new_n8n_rows(n8n_readings, scheduled, hour_start, run_id)
     snapshots = pd.concat([scheduled, from_n8n], ignore_index=True)
@@ -91,55 +120,86 @@ def post_insight_snapshots(
         "rows": len(snapshots),
         "rows_from_n8n": len(from_n8n),
         "n8n_readings_already_collected": len(n8n_readings) - len(from_n8n),
-        "requests": sum(platform.get("requests", 0) for platform in hour.summary),
-        "rate_limit_pauses": sum(platform.get("rate-limit pauses", 0) for platform in hour.summary),
-        "platforms": MetadataValue.md(markdown_table(hour.summary)),
+        "requests": sum(platform.get("requests", 0) for platform in summary),
+        "rate_limit_pauses": sum(platform.get("rate-limit pauses", 0) for platform in summary),
+        "platforms": MetadataValue.md(markdown_table(summary)),
     }
-    if hour.failures:
+    if failures:
         raise Failure(
-            f"{len(hour.failures)} platform(s) failed to report for hour "
-            f"{context.partition_key}: {'; '.join(hour.failures)}",
+            f"{len(failures)} platform(s) failed to report for hour "
+            f"{context.partition_key}: {'; '.join(failures)}",
             metadata=metadata,
         )
-    yield MaterializeResult(asset_key=SNAPSHOTS, metadata=metadata)
-    yield MaterializeResult(asset_key=DAILY_REPORTS, metadata={"rows": len(daily_reports)})
+    yield Output(None, "snapshots", metadata=metadata)
+    yield Output(None, "daily_reports", metadata={"rows": len(daily_reports)})
 
 
-@dataclass(frozen=True)
-class CollectedHour:
-    snapshots: pd.DataFrame
-    daily_reports: pd.DataFrame
-    summary: list[dict]
-    failures: list[str]
+@graph_multi_asset(
+    outs={
+        "snapshots": AssetOut(
+            key=SNAPSHOTS,
+            description="Lifetime counters of every published post, appended hourly: one row "
+            "per (post, native metric, collected_at), with the API version and the run.",
+            kinds={"duckdb", "postgres"},
+        ),
+        "daily_reports": AssetOut(
+            key=DAILY_REPORTS,
+            description="Per-day values of the platforms' daily reports (YouTube Analytics), "
+            "appended when the hour collects them; a later collection restates a day.",
+            kinds={"duckdb", "postgres"},
+        ),
+    },
+    ins={"publications": AssetIn(ops_key("publications"), dagster_type=Nothing)},
+    partitions_def=hourly_partitions,
+    backfill_policy=BackfillPolicy.multi_run(max_partitions_per_run=1),
+    group_name="insights",
+    name="post_insight_snapshots",
+)
+def collected_insights(publications):
+    """Lifetime counters of every post published before the hour's end, read from each
+    platform's API, one step per platform, then landed together, one row per (post, metric,
+    collected_at), appended."""
+    return land_insights(
+        **{
+            platform: collect_platform(platform)(publications=publications)
+            for platform in INSIGHTS_PLATFORMS
+        }
+    )
+
+
+# Every hour reads every publication so far: each asset's dependency on them is on all their
+# partitions (a graph's inputs give that mapping to one of its assets only).
+post_insight_snapshots = collected_insights.map_asset_specs(
+    lambda spec: spec.replace_attributes(
+        deps=[AssetDep(ops_key("publications"), partition_mapping=AllPartitionMapping())]
+    )
+)
 
 
 def _collect_hour(
     ops_store: OpsStore,
     platform_insights: PlatformInsights,
+    platform: str,
     hour_start: datetime,
     hour_end: datetime,
     run_id: str,
     log: DagsterLogManager,
 ) -> CollectedHour:
-    """Every platform's readings of the hour as raw rows; the posts and reading objects are
-    dropped on return, before the rows are landed (some 360,000 for 60,000 posts)."""
-    posts_by_platform: dict[str, list[PublishedPost]] = defaultdict(list)
-    for post in published_posts(ops_store.engine, hour_end):
-        posts_by_platform[post["platform"]].append(
-            PublishedPost(
-                post["publication_id"],
-                post["external_post_id"],
-                post["external_account_id"],
-                post["published_at"],
-            )
+    """The platform's readings of the hour as raw rows; the posts and reading objects are
+    dropped on return (some 60,000 readings for 10,000 posts of one platform)."""
+    posts = [
+        PublishedPost(
+            post["publication_id"],
+            post["external_post_id"],
+            post["external_account_id"],
+            post["published_at"],
         )
-    log.info(
-        f"reading {sum(map(len, posts_by_platform.values()))} posts on "
-        f"{len(posts_by_platform)} platform(s)"
-    )
+        for post in published_posts(ops_store.engine, hour_end, platform=platform)
+    ]
+    log.info(f"{platform}: reading {len(posts)} posts")
     cipher = CredentialCipher(platform_insights.credentials_keys)
     outcomes = platform_insights.collect(
-        posts_by_platform,
+        {platform: posts},
         hour_end,
         read_credentials(ops_store.engine, cipher),
         lambda outcome: log.info(_progress(outcome)),
@@ -152,7 +212,7 @@ def _collect_hour(
             outcomes, "readings", partition_hour=hour_start, run_id=run_id, source="schedule"
         ),
         daily_reports=_collected_rows(outcomes, "daily", run_id=run_id),
-        summary=_summary(outcomes, posts_by_platform),
+        summary=_summary(outcomes),
         failures=[f"{outcome.platform}: {outcome.error}" for outcome in outcomes if outcome.error],
     )
 
@@ -227,10 +287,7 @@ def _new_n8n_rows(
     return frame.assign(partition_hour=hour_start, run_id=run_id, source="n8n")
 
 
-def _summary(
-    outcomes: list[PlatformOutcome], posts_by_platform: dict[str, list[PublishedPost]]
-) -> list[dict]:
-    collected = {outcome.platform for outcome in outcomes}
+def _summary(outcomes: list[PlatformOutcome]) -> list[dict]:
     return [
         {
             "platform": outcome.platform,
@@ -243,8 +300,4 @@ def _summary(
             "error": outcome.error or "",
         }
         for outcome in outcomes
-    ] + [
-        {"platform": platform, "posts": len(posts), "error": "no collector"}
-        for platform, posts in sorted(posts_by_platform.items())
-        if platform not in collected
     ]

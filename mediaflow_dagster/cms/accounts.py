@@ -282,3 +282,15 @@ def revoke_target(bind: Bind, campaign_id: int, account_id: int) -> None:
         )
     if updated.rowcount == 0:
         raise NotFound(f"campaign {campaign_id} does not target social account {account_id}")
+
+
+def targeted_platforms(bind: Bind, campaign_id: int) -> list[str]:
+    """The platforms of the accounts the campaign publishes to now."""
+    query = (
+        select(social_accounts.c.platform)
+        .distinct()
+        .join(campaign_targets, campaign_targets.c.social_account_id == social_accounts.c.id)
+        .where(campaign_targets.c.campaign_id == campaign_id, campaign_targets.c.is_active)
+    )
+    with transaction(bind) as connection:
+        return sorted(connection.scalars(query))

@@ -419,9 +419,13 @@ def unsuccessful_publications(engine: Engine, campaign_id: int) -> list[dict[str
         return [dict(row._mapping) for row in rows]
 
 
-def published_posts(engine: Engine, published_before: datetime) -> Iterator[dict[str, Any]]:
-    """Every publication live on its platform before the given instant, with its platform and
-    account, read row by row (an hour's collection reads tens of thousands)."""
+def published_posts(
+    engine: Engine, published_before: datetime, platform: str | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every publication live on its platform (or on `platform` only) before the given instant,
+    with its platform and account, read row by row (an hour's collection reads tens of
+    thousands)."""
+    on_platform = [social_accounts.c.platform == platform] if platform else []
     with engine.connect() as connection:
         rows = connection.execute(
             select(
@@ -435,6 +439,7 @@ def published_posts(engine: Engine, published_before: datetime) -> Iterator[dict
             .where(
                 publications.c.status == "published",
                 publications.c.published_at < published_before,
+                *on_platform,
             )
             .order_by(publications.c.id)
         )

@@ -21,14 +21,24 @@ from mediaflow_dagster.resources.ops_store import OpsStore
 EVENTS_PER_TICK = 500
 
 EventReader = Callable[[Engine, int, int], list[dict[str, Any]]]
+CampaignTags = Callable[[Engine, int], dict[str, str]]
+
+
+def no_tags(engine: Engine, campaign_id: int) -> dict[str, str]:
+    return {}
 
 
 def event_sensor(
-    name: str, job: JobDefinition, read_events: EventReader, run_key: Callable[[dict], str]
+    name: str,
+    job: JobDefinition,
+    read_events: EventReader,
+    run_key: Callable[[dict], str],
+    tags: CampaignTags = no_tags,
 ) -> SensorDefinition:
     """A sensor over an ordered event table: the cursor is the last event id seen. One run per
     campaign and tick, keyed by the campaign's newest event in it: a run handles every
-    unprocessed event of its campaign, so a burst of events costs one run, not one each."""
+    unprocessed event of its campaign, so a burst of events costs one run, not one each; each
+    run carries the campaign's `tags`."""
 
     @sensor(
         name=name,
@@ -43,7 +53,11 @@ def event_sensor(
         newest_per_campaign = {event["campaign_id"]: event for event in events}
         return SensorResult(
             run_requests=[
-                RunRequest(run_key=run_key(event), partition_key=str(campaign_id))
+                RunRequest(
+                    run_key=run_key(event),
+                    partition_key=str(campaign_id),
+                    tags=tags(ops_store.engine, campaign_id),
+                )
                 for campaign_id, event in newest_per_campaign.items()
             ],
             cursor=str(events[-1]["id"]),

@@ -9,6 +9,7 @@ from dagster import JobDefinition, SensorDefinition
 from sqlalchemy import Engine
 
 from mediaflow_dagster.cms.publishing import campaigns_with_due_work
+from mediaflow_dagster.sensors.publishing_tags import publishing_tags
 from mediaflow_dagster.sensors.timers import timer_sensor
 from mediaflow_dagster.settings import get_settings
 
@@ -19,4 +20,6 @@ def _due(engine: Engine, now: datetime) -> list[int]:
 
 
 def publication_timers_sensor(job: JobDefinition) -> SensorDefinition:
-    return timer_sensor("publication_timers", job, _due, minimum_interval_seconds=30)
+    return timer_sensor(
+        "publication_timers", job, _due, minimum_interval_seconds=30, tags=publishing_tags
+    )

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from mediaflow_dagster.cms.database import utcnow
 from mediaflow_dagster.resources.ops_store import OpsStore
+from mediaflow_dagster.sensors.events import CampaignTags, no_tags
 
 DueRuns = Callable[[Engine, datetime], list[RunRequest]]
 DueCampaigns = Callable[[Engine, datetime], list[int]]
@@ -41,14 +42,24 @@ def ops_store_sensor(
 
 
 def timer_sensor(
-    name: str, job: JobDefinition, due_campaigns: DueCampaigns, *, minimum_interval_seconds: int
+    name: str,
+    job: JobDefinition,
+    due_campaigns: DueCampaigns,
+    *,
+    minimum_interval_seconds: int,
+    tags: CampaignTags = no_tags,
 ) -> SensorDefinition:
-    """One run per campaign with work that fell due, keyed by campaign and minute."""
+    """One run per campaign with work that fell due, keyed by campaign and minute, carrying
+    the campaign's `tags`."""
 
     def due_runs(engine: Engine, now: datetime) -> list[RunRequest]:
         minute = now.strftime("%Y%m%d%H%M")
         return [
-            RunRequest(run_key=f"{name}-{campaign_id}-{minute}", partition_key=str(campaign_id))
+            RunRequest(
+                run_key=f"{name}-{campaign_id}-{minute}",
+                partition_key=str(campaign_id),
+                tags=tags(engine, campaign_id),
+            )
             for campaign_id in due_campaigns(engine, now)
         ]
 

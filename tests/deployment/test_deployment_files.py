@@ -18,6 +18,8 @@ from dagster._core.run_coordinator import QueuedRunCoordinator
 from dagster._core.workspace.config_schema import ensure_workspace_config
 from sqlalchemy import make_url
 
+from mediaflow_dagster.executors import WORKER_SETTINGS
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 COMPOSE_SERVICES = {
@@ -45,10 +47,8 @@ NEEDS_NOTHING = {"postgres", "rabbitmq"}
 # runRetries, passed through to dagster.yaml).
 CHART_KEYS = {
     "global.postgresqlSecretName",
-    "global.celeryConfigSecretName",
     "global.serviceAccountName",
     "generatePostgresqlPasswordSecret",
-    "generateCeleryConfigSecret",
     "postgresql.enabled",
     "postgresql.postgresqlHost",
     "postgresql.postgresqlUsername",
@@ -71,14 +71,10 @@ CHART_KEYS = {
     "dagster-user-deployments.deployments[].podSecurityContext.*",
     "dagster-user-deployments.deployments[].resources.*",
     "runLauncher.type",
-    "runLauncher.config.celeryK8sRunLauncher.image.repository",
-    "runLauncher.config.celeryK8sRunLauncher.image.tag",
-    "runLauncher.config.celeryK8sRunLauncher.image.pullPolicy",
-    "runLauncher.config.celeryK8sRunLauncher.workerQueues[].name",
-    "runLauncher.config.celeryK8sRunLauncher.workerQueues[].replicaCount",
-    "runLauncher.config.celeryK8sRunLauncher.envSecrets[].name",
-    "runLauncher.config.celeryK8sRunLauncher.env.*",
-    "runLauncher.config.celeryK8sRunLauncher.podSecurityContext.*",
+    "runLauncher.config.k8sRunLauncher.imagePullPolicy",
+    "runLauncher.config.k8sRunLauncher.loadInclusterConfig",
+    "runLauncher.config.k8sRunLauncher.envSecrets[].name",
+    "runLauncher.config.k8sRunLauncher.securityContext.*",
     "dagsterDaemon.enabled",
     "dagsterDaemon.envSecrets[].name",
     "dagsterDaemon.runCoordinator.enabled",
@@ -86,8 +82,6 @@ CHART_KEYS = {
     "dagsterDaemon.runCoordinator.config.queuedRunCoordinator.maxConcurrentRuns",
     "dagsterDaemon.runCoordinator.config.queuedRunCoordinator.dequeueIntervalSeconds",
     "dagsterDaemon.runCoordinator.config.queuedRunCoordinator.tagConcurrencyLimits[].key",
-    "dagsterDaemon.runCoordinator.config.queuedRunCoordinator.tagConcurrencyLimits[].value"
-    ".applyLimitPerUniqueValue",
     "dagsterDaemon.runCoordinator.config.queuedRunCoordinator.tagConcurrencyLimits[].limit",
     "dagsterDaemon.runMonitoring.*",
     "dagsterDaemon.runRetries.*",
@@ -150,7 +144,7 @@ def test_the_instance_keeps_runs_events_and_schedules_in_postgresql_and_queues_r
 
     assert storages == {"PostgresRunStorage", "PostgresEventLogStorage", "PostgresScheduleStorage"}
     assert isinstance(coordinator, QueuedRunCoordinator)
-    assert limits["mediaflow/platform"]["value"] == {"applyLimitPerUniqueValue": True}
+    assert limits["mediaflow.platform/facebook"]["limit"] == 2
     assert limits["mediaflow/warehouse"]["limit"] == 1
     assert queue.max_concurrent_runs == 8
 
@@ -215,6 +209,37 @@ def test_the_api_runs_twice_behind_one_address(compose):
         "api-2:8000",
     ]
     assert compose["services"]["celery-worker"]["deploy"]["replicas"] == 2
+
+
+def test_the_workers_take_the_settings_the_insights_job_sends_its_steps_with(compose):
+    worker = yaml.safe_load((DEPLOY / "celery.yaml").read_text())["execution"]["config"]
+    environment = compose["x-environment"]
+
+    assert worker["broker"] == {"env": "MEDIAFLOW_CELERY_BROKER_URL"}
+    assert worker["config_source"] == WORKER_SETTINGS | {
+        "task_default_queue": environment["MEDIAFLOW_CELERY_QUEUE"]
+    }
+    assert environment["MEDIAFLOW_EXECUTOR"] == "celery"
+
+
+def test_the_kubernetes_workers_run_as_the_compose_workers_on_the_code_server_s_queue(compose):
+    worker, volume = yaml.safe_load_all((DEPLOY / "celery-workers.k8s.yaml").read_text())
+    pod = worker["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    environment = {variable["name"]: variable.get("value") for variable in container["env"]}
+    code_server = yaml.safe_load((DEPLOY / "helm-values.yaml").read_text())[
+        "dagster-user-deployments"
+    ]["deployments"][0]["env"]
+
+    assert worker["spec"]["replicas"] == 2
+    assert container["command"] == compose["services"]["celery-worker"]["command"]
+    assert container["envFrom"] == [{"secretRef": {"name": "mediaflow-secrets"}}]
+    for name in ("MEDIAFLOW_EXECUTOR", "MEDIAFLOW_CELERY_QUEUE", "MEDIAFLOW_BACKEND"):
+        assert environment[name] == code_server[name]
+    assert "DAGSTER_PG_PASSWORD" in environment and environment["DAGSTER_PG_PASSWORD"] is None
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert volume["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert container["volumeMounts"][0]["mountPath"] == "/var/lib/mediaflow"
 
 
 def test_the_helm_values_use_only_keys_the_chart_defines():

@@ -74,7 +74,9 @@ def test_the_cursor_skips_callbacks_already_seen(settings, instance, engine, cam
     assert [request.run_key for request in second.run_requests] == ["evt_2"]
 
 
-def test_an_approval_starts_its_campaigns_publishing_run(settings, instance, engine, campaign_id):
+def test_an_approval_starts_its_campaigns_publishing_run_tagged_with_its_platforms(
+    settings, instance, engine, campaign_id, targeted_account
+):
     content = cms.create_object(
         engine, campaign_id=campaign_id, object_type="text", title="Post", sources=[], config={}
     )
@@ -87,4 +89,7 @@ def test_an_approval_starts_its_campaigns_publishing_run(settings, instance, eng
     [request] = result.run_requests
     assert request.partition_key == str(campaign_id)
     assert request.run_key.startswith("approval-")
+    assert {key for key in request.tags if key.startswith("mediaflow")} == {
+        "mediaflow.platform/facebook"
+    }
     assert tick(settings, instance, "approvals", cursor=result.cursor).run_requests in (None, [])

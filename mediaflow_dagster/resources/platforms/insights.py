@@ -67,6 +67,8 @@ class PlatformOutcome:
 
 
 Credentials = dict[tuple[str, str], ReadCredential]
+INSIGHTS_PLATFORMS = ("facebook", "instagram", "youtube", "linkedin", "tiktok", "x")
+"""The platforms whose insights are read (each has a collector below)."""
 
 
 class PlatformInsights(HttpResource):
