@@ -11,7 +11,6 @@ skipping them.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -21,6 +20,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
+from support.databases import fresh_database
 
 from mediaflow_dagster.cms.accounts import add_target, create_social_account
 from mediaflow_dagster.cms.campaigns import create_campaign
@@ -72,14 +72,8 @@ def postgres_server() -> str:
 @pytest.fixture
 def postgres_database(postgres_server: str) -> Iterator[str]:
     """A fresh, empty database, dropped afterwards; yields its URL."""
-    name = f"mediaflow_test_{uuid.uuid4().hex[:10]}"
-    server = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
+    with fresh_database(postgres_server) as url:
+        yield url
 
 
 @pytest.fixture

@@ -22,8 +22,9 @@ import pytest
 from dagster import RunsFilter
 from pydantic import SecretStr
 from rich.console import Console
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url
 from support.celery_workers import celery_workers
+from support.databases import fresh_database
 from support.published import ACCOUNTS, publish_everywhere
 
 from mediaflow_dagster.cms.database import migrate, ops_engine
@@ -49,14 +50,8 @@ PLATFORM_STEPS = {f"collect_{platform}_insights" for platform in ACCOUNTS}
 @pytest.fixture
 def dagster_storage(postgres_server: str) -> Iterator[str]:
     """A database of its own for Dagster's runs, events and schedules."""
-    name = f"mediaflow_test_dagster_{uuid.uuid4().hex[:10]}"
-    server = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
+    with fresh_database(postgres_server, "mediaflow_test_dagster") as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ next crossing. Both backends."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -15,14 +14,13 @@ from dagster import AssetMaterialization, DagsterInstance, build_sensor_context
 from sqlalchemy import select
 from support.notifications import mail_environment, mail_server
 from support.scenario_marts import (
-    CAMPAIGN_NAMES,
-    CAMPAIGN_WINDOWS,
+    OWNERS,
     ScenarioMarts,
     mart_rows,
+    scenario_campaigns,
     set_mart_figure,
 )
 
-from mediaflow_dagster.cms.campaigns import create_campaign
 from mediaflow_dagster.cms.dispatch import send_due
 from mediaflow_dagster.cms.notifications import get_request
 from mediaflow_dagster.cms.performance_alerts import add_threshold
@@ -39,8 +37,6 @@ from mediaflow_dagster.resources.personal_data import PersonalData
 from mediaflow_dagster.resources.sms import SmsProvider
 from mediaflow_dagster.resources.smtp import SmtpMailer
 from mediaflow_dagster.sensors.performance_alerts import SUMMARY_KEY, performance_alerts_sensor
-
-OWNERS = {1: "launch.owner@mediaflow.example", 2: "winter.owner@mediaflow.example"}
 
 
 @pytest.fixture(scope="module")
@@ -61,21 +57,7 @@ def marts(settings, scenario, engine):
     """The scenario's marts where mediaflow reads them, and its two campaigns in the ops store
     (the same ids), each with its owner; a receiver of `performance_alert` events."""
     scenario.place(settings)
-    for campaign_id, name in CAMPAIGN_NAMES.items():
-        start, end, budget = CAMPAIGN_WINDOWS[campaign_id]
-        created = create_campaign(
-            engine,
-            name=name,
-            description=None,
-            topics=[],
-            budget=budget,
-            currency="EUR",
-            start_date=date.fromisoformat(start),
-            end_date=date.fromisoformat(end),
-            social_account_ids=[],
-            owner_email=OWNERS[campaign_id],
-        )
-        assert created["id"] == campaign_id
+    scenario_campaigns(engine)
     subscribe(
         engine,
         url="https://crm.example.com/hooks",

@@ -18,7 +18,12 @@ from sqlalchemy import select
 from support.api import api_client
 from support.dagster_ui import CHROMIUM
 from support.notifications import mail_environment, mail_server
-from support.scenario_marts import CAMPAIGN_NAMES, CAMPAIGN_WINDOWS, ScenarioMarts, mart_rows
+from support.scenario_marts import (
+    OWNERS,
+    ScenarioMarts,
+    mart_rows,
+    scenario_campaigns,
+)
 
 from mediaflow_dagster.assets.reports import (
     CampaignReportsConfig,
@@ -26,7 +31,6 @@ from mediaflow_dagster.assets.reports import (
     report_schedule,
 )
 from mediaflow_dagster.cms.campaign_reports import period_before
-from mediaflow_dagster.cms.campaigns import change_campaign_status, create_campaign
 from mediaflow_dagster.cms.dispatch import send_due
 from mediaflow_dagster.cms.notifications import get_request
 from mediaflow_dagster.cms.schema import campaign_reports as report_rows
@@ -39,7 +43,6 @@ from mediaflow_dagster.resources.sms import SmsProvider
 from mediaflow_dagster.resources.smtp import SmtpMailer
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-OWNERS = {1: "launch.owner@mediaflow.example", 2: "winter.owner@mediaflow.example"}
 DAY_AFTER_LAUNCH = date(2026, 11, 21)
 """A daily run on this day reports on 2026-11-20, the scenario's first day."""
 
@@ -62,22 +65,7 @@ def marts(settings, scenario, engine):
     """The scenario's marts where mediaflow reads them and its two campaigns, active, in the
     ops store (the same ids), each with its owner."""
     scenario.place(settings)
-    for campaign_id, name in CAMPAIGN_NAMES.items():
-        start, end, budget = CAMPAIGN_WINDOWS[campaign_id]
-        created = create_campaign(
-            engine,
-            name=name,
-            description=None,
-            topics=[],
-            budget=budget,
-            currency="EUR",
-            start_date=date.fromisoformat(start),
-            end_date=date.fromisoformat(end),
-            social_account_ids=[],
-            owner_email=OWNERS[campaign_id],
-        )
-        assert created["id"] == campaign_id
-        change_campaign_status(engine, campaign_id, "active")
+    scenario_campaigns(engine, active=True)
     return settings
 
 

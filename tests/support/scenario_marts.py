@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
+from mediaflow_dagster.cms.campaigns import change_campaign_status, create_campaign
 from mediaflow_dagster.resources.marts_copy import marts_copy_path, publish_marts_copy
 from mediaflow_dagster.settings import Settings
 from support.warehouse_scenario import Warehouse, build_scenario
@@ -25,6 +27,29 @@ CAMPAIGN_WINDOWS = {
     1: ("2026-11-20", "2026-11-22", Decimal(1200)),
     2: ("2026-11-20", "2026-11-21", Decimal(600)),
 }
+OWNERS = {1: "launch.owner@mediaflow.example", 2: "winter.owner@mediaflow.example"}
+
+
+def scenario_campaigns(engine: Engine, *, active: bool = False) -> None:
+    """The scenario's two campaigns in an empty ops store (the marts' ids), each with its
+    owner; `active` when what is tested reads running campaigns only."""
+    for campaign_id, name in CAMPAIGN_NAMES.items():
+        start, end, budget = CAMPAIGN_WINDOWS[campaign_id]
+        created = create_campaign(
+            engine,
+            name=name,
+            description=None,
+            topics=[],
+            budget=budget,
+            currency="EUR",
+            start_date=date.fromisoformat(start),
+            end_date=date.fromisoformat(end),
+            social_account_ids=[],
+            owner_email=OWNERS[campaign_id],
+        )
+        assert created["id"] == campaign_id
+        if active:
+            change_campaign_status(engine, campaign_id, "active")
 
 
 class ScenarioMarts:
