@@ -193,13 +193,20 @@ class CampaignConfig(Strict):
     social_account_ids: Annotated[list[RowId], Field(max_length=100)] = Field(default_factory=list)
 
 
+class MenuConfig(Strict):
+    """Make the recipes module's changed menu the next version of a mediaflow menu."""
+
+    menu_id: RowId
+
+
 CONFIG_OF_ACTION: dict[str, type[Strict]] = {
     "post": PostConfig,
     "notify": NotifyConfig,
     "pause": PauseConfig,
     "create_campaign": CampaignConfig,
+    "replace_menu": MenuConfig,
 }
-RuleAction = Literal["post", "notify", "pause", "create_campaign"]
+RuleAction = Literal["post", "notify", "pause", "create_campaign", "replace_menu"]
 RuleName = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,100}$")]
 
 
@@ -230,7 +237,14 @@ class CampaignRule(RuleFields):
     config: CampaignConfig
 
 
-RuleIn = Annotated[PostRule | NotifyRule | PauseRule | CampaignRule, Field(discriminator="action")]
+class MenuRule(RuleFields):
+    action: Literal["replace_menu"]
+    config: MenuConfig
+
+
+RuleIn = Annotated[
+    PostRule | NotifyRule | PauseRule | CampaignRule | MenuRule, Field(discriminator="action")
+]
 
 
 class RuleChanges(Strict):

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import Field, TypeAdapter, model_validator
 
 from mediaflow_dagster.api.models import Identifier, Instant, MediaIn, Name, Strict, Text
+from mediaflow_dagster.communication.menus import Menu
 
 Module = Literal["recipes", "crm", "stock", "accounting"]
 Money = Annotated[Decimal, Field(ge=0, le=Decimal("1000000"), max_digits=12, decimal_places=2)]
@@ -94,13 +95,26 @@ class SlowMovingDishes(Strict):
     dishes: Annotated[list[DishSales], Field(min_length=1, max_length=100)]
 
 
+class MenuChanged(Strict):
+    """A menu as the recipes module now has it, whole; a `replace_menu` rule makes it the next
+    version of the mediaflow menu it names, which the menu synchronisation then publishes."""
+
+    type: Literal["menu.changed"]
+    menu: Menu
+
+
 ModuleEvent = Annotated[
-    RecipeFeatured | PromotionCreated | ConversionRecorded | StockLow | SlowMovingDishes,
+    RecipeFeatured
+    | PromotionCreated
+    | ConversionRecorded
+    | StockLow
+    | SlowMovingDishes
+    | MenuChanged,
     Field(discriminator="type"),
 ]
 MODULE_EVENTS = TypeAdapter(ModuleEvent)
 EVENT_TYPES_OF: dict[str, frozenset[str]] = {
-    "recipes": frozenset({"recipe.featured"}),
+    "recipes": frozenset({"recipe.featured", "menu.changed"}),
     "crm": frozenset({"promotion.created", "conversion.recorded"}),
     "stock": frozenset({"stock.low"}),
     "accounting": frozenset({"sales.slow_moving"}),

@@ -17,10 +17,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from mediaflow_dagster.cms import actions
+from mediaflow_dagster.cms import actions, menus
 from mediaflow_dagster.cms.campaigns import create_campaign, get_campaign
 from mediaflow_dagster.cms.database import (
     Bind,
@@ -37,12 +38,14 @@ from mediaflow_dagster.cms.schema import (
     callback_inbox,
     social_accounts,
 )
+from mediaflow_dagster.communication.menus import Menu
 
 ACTION_OF_EVENT = {
     "recipe.featured": "post",
     "promotion.created": "notify",
     "stock.low": "pause",
     "sales.slow_moving": "create_campaign",
+    "menu.changed": "replace_menu",
 }
 """The action each module event type can take (the data each needs is in the event)."""
 RULE_ACTOR = "automation:rule"
@@ -137,6 +140,8 @@ def check_rule(connection: Connection, rule: dict[str, Any]) -> None:
         elif rule["action"] == "pause":
             for item, campaign_id in config["campaigns_by_item"].items():
                 _must_exist(connection, campaign_id, f"campaigns_by_item.{item}")
+        elif rule["action"] == "replace_menu":
+            menus.get_menu(connection, config["menu_id"])
         else:
             _check_accounts(connection, config["social_account_ids"])
     except NotFound as missing:
@@ -380,7 +385,32 @@ def _take(
         if campaign_id is None:
             return "skipped", f"no promotion is related to item {event['item_id']}"
         return "done", actions.pause(connection, campaign_id)
+    if rule["action"] == "replace_menu":
+        return "done", _next_menu_version(connection, config["menu_id"], event["menu"])
     return "done", _discovery_campaign(connection, config, event, now)
+
+
+def _next_menu_version(connection: Connection, menu_id: int, changed: dict[str, Any]) -> str:
+    """The module's menu as the menu's next version, keeping its campaign, platforms and
+    notification; a menu no platform can show is refused as through the API."""
+    current = menus.get_menu(connection, menu_id)
+    try:
+        menu = Menu.model_validate(changed)
+    except ValidationError as error:
+        raise Invalid(
+            "menu", f"the event's menu is not valid: {error.errors()[0]['msg']}"
+        ) from error
+    replaced = menus.replace_menu(
+        connection,
+        menu_id,
+        current["version"],
+        menu=menu,
+        campaign_id=current["campaign_id"],
+        platforms=current["platforms"],
+        notify=current["notify"],
+        actor=RULE_ACTOR,
+    )
+    return f"menu {menu_id} version {replaced['version']}"
 
 
 def _discovery_campaign(

@@ -12,6 +12,7 @@ from dagster import DagsterInstance, build_sensor_context, materialize
 from sqlalchemy import func, select, update
 from starlette.testclient import TestClient
 from support.api import api_client
+from support.menus import PHOTO, winter_menu
 from support.running_campaigns import running_campaign
 from support.signing import module_signed
 from support.stores import store_contents
@@ -230,6 +231,51 @@ def test_slow_moving_dishes_get_the_discoveries_campaign_with_its_dates_and_disc
     assert created.status == "draft"
 
 
+def test_a_changed_menu_from_the_recipes_module_becomes_the_menus_next_version(
+    settings, api, engine
+):
+    campaign = running_campaign(api, ("facebook", "instagram"))
+    created = api.post(
+        "/api/communication/menus",
+        json={
+            "menu": winter_menu(),
+            "campaign_id": campaign["id"],
+            "platforms": ["website", "google_business"],
+        },
+    ).json()
+    answer = api.post(
+        "/api/communication/rules",
+        json={
+            "name": "menu_from_recipes",
+            "event_type": "menu.changed",
+            "action": "replace_menu",
+            "config": {"menu_id": created["id"]},
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    dearer = winter_menu()
+    dearer["categories"][0]["items"][0]["price"] = "12.50"
+    unshowable = winter_menu()
+    unshowable["categories"][2]["items"][0]["image"] = PHOTO | {"mime_type": "image/heic"}
+    deliver(api, "recipes", {"type": "menu.changed", "menu": dearer}, "menu-1")
+    deliver(api, "recipes", {"type": "menu.changed", "menu": dearer}, "menu-1")
+    deliver(api, "recipes", {"type": "menu.changed", "menu": unshowable}, "menu-2")
+
+    run_automation(settings)
+    run_automation(settings)
+
+    menu = api.get(f"/api/communication/menus/{created['id']}").json()
+    assert menu["version"] == 2
+    assert menu["menu"]["categories"][0]["items"][0]["price"] == "12.50"
+    outcomes = sorted(
+        (action["outcome"], action["detail"])
+        for action in actions_taken(api)
+        if action["rule_name"] == "menu_from_recipes"
+    )
+    assert [outcome for outcome, _ in outcomes] == ["done", "failed"]
+    assert outcomes[0][1] == f"menu {created['id']} version 2"
+
+
 def test_an_event_no_rule_handles_stays_in_the_inbox_untouched(settings, api, engine):
     deliver(api, "crm", CONVERSION, "conv-1")
 
@@ -303,6 +349,15 @@ BAD_RULES = {
             },
         },
         "config.social_account_ids",
+    ),
+    "a menu that does not exist": (
+        {
+            "name": "menu_from_recipes",
+            "event_type": "menu.changed",
+            "action": "replace_menu",
+            "config": {"menu_id": 999},
+        },
+        "config",
     ),
     "an action its event type cannot take": (RULE | {"event_type": "stock.low"}, "action"),
     "an unknown event type": (RULE | {"event_type": "weather.changed"}, "event_type"),

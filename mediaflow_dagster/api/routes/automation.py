@@ -41,7 +41,8 @@ def list_rules(store: Store, _: Reader, limit: Limit = 50, cursor: Cursor = None
 def create_rule(rule: RuleIn, response: Response, store: Store, editor: Editor) -> dict[str, Any]:
     """A rule: the `event_type` it answers, its `action` (each event type has one: post for
     recipe.featured, notify for promotion.created, pause for stock.low, create_campaign for
-    sales.slow_moving) and the action's `config`. It acts on events arriving once enabled."""
+    sales.slow_moving, replace_menu for menu.changed) and the action's `config`. It acts on
+    events arriving once enabled."""
     created = automation.create_rule(store, rule.model_dump(mode="json"), editor.actor)
     response.headers["location"] = f"/api/communication/rules/{created['id']}"
     return created
