@@ -67,12 +67,14 @@ def tracked_link(
     ).scalar_one()
 
 
-def post_click(connection: Connection, link_id: int) -> str | None:
-    """The click of a post's tracked link, kept; where it leads, with the click id (None for a
-    link that is not there)."""
+def post_click(connection: Connection, link_id: int, *, counted: bool = True) -> str | None:
+    """The click of a post's tracked link, kept when `counted`; where it leads, with the click
+    id when kept (None for a link that is not there)."""
     link = connection.execute(select(tracked_links).where(tracked_links.c.id == link_id)).first()
     if link is None:
         return None
+    if not counted:
+        return link.url
     click_id = _record(
         connection,
         campaign_id=link.campaign_id,

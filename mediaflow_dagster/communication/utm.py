@@ -8,6 +8,13 @@ from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 CLICK_ID_PARAMETER = "mf_click"
+LINK_PREVIEW_AGENTS = re.compile(
+    r"facebookexternalhit|facebookcatalog|meta-externalagent|twitterbot|linkedinbot|"
+    r"slackbot|whatsapp|telegrambot|discordbot|pinterestbot|googlebot|bingbot|applebot",
+    re.IGNORECASE,
+)
+"""The platforms' and messengers' robots that fetch a posted link to show its preview: a
+visit, not a click."""
 URL = re.compile(r"https?://[^\s<>\"']+")
 TRAILING_PUNCTUATION = ".,;:!?)]}'\""
 
@@ -53,3 +60,7 @@ def links_replaced(text: str, replacement: Callable[[str], str]) -> str:
         return replacement(address) + found[len(address) :]
 
     return URL.sub(replaced, text)
+
+
+def is_link_preview(user_agent: str) -> bool:
+    return bool(LINK_PREVIEW_AGENTS.search(user_agent))

@@ -101,6 +101,24 @@ def test_a_visit_records_the_click_and_hands_its_id_on(
     )
 
 
+def test_a_platforms_robot_fetching_the_preview_is_sent_on_uncounted(
+    settings, engine, personal_data, targeted_account, post
+):
+    text = shortened(engine, personal_data, targeted_account, post)
+    address = urlsplit(text.split()[4].rstrip("."))
+    robot = TestClient(
+        create_app(settings),
+        headers={"user-agent": "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit)"},
+    )
+
+    previewed = robot.get(address.path, follow_redirects=False)
+
+    assert previewed.status_code == 302
+    assert "mf_click" not in parse_qs(urlsplit(previewed.headers["location"]).query)
+    with engine.connect() as connection:
+        assert connection.execute(select(link_clicks)).all() == []
+
+
 @pytest.mark.parametrize(
     ("code", "status"),
     [("1.forgedtag123", 403), ("abc", 403), ("1", 422), ("9" * 13 + ".x", 403)],

@@ -21,6 +21,7 @@ from mediaflow_dagster.api.routes.common import ANY_REQUEST
 from mediaflow_dagster.api.security import connection, transaction
 from mediaflow_dagster.cms import attribution, contacts, notifications
 from mediaflow_dagster.communication.links import BadLink
+from mediaflow_dagster.communication.utm import is_link_preview
 from mediaflow_dagster.resources.sms import INBOUND_ROUTE, STATUS_ROUTE, signed_by_provider
 
 public = APIRouter(prefix="/api/communication", tags=["communication"])
@@ -96,15 +97,17 @@ def clicked(token: Token, store: Store, api: Api) -> RedirectResponse:
 @public.get(
     "/visit/{code}", status_code=302, response_class=RedirectResponse, responses=LINK_REFUSED
 )
-def visited(code: VisitCode, store: Store, api: Api) -> RedirectResponse:
+def visited(code: VisitCode, request: Request, store: Store, api: Api) -> RedirectResponse:
     """A link of a published post: the click recorded under a new click id, then on to the
     UTM-tagged address with the click id (`mf_click`), which the CRM sends back with the
-    conversion. Only a link made here redirects: this is no open redirect."""
+    conversion. A platform's robot fetching the link for its preview is sent on uncounted.
+    Only a link made here redirects: this is no open redirect."""
     try:
         link_id = api.links.visited_link(code)
     except BadLink as error:
         raise HTTPException(403, str(error)) from error
-    destination = attribution.post_click(store, link_id)
+    preview = is_link_preview(request.headers.get("user-agent", ""))
+    destination = attribution.post_click(store, link_id, counted=not preview)
     if destination is None:
         raise HTTPException(404, f"there is no tracked link {link_id}")
     return RedirectResponse(destination, status_code=302)
