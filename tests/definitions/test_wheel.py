@@ -11,7 +11,16 @@ from pathlib import Path
 from mediaflow_dagster.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-NOT_SOURCE = (".git", ".venv", ".mediaflow", "node_modules", "target", "__pycache__", "*.egg-info")
+NOT_SOURCE = (
+    ".git",
+    ".venv*",
+    ".mediaflow",
+    "node_modules",
+    "target",
+    "__pycache__",
+    "*.egg-info",
+    "test-artifacts",
+)
 
 
 def test_the_wheel_holds_mediaflow_dagster_and_nothing_of_the_sandbox(tmp_path):
