@@ -15,9 +15,9 @@ from sqlalchemy import select
 from support.notifications import mail_environment, mail_server
 from support.scenario_marts import (
     OWNERS,
-    ScenarioMarts,
     mart_rows,
     scenario_campaigns,
+    scenario_fixtures,
     set_mart_figure,
 )
 
@@ -38,18 +38,7 @@ from mediaflow_dagster.resources.sms import SmsProvider
 from mediaflow_dagster.resources.smtp import SmtpMailer
 from mediaflow_dagster.sensors.performance_alerts import SUMMARY_KEY, performance_alerts_sensor
 
-
-@pytest.fixture(scope="module")
-def scenario(tmp_path_factory, postgres_server):
-    built = ScenarioMarts(tmp_path_factory.mktemp("scenario-marts"), postgres_server)
-    yield built
-    built.drop()
-
-
-@pytest.fixture
-def postgres_database(scenario):
-    """The test's PostgreSQL database, holding the scenario's marts (see `settings`)."""
-    return scenario.postgres_database()
+scenario, postgres_database = scenario_fixtures()
 
 
 @pytest.fixture

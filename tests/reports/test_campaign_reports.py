@@ -20,9 +20,9 @@ from support.dagster_ui import CHROMIUM
 from support.notifications import mail_environment, mail_server
 from support.scenario_marts import (
     OWNERS,
-    ScenarioMarts,
     mart_rows,
     scenario_campaigns,
+    scenario_fixtures,
 )
 
 from mediaflow_dagster.assets.reports import (
@@ -47,17 +47,7 @@ DAY_AFTER_LAUNCH = date(2026, 11, 21)
 """A daily run on this day reports on 2026-11-20, the scenario's first day."""
 
 
-@pytest.fixture(scope="module")
-def scenario(tmp_path_factory, postgres_server):
-    built = ScenarioMarts(tmp_path_factory.mktemp("scenario-marts"), postgres_server)
-    yield built
-    built.drop()
-
-
-@pytest.fixture
-def postgres_database(scenario):
-    """The test's PostgreSQL database, holding the scenario's marts (see `settings`)."""
-    return scenario.postgres_database()
+scenario, postgres_database = scenario_fixtures()
 
 
 @pytest.fixture

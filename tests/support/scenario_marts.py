@@ -152,3 +152,21 @@ def mart_rows(settings: Settings, sql: str) -> list[dict]:
         cursor = marts.execute(sql)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def scenario_fixtures():
+    """The fixtures of a test module that reads the scenario's marts: `scenario`, built on
+    first use in the module and dropped after it, and `postgres_database`, the test's PostgreSQL
+    database holding its marts (see `settings`). Assign them to these names in the module."""
+
+    @pytest.fixture(scope="module")
+    def scenario(tmp_path_factory, postgres_server):
+        built = ScenarioMarts(tmp_path_factory.mktemp("scenario-marts"), postgres_server)
+        yield built
+        built.drop()
+
+    @pytest.fixture
+    def postgres_database(scenario):
+        return scenario.postgres_database()
+
+    return scenario, postgres_database
