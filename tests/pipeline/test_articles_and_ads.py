@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from rich.console import Console
 from sqlalchemy import select
-from support.published import give_credential
+from support.published import give_credential, wired_accounts
 
 from mediaflow_dagster.cms import accounts
 from mediaflow_dagster.cms.schema import publications
@@ -42,19 +42,14 @@ def api(demo, method: str, path: str, body: dict | None = None) -> dict:
 
 
 def campaign_on_wordpress_and_facebook(demo) -> int:
-    account_ids = [
-        accounts.create_social_account(
+    account_ids = list(
+        wired_accounts(
             demo.engine,
-            platform=platform,
-            name=f"Bistro {platform}",
-            account_type=account_type,
-            external_account_id=external_id,
-            make_connection_id=f"conn-{platform}",
-            make_scenario_id=f"scenario-{platform}",
-            make_webhook_url=make_hook_url(demo.sandbox_settings, f"{platform}-hook"),
-        )["id"]
-        for platform, (account_type, external_id) in ACCOUNTS.items()
-    ]
+            ACCOUNTS,
+            "Bistro {platform}",
+            lambda platform: make_hook_url(demo.sandbox_settings, f"{platform}-hook"),
+        ).values()
+    )
     give_credential(demo.engine, demo.sandbox, account_ids[1], "facebook", ACCOUNTS["facebook"][1])
     campaign = api(
         demo,

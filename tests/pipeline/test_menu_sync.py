@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rich.console import Console
 from support.menus import PHOTO, winter_menu
+from support.published import wired_accounts
 
-from mediaflow_dagster.cms import accounts, campaigns
+from mediaflow_dagster.cms import campaigns
 from mediaflow_sandbox.addresses import UNSPLASH_IMAGES_PREFIX, http_base_url
 from mediaflow_sandbox.control import make_hook_url
 from mediaflow_sandbox.demo import demo_stack
@@ -41,19 +42,14 @@ def served_menu(demo):
 def restaurant_campaign(demo) -> int:
     """Le Vieux Moulin's menu campaign, active, targeting its Facebook page and Instagram
     account."""
-    account_ids = [
-        accounts.create_social_account(
+    account_ids = list(
+        wired_accounts(
             demo.engine,
-            platform=platform,
-            name=f"Le Vieux Moulin ({platform})",
-            account_type=account_type,
-            external_account_id=external_id,
-            make_connection_id=f"conn-{platform}",
-            make_scenario_id=f"scenario-{platform}",
-            make_webhook_url=make_hook_url(demo.sandbox_settings, f"{platform}-hook"),
-        )["id"]
-        for platform, (account_type, external_id) in ACCOUNTS.items()
-    ]
+            ACCOUNTS,
+            "Le Vieux Moulin ({platform})",
+            lambda platform: make_hook_url(demo.sandbox_settings, f"{platform}-hook"),
+        ).values()
+    )
     today = datetime.now(UTC).date()
     campaign = campaigns.create_campaign(
         demo.engine,

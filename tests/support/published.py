@@ -5,6 +5,7 @@ the insights tests start from."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -28,24 +29,38 @@ LONG_LIVED_SECONDS = 60 * 24 * 3600
 """A long-lived token's lifetime (Meta's page tokens from a long-lived user token: 60 days)."""
 
 
+def wired_accounts(
+    engine: Engine,
+    wanted: dict[str, tuple[str, str]],
+    name: str,
+    hook_url: Callable[[str], str],
+) -> dict[str, int]:
+    """One account per platform of `wanted` (platform → account type and id on the platform),
+    named `name` with the platform filled in, each wired to its Make connection, scenario and
+    hook (`hook_url(platform)`); their ids by platform."""
+    return {
+        platform: accounts.create_social_account(
+            engine,
+            platform=platform,
+            name=name.format(platform=platform),
+            account_type=account_type,
+            external_account_id=external_id,
+            make_connection_id=f"conn-{platform}",
+            make_scenario_id=f"scenario-{platform}",
+            make_webhook_url=hook_url(platform),
+        )["id"]
+        for platform, (account_type, external_id) in wanted.items()
+    }
+
+
 def publish_everywhere(
     engine: Engine, sandbox: SandboxControl, published_at: datetime
 ) -> list[dict]:
     """A campaign of the two days from `published_at` on, targeting one account per platform,
     and one published post of its video on each; the sandbox's seeded posts."""
-    account_ids = {
-        platform: accounts.create_social_account(
-            engine,
-            platform=platform,
-            name=f"Bistro {platform}",
-            account_type=account_type,
-            external_account_id=external_id,
-            make_connection_id=f"conn-{platform}",
-            make_scenario_id=f"scenario-{platform}",
-            make_webhook_url="https://hook.eu1.make.com/abc",
-        )["id"]
-        for platform, (account_type, external_id) in ACCOUNTS.items()
-    }
+    account_ids = wired_accounts(
+        engine, ACCOUNTS, "Bistro {platform}", lambda _: "https://hook.eu1.make.com/abc"
+    )
     for platform, account_id in account_ids.items():
         give_credential(engine, sandbox, account_id, platform, ACCOUNTS[platform][1])
     campaign_id = campaigns.create_campaign(
